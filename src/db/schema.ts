@@ -1,0 +1,215 @@
+import { sql } from 'drizzle-orm';
+import {
+  bigint,
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+
+/**
+ * One row per connection: an Intercom source feeding an Amplitude project, or a
+ * destination sync streaming Amplitude events into an Intercom workspace.
+ * Kind-specific settings live in `settings` (validated by zod where they are written).
+ */
+export const connections = pgTable(
+  'connections',
+  {
+    id: text('id').primaryKey(),
+    kind: text('kind', { enum: ['intercom_source', 'intercom_destination'] }).notNull(),
+    name: text('name').notNull(),
+    /** Lifecycle status as shown in the UI: Authorizing, Listening, Connected, Paused, Disconnected, Enabled, Disabled. */
+    status: text('status').notNull(),
+    amplitudeProjectId: text('amplitude_project_id'),
+    amplitudeRegion: text('amplitude_region', { enum: ['US', 'EU'] }),
+    /** Intercom `app.id_code` from GET /me; equals a webhook's `app_id`. */
+    intercomWorkspaceId: text('intercom_workspace_id'),
+    intercomRegion: text('intercom_region', { enum: ['US', 'EU', 'AU'] }),
+    settings: jsonb('settings').notNull().default({}),
+    /** SHA-256 of the destination's ingest key (the `api_key` Amplitude SDKs send us). */
+    ingestKeyHash: text('ingest_key_hash'),
+    createdAt: ts('created_at').notNull().defaultNow(),
+    updatedAt: ts('updated_at').notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex('connections_ingest_key_hash_uq').on(t.ingestKeyHash),
+    index('connections_workspace_idx').on(t.intercomWorkspaceId),
+  ],
+);
+
+/** Secrets, sealed with AES-256-GCM (see src/crypto/secrets.ts). Deleted on disconnect. */
+export const credentials = pgTable(
+  'credentials',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    kind: text('kind', { enum: ['intercom_access_token', 'amplitude_api_key'] }).notNull(),
+    sealed: text('sealed').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.kind] })],
+);
+
+/** OAuth `state` values: only their SHA-256 is stored; single use, expiring, bound to one connection. */
+export const oauthStates = pgTable('oauth_states', {
+  stateHash: text('state_hash').primaryKey(),
+  connectionId: text('connection_id')
+    .notNull()
+    .references(() => connections.id, { onDelete: 'cascade' }),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  expiresAt: ts('expires_at').notNull(),
+  usedAt: ts('used_at'),
+});
+
+/**
+ * Source inbox: Intercom notifications accepted for a connection, written before the webhook is acknowledged.
+ * `dedupe_key` collapses duplicate deliveries and live/backfilled copies of the same fact.
+ */
+export const sourceInbox = pgTable(
+  'source_inbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    dedupeKey: text('dedupe_key').notNull(),
+    notificationId: text('notification_id'),
+    topic: text('topic').notNull(),
+    payload: jsonb('payload').notNull(),
+    origin: text('origin', { enum: ['webhook', 'backfill'] }).notNull().default('webhook'),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    status: text('status', { enum: ['pending', 'delivered', 'dropped'] }).notNull().default('pending'),
+    reason: text('reason'),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    /** Claimed by one delivery attempt until this time; a retry of the same activity may reclaim its own lease. */
+    leaseUntil: ts('lease_until'),
+    leaseOwner: text('lease_owner'),
+    doneAt: ts('done_at'),
+  },
+  (t) => [
+    uniqueIndex('source_inbox_dedupe_uq').on(t.connectionId, t.dedupeKey),
+    index('source_inbox_pending_idx').on(t.connectionId, t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('source_inbox_done_idx').on(t.doneAt).where(sql`status <> 'pending'`),
+  ],
+);
+
+/**
+ * Destination outbox: Amplitude events and identifies ingested for a sync, written before we answer.
+ * Parked rows (contact not in Intercom yet) come back at `next_attempt_at` until they expire.
+ */
+export const destinationOutbox = pgTable(
+  'destination_outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    insertId: text('insert_id').notNull(),
+    kind: text('kind', { enum: ['event', 'identify'] }).notNull(),
+    payload: jsonb('payload').notNull(),
+    /** Amplitude user_id or device_id: rows of one user are delivered in order, and an identify unparks its events. */
+    userKey: text('user_key').notNull(),
+    eventTime: ts('event_time').notNull(),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    status: text('status', { enum: ['pending', 'sent', 'skipped', 'expired'] }).notNull().default('pending'),
+    reason: text('reason'),
+    attempts: integer('attempts').notNull().default(0),
+    /** Set while an event waits for its contact to appear in Intercom. */
+    parkedSince: ts('parked_since'),
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+    leaseUntil: ts('lease_until'),
+    leaseOwner: text('lease_owner'),
+    doneAt: ts('done_at'),
+  },
+  (t) => [
+    uniqueIndex('destination_outbox_insert_uq').on(t.connectionId, t.insertId),
+    index('destination_outbox_user_idx').on(t.connectionId, t.userKey).where(sql`status = 'pending'`),
+    index('destination_outbox_pending_idx').on(t.connectionId, t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('destination_outbox_time_idx').on(t.connectionId, t.eventTime),
+    index('destination_outbox_done_idx').on(t.doneAt).where(sql`status <> 'pending'`),
+  ],
+);
+
+/** Per-connection counters, updated in the same transaction as the rows they count. */
+export const connectionCounters = pgTable(
+  'connection_counters',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    value: bigint('value', { mode: 'number' }).notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.name] })],
+);
+
+/** Intercom contact lookups (external_id or normalised email → contact id), with expiry. Null id = known missing. */
+export const identityCache = pgTable(
+  'identity_cache',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    field: text('field', { enum: ['external_id', 'email'] }).notNull(),
+    value: text('value').notNull(),
+    contactId: text('contact_id'),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.field, t.value] })],
+);
+
+/** Event names a workspace holds in Intercom, to stay under its limit of active event types. */
+export const intercomEventTypes = pgTable(
+  'intercom_event_types',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    eventName: text('event_name').notNull(),
+    status: text('status', { enum: ['active', 'rejected'] }).notNull(),
+    firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.eventName] })],
+);
+
+/** Custom contact attributes known to exist in a workspace (Intercom writes only existing ones). */
+export const intercomDataAttributes = pgTable(
+  'intercom_data_attributes',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    name: text('name').notNull(),
+    dataType: text('data_type').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.name] })],
+);
+
+/**
+ * Events our destination sent to an Intercom workspace, so the source can recognise their
+ * `event.created` echoes (loop prevention). Keyed like Intercom's own event dedupe.
+ */
+export const intercomSentEvents = pgTable(
+  'intercom_sent_events',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    eventName: text('event_name').notNull(),
+    createdAt: bigint('created_at', { mode: 'number' }).notNull(),
+    userKey: text('user_key').notNull(),
+    sentAt: ts('sent_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.workspaceId, t.eventName, t.createdAt, t.userKey] })],
+);
+
+/** One shared Intercom REST budget per workspace, read and spent by every worker. */
+export const intercomRateBudgets = pgTable('intercom_rate_budgets', {
+  workspaceId: text('workspace_id').primaryKey(),
+  limitPerMinute: integer('limit_per_minute'),
+  remaining: integer('remaining'),
+  resetAt: ts('reset_at'),
+  updatedAt: ts('updated_at').notNull().defaultNow(),
+});

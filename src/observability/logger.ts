@@ -1,0 +1,39 @@
+import pino, { type Logger } from 'pino';
+
+/** Field names whose values are secrets wherever they appear in a log object. */
+const SECRET_KEYS = [
+  'token',
+  'accessToken',
+  'access_token',
+  'apiKey',
+  'api_key',
+  'ingestKey',
+  'clientSecret',
+  'client_secret',
+  'authorization',
+  'Authorization',
+  'code',
+  'state',
+  'password',
+  'sealed',
+];
+
+export const REDACT_PATHS = [
+  ...SECRET_KEYS,
+  ...SECRET_KEYS.map((k) => `*.${k}`),
+  ...SECRET_KEYS.map((k) => `*.*.${k}`),
+  'req.headers.authorization',
+  'req.headers["x-hub-signature"]',
+];
+
+/** Structured JSON logs; secrets are censored by key name, and callers never pass secret values in messages. */
+export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
+  return pino({
+    level,
+    base: { service: 'intercom-amplitude', ...base },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  });
+}
+
+export type { Logger };

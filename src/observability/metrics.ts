@@ -1,0 +1,57 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * Our own Prometheus metrics. Each process (api, worker, dev) has one registry;
+ * the Temporal SDK's metrics come from its Runtime exporter and are appended at /metrics.
+ */
+export class Metrics {
+  readonly registry = new Registry();
+
+  readonly webhooks = new Counter({
+    name: 'intercom_webhooks_total',
+    help: 'Intercom webhook requests by outcome (accepted, duplicate, ping, unsigned, malformed, unknown_app, …)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly ingest = new Counter({
+    name: 'amplitude_ingest_events_total',
+    help: 'Events and identifies received on the Amplitude-compatible ingestion endpoints, by outcome',
+    labelNames: ['endpoint', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  readonly delivered = new Counter({
+    name: 'connector_events_delivered_total',
+    help: 'Events delivered downstream, by direction',
+    labelNames: ['direction'] as const,
+    registers: [this.registry],
+  });
+
+  readonly dropped = new Counter({
+    name: 'connector_events_dropped_total',
+    help: 'Events dropped, skipped or expired, by direction and reason',
+    labelNames: ['direction', 'reason'] as const,
+    registers: [this.registry],
+  });
+
+  readonly deliveryLatency = new Histogram({
+    name: 'connector_delivery_latency_seconds',
+    help: 'Time from acceptance (webhook or ingest) to delivery downstream',
+    labelNames: ['direction'] as const,
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 3600],
+    registers: [this.registry],
+  });
+
+  readonly httpDuration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration by route and status class',
+    labelNames: ['route', 'status'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  constructor(options: { defaultMetrics?: boolean } = {}) {
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+}

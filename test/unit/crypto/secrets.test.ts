@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { SecretBox, generateKeyBase64, safeEqual } from '../../../src/crypto/secrets';
+
+describe('SecretBox', () => {
+  const box = new SecretBox(generateKeyBase64());
+
+  it('round-trips a secret without leaving the plaintext in the sealed form', () => {
+    const sealed = box.seal('tok_live_abcdef', 'conn-1:intercom_access_token');
+    expect(sealed).not.toContain('tok_live_abcdef');
+    expect(box.open(sealed, 'conn-1:intercom_access_token')).toBe('tok_live_abcdef');
+  });
+
+  it('uses a fresh IV each time', () => {
+    expect(box.seal('same', 'ctx')).not.toBe(box.seal('same', 'ctx'));
+  });
+
+  it('refuses a sealed value moved to another row (bound context)', () => {
+    const sealed = box.seal('tok', 'conn-1:intercom_access_token');
+    expect(() => box.open(sealed, 'conn-2:intercom_access_token')).toThrow();
+  });
+
+  it('refuses a tampered value and a different key', () => {
+    const sealed = box.seal('tok', 'ctx');
+    const parts = sealed.split('.');
+    parts[3] = Buffer.from('other').toString('base64url');
+    expect(() => box.open(parts.join('.'), 'ctx')).toThrow();
+    expect(() => new SecretBox(generateKeyBase64()).open(sealed, 'ctx')).toThrow();
+  });
+});
+
+describe('safeEqual', () => {
+  it('compares by value', () => {
+    expect(safeEqual('abc', 'abc')).toBe(true);
+    expect(safeEqual('abc', 'abd')).toBe(false);
+    expect(safeEqual('abc', 'abcd')).toBe(false);
+  });
+});
