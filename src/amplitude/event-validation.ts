@@ -1,0 +1,187 @@
+import type { EventIssues, IndexesByField } from './bodies';
+import { isPlainObject, type AmplitudeEvent } from './event';
+import {
+  ALL_ZERO_IDFA,
+  isInvalidIdValue,
+  MAX_OBJECT_DEPTH,
+  MAX_STRING_LENGTH,
+  RESERVED_EVENT_TYPES,
+} from './limits';
+
+/**
+ * Per-event checks of HTTP V2 / Batch (reference §1.1). A failing event is reported by index in one of
+ * the three 400 maps. Every index is listed (the older docs' reading; the newer ones say "the first"):
+ * a sender that drops the listed events then succeeds on its next try instead of learning one per round.
+ */
+
+type IdField = 'user_id' | 'device_id';
+const ID_FIELDS: readonly IdField[] = ['user_id', 'device_id'];
+
+type FieldKind = 'string' | 'integer' | 'number' | 'timestamp' | 'object' | 'boolean';
+
+/** Documented keys and the JSON type Amplitude expects; null counts as absent. */
+const FIELD_KINDS: Readonly<Record<string, FieldKind>> = {
+  time: 'timestamp',
+  session_id: 'integer',
+  event_id: 'integer',
+  quantity: 'integer',
+  price: 'number',
+  revenue: 'number',
+  location_lat: 'number',
+  location_lng: 'number',
+  event_properties: 'object',
+  user_properties: 'object',
+  groups: 'object',
+  group_properties: 'object',
+  plan: 'object',
+  ingestion_metadata: 'object',
+  $skip_user_properties_sync: 'boolean',
+  ...Object.fromEntries(
+    [
+      'insert_id',
+      'ip',
+      'user_agent',
+      'app_version',
+      'platform',
+      'os_name',
+      'os_version',
+      'device_brand',
+      'device_manufacturer',
+      'device_model',
+      'carrier',
+      'country',
+      'region',
+      'city',
+      'dma',
+      'language',
+      'productId',
+      'revenueType',
+      'currency',
+      'idfa',
+      'idfv',
+      'adid',
+      'android_id',
+      'android_app_set_id',
+      'partner_id',
+      'library',
+    ].map((key) => [key, 'string' as const]),
+  ),
+};
+
+/** Keys that identify something: truncating them would merge distinct users or events, so overlong is invalid. */
+const UNTRUNCATED_KEYS = new Set(['user_id', 'device_id', 'insert_id']);
+
+export interface StrippedId {
+  index: number;
+  field: IdField;
+}
+
+export interface EventsValidation {
+  issues: EventIssues;
+  hasIssues: boolean;
+  /** The events as Amplitude keeps them: too-short ids removed, long strings truncated. */
+  events: AmplitudeEvent[];
+  /** Ids removed for being shorter than min_id_length (silently, unless no id was left). */
+  strippedIds: StrippedId[];
+}
+
+export function validateEvents(events: readonly Record<string, unknown>[], minIdLength: number): EventsValidation {
+  const issues: EventIssues = { invalidFields: {}, missingFields: {}, invalidIdLengths: {} };
+  const strippedIds: StrippedId[] = [];
+  const normalised = events.map((event, index) => {
+    const report = (map: IndexesByField, field: string) => (map[field] ??= []).push(index);
+    checkEventType(event.event_type, (field) => report(issues.missingFields, field), (field) =>
+      report(issues.invalidFields, field),
+    );
+    checkTypedFields(event, (field) => report(issues.invalidFields, field));
+    const ids = checkIds(event, minIdLength);
+    ids.invalid.forEach((field) => report(issues.invalidFields, field));
+    ids.tooShort.forEach((field) => strippedIds.push({ index, field }));
+    if (!ids.remaining && ids.invalid.length === 0) {
+      if (ids.tooShort.length > 0) ids.tooShort.forEach((field) => report(issues.invalidIdLengths, field));
+      else ID_FIELDS.forEach((field) => report(issues.missingFields, field));
+    }
+    return normaliseEvent(event, ids.tooShort);
+  });
+  const hasIssues = [issues.invalidFields, issues.missingFields, issues.invalidIdLengths].some(
+    (map) => Object.keys(map).length > 0,
+  );
+  return { issues, hasIssues, events: normalised, strippedIds };
+}
+
+function checkEventType(value: unknown, missing: (field: string) => void, invalid: (field: string) => void): void {
+  if (value === undefined || value === null || value === '') missing('event_type');
+  else if (typeof value !== 'string' || RESERVED_EVENT_TYPES.has(value)) invalid('event_type');
+}
+
+function checkTypedFields(event: Record<string, unknown>, invalid: (field: string) => void): void {
+  for (const [field, kind] of Object.entries(FIELD_KINDS)) {
+    const value = event[field];
+    if (value === undefined || value === null) continue;
+    if (!hasKind(value, kind) || (kind === 'object' && exceedsDepth(value, MAX_OBJECT_DEPTH))) invalid(field);
+  }
+  // An all-zero IDFA is what iOS sends under Limit Ad Tracking; Amplitude drops it and errors.
+  if (event.idfa === ALL_ZERO_IDFA) invalid('idfa');
+}
+
+function hasKind(value: unknown, kind: FieldKind): boolean {
+  switch (kind) {
+    case 'string':
+      return typeof value === 'string';
+    case 'boolean':
+      return typeof value === 'boolean';
+    case 'number':
+      return typeof value === 'number' && Number.isFinite(value);
+    case 'integer':
+      return Number.isSafeInteger(value);
+    case 'timestamp':
+      return Number.isSafeInteger(value) && (value as number) >= 0;
+    case 'object':
+      return isPlainObject(value);
+  }
+}
+
+function checkIds(
+  event: Record<string, unknown>,
+  minIdLength: number,
+): { invalid: IdField[]; tooShort: IdField[]; remaining: boolean } {
+  const invalid: IdField[] = [];
+  const tooShort: IdField[] = [];
+  let remaining = false;
+  for (const field of ID_FIELDS) {
+    const id = event[field];
+    if (id === undefined || id === null) continue;
+    // Invalid values are checked first: '0' and '-1' are a 400 even though they are also too short.
+    if (typeof id !== 'string' || isInvalidIdValue(id) || id.length > MAX_STRING_LENGTH) invalid.push(field);
+    else if (id.length < minIdLength) tooShort.push(field);
+    else remaining = true;
+  }
+  return { invalid, tooShort, remaining };
+}
+
+function normaliseEvent(event: Record<string, unknown>, stripped: readonly IdField[]): AmplitudeEvent {
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(event)) {
+    if (stripped.includes(key as IdField)) continue;
+    copy[key] = UNTRUNCATED_KEYS.has(key) ? value : truncateStrings(value);
+  }
+  return copy as AmplitudeEvent;
+}
+
+/** Amplitude truncates string values at 1024 characters, nested property values included. */
+export function truncateStrings(value: unknown): unknown {
+  if (typeof value === 'string') return value.length > MAX_STRING_LENGTH ? value.slice(0, MAX_STRING_LENGTH) : value;
+  if (Array.isArray(value)) return value.map(truncateStrings);
+  if (isPlainObject(value)) {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, truncateStrings(inner)]));
+  }
+  return value;
+}
+
+/** True when objects/arrays nest deeper than `limit` levels (`{a: 1}` is one level). */
+export function exceedsDepth(value: unknown, limit: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (limit === 0) return true;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  return children.some((child) => exceedsDepth(child, limit - 1));
+}

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * One event as sent to HTTP V2 or Batch (reference §1.1). Unknown keys are allowed and kept:
+ * SDKs add their own (library, ingestion_metadata, …) and Amplitude stores them.
+ */
+export interface AmplitudeEvent {
+  event_type: string;
+  user_id?: string;
+  device_id?: string;
+  /** Milliseconds since the epoch; the upload time when absent. */
+  time?: number;
+  event_properties?: Record<string, unknown>;
+  user_properties?: Record<string, unknown>;
+  groups?: Record<string, unknown>;
+  group_properties?: Record<string, unknown>;
+  insert_id?: string;
+  /** Session start in ms; -1 means no session. */
+  session_id?: number;
+  event_id?: number;
+  /** `$remote` means the request's IP. */
+  ip?: string;
+  user_agent?: string;
+  app_version?: string;
+  platform?: string;
+  os_name?: string;
+  os_version?: string;
+  device_brand?: string;
+  device_manufacturer?: string;
+  device_model?: string;
+  carrier?: string;
+  country?: string;
+  region?: string;
+  city?: string;
+  dma?: string;
+  language?: string;
+  price?: number;
+  quantity?: number;
+  revenue?: number;
+  productId?: string;
+  revenueType?: string;
+  currency?: string;
+  location_lat?: number;
+  location_lng?: number;
+  idfa?: string;
+  idfv?: string;
+  adid?: string;
+  android_id?: string;
+  android_app_set_id?: string;
+  partner_id?: string;
+  library?: string;
+  plan?: { branch?: string; source?: string; version?: string };
+  ingestion_metadata?: { source_name?: string; source_version?: string };
+  $skip_user_properties_sync?: boolean;
+  [key: string]: unknown;
+}
+
+export interface UploadOptions {
+  min_id_length: number;
+}
+
+/** Body of POST /2/httpapi and POST /batch. The official SDK also sends client_upload_time. */
+export interface UploadRequest {
+  api_key: string;
+  events: AmplitudeEvent[];
+  options?: Partial<UploadOptions>;
+  client_upload_time?: string;
+}
+
+/** One identification of the Identify API (reference §2.2). */
+export interface Identification {
+  user_id?: string;
+  device_id?: string;
+  user_properties?: Record<string, unknown>;
+  groups?: Record<string, unknown>;
+  app_version?: string;
+  platform?: string;
+  os_name?: string;
+  os_version?: string;
+  device_brand?: string;
+  device_manufacturer?: string;
+  device_model?: string;
+  carrier?: string;
+  country?: string;
+  region?: string;
+  city?: string;
+  dma?: string;
+  language?: string;
+  paying?: string;
+  start_version?: string;
+  [key: string]: unknown;
+}
+
+/** Form fields of POST|GET /identify; `identification` is sent as JSON text. */
+export interface IdentifyRequest {
+  api_key: string;
+  identification: Identification | Identification[];
+}
+
+/**
+ * The device id Amplitude dedupes on. Without a device_id Amplitude uses a hash of user_id, so
+ * user-only events still dedupe per user; the hash itself is not documented, any stable one will do.
+ */
+export function effectiveDeviceId(event: Pick<AmplitudeEvent, 'user_id' | 'device_id'>): string | undefined {
+  if (event.device_id) return event.device_id;
+  if (!event.user_id) return undefined;
+  return `uid-hash:${createHash('sha256').update(event.user_id).digest('hex').slice(0, 32)}`;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

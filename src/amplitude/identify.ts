@@ -1,0 +1,109 @@
+import { invalidApiKeyBody, missingEventBody, missingFieldBody } from './bodies';
+import { isPlainObject, type Identification } from './event';
+import { DEFAULT_MIN_ID_LENGTH, isInvalidIdValue, MAX_STRING_LENGTH } from './limits';
+import { mediaType, rejectWith, type ParseOptions, type Rejection } from './upload';
+
+export interface IdentifyAccepted {
+  ok: true;
+  apiKey: string;
+  /** Valid identifications, too-short ids removed (as on events). */
+  identifications: Identification[];
+}
+
+export type IdentifyParseResult = IdentifyAccepted | Rejection;
+
+/**
+ * Validates POST|GET /identify (reference §2.2). `api_key` and `identification` come from an
+ * `application/x-www-form-urlencoded` or `multipart/form-data` body, or from the query string (GET);
+ * body fields win. `identification` is JSON: one object or a non-empty array. Any bad identification
+ * rejects the whole request with Amplitude's `missing_event` 400, so nothing is half-applied.
+ * Errors use the same JSON shape as the upload endpoints (a missing api_key is `missing_field`).
+ */
+export function parseIdentifyRequest(
+  raw: Buffer,
+  contentType: string | undefined,
+  query: Record<string, unknown> = {},
+  options: ParseOptions = {},
+): IdentifyParseResult {
+  const fields = { ...stringFields(query), ...readFormFields(raw, contentType) };
+  const apiKey = fields.api_key;
+  if (!apiKey) return rejectWith(400, missingFieldBody('api_key'));
+  if (options.isApiKeyValid && !options.isApiKeyValid(apiKey)) return rejectWith(400, invalidApiKeyBody());
+
+  const parsed = parseIdentification(fields.identification);
+  if (!parsed) return rejectWith(400, missingEventBody());
+  const identifications: Identification[] = [];
+  for (const candidate of parsed) {
+    const identification = validIdentification(candidate);
+    if (!identification) return rejectWith(400, missingEventBody());
+    identifications.push(identification);
+  }
+  return { ok: true, apiKey, identifications };
+}
+
+function parseIdentification(text: string | undefined): unknown[] | undefined {
+  if (!text) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (isPlainObject(value)) return [value];
+  return Array.isArray(value) && value.length > 0 ? value : undefined;
+}
+
+function validIdentification(candidate: unknown): Identification | undefined {
+  if (!isPlainObject(candidate)) return undefined;
+  if (candidate.user_properties !== undefined && !isPlainObject(candidate.user_properties)) return undefined;
+  const identification: Record<string, unknown> = { ...candidate };
+  let hasId = false;
+  for (const field of ['user_id', 'device_id'] as const) {
+    const id = candidate[field];
+    if (id === undefined || id === null) {
+      delete identification[field];
+      continue;
+    }
+    if (typeof id !== 'string' || isInvalidIdValue(id) || id.length > MAX_STRING_LENGTH) return undefined;
+    if (id.length < DEFAULT_MIN_ID_LENGTH) delete identification[field];
+    else hasId = true;
+  }
+  return hasId ? (identification as Identification) : undefined;
+}
+
+/** Text fields of a form body; anything unreadable yields no fields (and so a missing api_key). */
+export function readFormFields(raw: Buffer, contentType: string | undefined): Record<string, string> {
+  if (raw.length === 0) return {};
+  const type = mediaType(contentType);
+  if (type === 'application/x-www-form-urlencoded') {
+    return Object.fromEntries(new URLSearchParams(raw.toString('utf8')));
+  }
+  if (type === 'multipart/form-data') return readMultipartFields(raw, contentType ?? '');
+  return {};
+}
+
+/** Minimal multipart/form-data reader for text fields (curl -F). */
+function readMultipartFields(raw: Buffer, contentType: string): Record<string, string> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;\s]+))/i.exec(contentType);
+  const marker = boundary?.[1] ?? boundary?.[2];
+  if (!marker) return {};
+  const fields: Record<string, string> = {};
+  for (const part of raw.toString('utf8').split(`--${marker}`)) {
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd < 0) continue;
+    const name = /content-disposition:[^\r\n]*\bname="([^"]*)"/i.exec(part.slice(0, headerEnd))?.[1];
+    if (name === undefined) continue;
+    fields[name] = part.slice(headerEnd + 4).replace(/\r\n$/, '');
+  }
+  return fields;
+}
+
+/** Express query values are strings or lists; the first string counts. */
+function stringFields(query: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = {};
+  for (const [key, value] of Object.entries(query)) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (typeof first === 'string') fields[key] = first;
+  }
+  return fields;
+}

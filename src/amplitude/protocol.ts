@@ -1,0 +1,12 @@
+/**
+ * Amplitude's HTTP ingestion protocol (HTTP V2, Batch, Identify) as pure functions, shared by the
+ * Amplitude simulator and our own Amplitude-compatible ingest endpoints so both answer byte-for-byte alike.
+ * The pieces live in small modules; import from here.
+ */
+export * from './limits';
+export * from './event';
+export * from './bodies';
+export { truncateStrings, exceedsDepth, type StrippedId } from './event-validation';
+export * from './upload';
+export * from './identify';
+export * from './user-properties';

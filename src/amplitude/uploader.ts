@@ -1,0 +1,111 @@
+import type { AmplitudeEvent } from './event';
+import { classifyUploadResponse, splitForLimits } from './responses';
+
+/**
+ * Sends events to Amplitude's HTTP V2 API and sorts each one into delivered, dropped (with
+ * reason) or retry-later, following Amplitude's answers: 400 drops only the events it names,
+ * 413 splits, 429 holds back only the throttled users. 5xx and network failures end the upload
+ * with `UploadInterrupted` carrying what was settled so far; the caller commits that and lets
+ * Temporal's retry policy try again (insert_id makes the resend harmless).
+ */
+export interface UploadItem<R> {
+  ref: R;
+  event: AmplitudeEvent;
+}
+
+export interface UploadResult<R> {
+  delivered: R[];
+  dropped: { ref: R; reason: string }[];
+  retryLater: { ref: R; delayMs: number; reason: string }[];
+  requests: number;
+}
+
+export class UploadInterrupted<R> extends Error {
+  constructor(
+    message: string,
+    readonly partial: UploadResult<R>,
+    /** True when retrying the same request cannot help (bad API key, WAF block). */
+    readonly fatal: boolean,
+  ) {
+    super(message);
+    this.name = 'UploadInterrupted';
+  }
+}
+
+export interface UploaderOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+/** Upper bound on requests per upload, so a misbehaving server cannot keep us looping. */
+const MAX_REQUESTS_FACTOR = 4;
+
+export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderOptions): Promise<UploadResult<R>> {
+  const doFetch = options.fetch ?? fetch;
+  const result: UploadResult<R> = { delivered: [], dropped: [], retryLater: [], requests: 0 };
+  const queue = splitForLimits(items, undefined, undefined, undefined, (item) => item.event);
+  const maxRequests = Math.max(8, queue.length * MAX_REQUESTS_FACTOR);
+
+  while (queue.length > 0) {
+    const chunk = queue.shift()!;
+    if (result.requests >= maxRequests) {
+      for (const item of [chunk, ...queue].flat()) result.retryLater.push({ ref: item.ref, delayMs: 30_000, reason: 'retry_budget' });
+      break;
+    }
+    result.requests += 1;
+    let status: number;
+    let text: string;
+    try {
+      const response = await doFetch(`${options.baseUrl}/2/httpapi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: '*/*' },
+        // min_id_length 1: Intercom user ids can be shorter than Amplitude's default of 5 and would be stripped.
+        body: JSON.stringify({ api_key: options.apiKey, events: chunk.map((i) => i.event), options: { min_id_length: 1 } }),
+        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (err) {
+      throw new UploadInterrupted(`Amplitude request failed: ${(err as Error).message}`, result, false);
+    }
+
+    const outcome = classifyUploadResponse(status, text, chunk.map((i) => i.event));
+    switch (outcome.kind) {
+      case 'ok':
+        result.delivered.push(...chunk.map((i) => i.ref));
+        break;
+      case 'partial': {
+        for (const [index, reason] of outcome.invalid) result.dropped.push({ ref: chunk[index]!.ref, reason: `amplitude_${reason}` });
+        for (const index of outcome.throttledIndexes)
+          result.retryLater.push({ ref: chunk[index]!.ref, delayMs: outcome.retryAfterMs, reason: 'amplitude_throttled' });
+        const resend = outcome.retryIndexes.map((i) => chunk[i]!);
+        if (resend.length > 0) queue.unshift(resend);
+        break;
+      }
+      case 'too_large':
+        if (outcome.canSplit) {
+          const half = Math.ceil(chunk.length / 2);
+          queue.unshift(chunk.slice(0, half), chunk.slice(half));
+        } else {
+          result.dropped.push({ ref: chunk[0]!.ref, reason: 'amplitude_payload_too_large' });
+        }
+        break;
+      case 'throttled': {
+        for (const index of outcome.throttledIndexes)
+          result.retryLater.push({ ref: chunk[index]!.ref, delayMs: outcome.retryAfterMs, reason: 'amplitude_throttled' });
+        for (const index of outcome.dailyQuotaIndexes)
+          result.retryLater.push({ ref: chunk[index]!.ref, delayMs: outcome.dailyQuotaRetryAfterMs, reason: 'amplitude_daily_quota' });
+        const resend = outcome.retryNowIndexes.map((i) => chunk[i]!);
+        if (resend.length > 0) queue.unshift(resend);
+        break;
+      }
+      case 'fatal':
+        throw new UploadInterrupted(`Amplitude rejected the upload (${outcome.status}): ${outcome.reason}`, result, true);
+      case 'retry':
+        throw new UploadInterrupted(`Amplitude answered ${outcome.status}`, result, false);
+    }
+  }
+  return result;
+}

@@ -1,0 +1,177 @@
+import { isPlainObject, type AmplitudeEvent, type Identification } from './event';
+import { IDENTIFY_EVENT_TYPE } from './limits';
+
+/**
+ * One user-property change, whether it came as a `$identify` event on /2/httpapi (what the SDKs send) or
+ * as an identification on /identify. Supported operations (reference §2.2): $set, $setOnce, $add, $append,
+ * $prepend, $preInsert, $postInsert, $remove, $unset, $clearAll. Other `$` keys are listed in
+ * `ignoredOperations`. Plain keys beside operations are treated as $set: Amplitude asks senders not to mix
+ * them, and setting is what a plain key means everywhere else.
+ */
+export interface UserPropertyUpdate {
+  userId?: string;
+  deviceId?: string;
+  /** `$clearAll`: every property is removed and the other operations of this update are void. */
+  clearAll: boolean;
+  set: Record<string, unknown>;
+  setOnce: Record<string, unknown>;
+  add: Record<string, number>;
+  append: Record<string, unknown>;
+  prepend: Record<string, unknown>;
+  preInsert: Record<string, unknown>;
+  postInsert: Record<string, unknown>;
+  remove: Record<string, unknown>;
+  unset: string[];
+  ignoredOperations: string[];
+  groups?: Record<string, unknown>;
+  /** Device and location fields sent alongside (platform, country, app_version, paying, …). */
+  context: Record<string, unknown>;
+}
+
+export const USER_PROPERTY_OPERATIONS = [
+  '$set',
+  '$setOnce',
+  '$add',
+  '$append',
+  '$prepend',
+  '$preInsert',
+  '$postInsert',
+  '$remove',
+  '$unset',
+  '$clearAll',
+] as const;
+
+const MAP_OPERATIONS = {
+  $set: 'set',
+  $setOnce: 'setOnce',
+  $append: 'append',
+  $prepend: 'prepend',
+  $preInsert: 'preInsert',
+  $postInsert: 'postInsert',
+  $remove: 'remove',
+} as const;
+
+const CONTEXT_FIELDS = [
+  'app_version',
+  'platform',
+  'os_name',
+  'os_version',
+  'device_brand',
+  'device_manufacturer',
+  'device_model',
+  'carrier',
+  'country',
+  'region',
+  'city',
+  'dma',
+  'language',
+  'paying',
+  'start_version',
+] as const;
+
+export function isIdentifyEvent(event: Pick<AmplitudeEvent, 'event_type'>): boolean {
+  return event.event_type === IDENTIFY_EVENT_TYPE;
+}
+
+/**
+ * Normalises an identification or an event. Operations count only on `$identify` events and identifications;
+ * on any other event the plain user_properties are set and `$` keys are ignored, as Amplitude does.
+ */
+export function toUserPropertyUpdate(source: AmplitudeEvent | Identification): UserPropertyUpdate {
+  const update: UserPropertyUpdate = {
+    ...(typeof source.user_id === 'string' && { userId: source.user_id }),
+    ...(typeof source.device_id === 'string' && { deviceId: source.device_id }),
+    clearAll: false,
+    set: {},
+    setOnce: {},
+    add: {},
+    append: {},
+    prepend: {},
+    preInsert: {},
+    postInsert: {},
+    remove: {},
+    unset: [],
+    ignoredOperations: [],
+    ...(isPlainObject(source.groups) && { groups: source.groups }),
+    context: Object.fromEntries(CONTEXT_FIELDS.filter((f) => source[f] !== undefined).map((f) => [f, source[f]])),
+  };
+  const operationsApply = typeof source.event_type !== 'string' || source.event_type === IDENTIFY_EVENT_TYPE;
+  const properties = isPlainObject(source.user_properties) ? source.user_properties : {};
+  for (const [key, value] of Object.entries(properties)) {
+    if (!key.startsWith('$')) update.set[key] = value;
+    else if (!operationsApply) update.ignoredOperations.push(key);
+    else applyOperation(update, key, value);
+  }
+  return update;
+}
+
+function applyOperation(update: UserPropertyUpdate, operation: string, value: unknown): void {
+  if (operation === '$clearAll') {
+    update.clearAll = true;
+  } else if (operation === '$unset') {
+    update.unset.push(...unsetKeys(value));
+  } else if (operation === '$add' && isPlainObject(value)) {
+    for (const [key, amount] of Object.entries(value)) {
+      const number = typeof amount === 'string' ? Number(amount) : amount;
+      if (typeof number === 'number' && Number.isFinite(number)) update.add[key] = number;
+    }
+  } else if (operation in MAP_OPERATIONS && isPlainObject(value)) {
+    Object.assign(update[MAP_OPERATIONS[operation as keyof typeof MAP_OPERATIONS]], value);
+  } else {
+    update.ignoredOperations.push(operation);
+  }
+}
+
+/** `$unset` takes `{key: "-"}` (documented); a key list or a single key name is accepted too. */
+function unsetKeys(value: unknown): string[] {
+  if (isPlainObject(value)) return Object.keys(value);
+  if (Array.isArray(value)) return value.filter((key): key is string => typeof key === 'string');
+  return typeof value === 'string' ? [value] : [];
+}
+
+/**
+ * Applies an update to a user's current properties. Order: $clearAll (voids the rest), $set, $setOnce, $add,
+ * $append, $prepend, $preInsert, $postInsert, $remove, $unset. List operations turn a scalar into a
+ * one-element list; $add treats a missing or non-numeric value as 0.
+ */
+export function applyUserPropertyUpdate(
+  current: Readonly<Record<string, unknown>>,
+  update: UserPropertyUpdate,
+): Record<string, unknown> {
+  if (update.clearAll) return {};
+  const next: Record<string, unknown> = { ...current, ...update.set };
+  for (const [key, value] of Object.entries(update.setOnce)) if (!(key in next)) next[key] = value;
+  for (const [key, amount] of Object.entries(update.add)) next[key] = toNumber(next[key]) + amount;
+  for (const [key, value] of Object.entries(update.append)) next[key] = [...asList(next[key]), ...asList(value)];
+  for (const [key, value] of Object.entries(update.prepend)) next[key] = [...asList(value), ...asList(next[key])];
+  for (const [key, value] of Object.entries(update.preInsert)) {
+    const list = asList(next[key]);
+    next[key] = [...asList(value).filter((item) => !includesValue(list, item)), ...list];
+  }
+  for (const [key, value] of Object.entries(update.postInsert)) {
+    const list = asList(next[key]);
+    next[key] = [...list, ...asList(value).filter((item) => !includesValue(list, item))];
+  }
+  for (const [key, value] of Object.entries(update.remove)) {
+    if (!(key in next)) continue;
+    const removed = asList(value);
+    next[key] = asList(next[key]).filter((item) => !includesValue(removed, item));
+  }
+  for (const key of update.unset) delete next[key];
+  return next;
+}
+
+function asList(value: unknown): unknown[] {
+  if (value === undefined || value === null) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+function toNumber(value: unknown): number {
+  const number = typeof value === 'string' ? Number(value) : value;
+  return typeof number === 'number' && Number.isFinite(number) ? number : 0;
+}
+
+function includesValue(list: readonly unknown[], value: unknown): boolean {
+  const key = JSON.stringify(value);
+  return list.some((item) => item === value || JSON.stringify(item) === key);
+}

@@ -1,0 +1,137 @@
+/**
+ * Reading Intercom's error answers. Pure: no I/O, so the client, activities and tests share it.
+ *
+ * Intercom answers errors with `{"type":"error.list","request_id","errors":[{code,message,field?}]}`,
+ * except a few endpoints seen answering a bare `{"code","message"}` (the 422 for the event-name
+ * cap). Both are read here, as is a non-JSON body (proxies, outages).
+ */
+
+export interface IntercomError {
+  status: number;
+  code?: string;
+  message?: string;
+  requestId?: string;
+  field?: string;
+}
+
+export type IntercomOutcome =
+  | 'ok'
+  | 'retry'
+  | 'rate_limited'
+  | 'not_found'
+  | 'conflict'
+  | 'event_type_limit'
+  | 'auth_revoked'
+  | 'invalid';
+
+const MAX_MESSAGE_LENGTH = 500;
+
+export function parseIntercomError(status: number, bodyText: string | null | undefined): IntercomError {
+  const error: IntercomError = { status };
+  const text = bodyText?.trim() ?? '';
+  if (!text) return error;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    error.message = text.slice(0, MAX_MESSAGE_LENGTH);
+    return error;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return error;
+  const body = parsed as Record<string, unknown>;
+  if (typeof body.request_id === 'string') error.requestId = body.request_id;
+  const first = Array.isArray(body.errors) ? (body.errors[0] as Record<string, unknown> | undefined) : undefined;
+  const source = first && typeof first === 'object' ? first : body;
+  const code = source.code ?? body.code;
+  const message = source.message ?? body.message ?? body.error;
+  if (typeof code === 'string' || typeof code === 'number') error.code = String(code);
+  if (typeof message === 'string') error.message = message.slice(0, MAX_MESSAGE_LENGTH);
+  if (typeof source.field === 'string') error.field = source.field;
+  return error;
+}
+
+/**
+ * The existing contact's id from a 409 "A contact matching those details already exists with id=…".
+ * `archived` is set when Intercom says the match is archived (it must be unarchived before use).
+ */
+export function conflictContactId(message: string | undefined): { id: string; archived: boolean } | undefined {
+  const match = message ? /already exists with id=([A-Za-z0-9_-]+)/.exec(message) : null;
+  if (!match?.[1]) return undefined;
+  return { id: match[1], archived: /^\s*an archived contact/i.test(message ?? '') };
+}
+
+/** The 422 for a workspace already at its cap of active event names. */
+export function isEventTypeLimit(error: IntercomError): boolean {
+  return /more than \d+ active event names/i.test(error.message ?? '');
+}
+
+/** `POST /events` (and contact lookups) for a contact Intercom doesn't know. */
+export function isUserNotFound(error: IntercomError): boolean {
+  return error.status === 404 && /user not found/i.test(error.message ?? '');
+}
+
+const REVOKED_CODES = new Set(['token_revoked', 'token_unauthorized', 'unauthorized', 'token_not_found']);
+
+/**
+ * A 401 that means the installation is gone: the token was revoked or the app uninstalled.
+ * A 401 without a readable code counts too — tokens never expire, so nothing else explains it.
+ */
+export function isAuthRevoked(error: IntercomError): boolean {
+  return error.status === 401 && (error.code === undefined || REVOKED_CODES.has(error.code));
+}
+
+export interface RateLimitInfo {
+  /** Calls allowed per minute. */
+  limit?: number;
+  /** Calls left in the current 10-second window. */
+  remaining?: number;
+  /** Epoch milliseconds when the window resets. */
+  resetAt?: number;
+}
+
+type HeaderSource =
+  | Headers
+  | Map<string, string>
+  | Record<string, string | string[] | number | undefined | null>;
+
+export function rateLimitFromHeaders(headers: HeaderSource): RateLimitInfo {
+  const read = (name: string): number | undefined => {
+    let value: unknown;
+    if (typeof (headers as Headers).get === 'function') {
+      value = (headers as Headers).get(name) ?? (headers as Headers).get(name.toLowerCase());
+    } else {
+      const record = headers as Record<string, unknown>;
+      const key = Object.keys(record).find((k) => k.toLowerCase() === name.toLowerCase());
+      value = key === undefined ? undefined : record[key];
+    }
+    const first: unknown = Array.isArray(value) ? value[0] : value;
+    if (first === undefined || first === null || first === '') return undefined;
+    const n = Number(first);
+    return Number.isFinite(n) ? n : undefined;
+  };
+  const info: RateLimitInfo = {};
+  const limit = read('x-ratelimit-limit');
+  const remaining = read('x-ratelimit-remaining');
+  const reset = read('x-ratelimit-reset');
+  if (limit !== undefined) info.limit = limit;
+  if (remaining !== undefined) info.remaining = remaining;
+  if (reset !== undefined) info.resetAt = reset * 1000;
+  return info;
+}
+
+/**
+ * What the caller should do with an answer. `status` 0 stands for "no answer" (timeout, reset
+ * connection) and is worth a retry, like 408 and every 5xx. 410 (merged contact) reads as
+ * not_found: the id asked for is gone.
+ */
+export function classifyIntercomResponse(status: number, error?: IntercomError): IntercomOutcome {
+  if (status >= 200 && status < 300) return 'ok';
+  if (status === 0 || status === 408 || status >= 500) return 'retry';
+  if (status === 429) return 'rate_limited';
+  const details = error ?? { status };
+  if (status === 401) return isAuthRevoked({ ...details, status }) ? 'auth_revoked' : 'invalid';
+  if (status === 404 || status === 410) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 422 && isEventTypeLimit(details)) return 'event_type_limit';
+  return 'invalid';
+}

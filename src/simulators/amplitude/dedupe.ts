@@ -1,0 +1,39 @@
+import { effectiveDeviceId, type AmplitudeEvent } from '../../amplitude/protocol';
+
+/**
+ * Amplitude's dedupe (reference §1.5): a repeated insert_id on the same device_id, per project, within the
+ * window is ignored. Without insert_id it dedupes on event_id + time + device_id; we apply that only when
+ * both event_id and time are present, since without them distinct events would collapse.
+ * The window runs from the first copy; later duplicates don't extend it.
+ */
+export class DedupeIndex {
+  private readonly firstSeen = new Map<string, number>();
+
+  constructor(private readonly windowMs: number) {}
+
+  /** Records the event and tells whether it repeats one seen within the window. */
+  isDuplicate(apiKey: string, event: AmplitudeEvent, now: number): boolean {
+    const key = dedupeKey(apiKey, event);
+    if (key === undefined) return false;
+    const seenAt = this.firstSeen.get(key);
+    if (seenAt !== undefined && now - seenAt < this.windowMs) return true;
+    this.firstSeen.set(key, now);
+    return false;
+  }
+
+  clear(): void {
+    this.firstSeen.clear();
+  }
+}
+
+function dedupeKey(apiKey: string, event: AmplitudeEvent): string | undefined {
+  const device = effectiveDeviceId(event);
+  if (device === undefined) return undefined;
+  if (typeof event.insert_id === 'string' && event.insert_id) {
+    return ['insert', apiKey, device, event.insert_id].join('\u0000');
+  }
+  if (event.event_id !== undefined && event.time !== undefined) {
+    return ['event', apiKey, device, String(event.event_id), String(event.time)].join('\u0000');
+  }
+  return undefined;
+}

@@ -1,0 +1,284 @@
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  applyUserPropertyUpdate,
+  BATCH_DAILY_QUOTA,
+  DEDUPE_WINDOW_MS,
+  ENDPOINT_LIMITS,
+  EPS_AVERAGING_WINDOW_MS,
+  errorBodyFor,
+  GROUP_IDENTIFY_EVENT_TYPE,
+  IDENTIFY_SUCCESS_TEXT,
+  invalidRequestPathBody,
+  isIdentifyEvent,
+  parseIdentifyRequest,
+  parseUploadRequest,
+  silencedBody,
+  successBody,
+  throttledBody,
+  toUserPropertyUpdate,
+  type AmplitudeEvent,
+  type UploadEndpoint,
+  type UserPropertyUpdate,
+} from '../../amplitude/protocol';
+import { FaultInjector, recordRequests, type RecordedRequest } from '../faults';
+import { DedupeIndex } from './dedupe';
+import { rawBodyOf, readRawBody, rejectOversizedBody } from './request-body';
+import { Throttle } from './throttle';
+
+export interface AmplitudeSimulatorOptions {
+  /** Valid project API keys; another key gets 400 Invalid API key. Omitted: any non-empty key is valid. */
+  apiKeys?: string[];
+  /** Events per second per user/device on /2/httpapi (default 30). */
+  epsThreshold?: number;
+  /** Events per second per user/device on /batch (default 1000). */
+  batchEpsThreshold?: number;
+  /** Window the rate is averaged over (default 30 s). */
+  throttleWindowMs?: number;
+  /** /batch only: events per user/device per rolling 24 h (default 500,000). */
+  dailyQuota?: number;
+  /** Insert_id dedupe window (default 7 days). */
+  dedupeWindowMs?: number;
+  /** Device ids whose events Amplitude has silenced: requests with them get the silenced 400. */
+  silencedDevices?: string[];
+  /** Clock for throttling, dedupe and server_upload_time, so tests need not sleep. */
+  now?: () => number;
+}
+
+export interface StoredEvent {
+  apiKey: string;
+  endpoint: UploadEndpoint;
+  event: AmplitudeEvent;
+  serverUploadTime: number;
+}
+
+export interface StoredIdentify {
+  apiKey: string;
+  via: 'identify_api' | 'identify_event';
+  update: UserPropertyUpdate;
+  receivedAt: number;
+}
+
+type IngestFailureStatus = 500 | 502 | 504;
+
+/**
+ * A local Amplitude: POST /2/httpapi, POST /batch and POST|GET /identify, answering through protocol.ts
+ * exactly as Amplitude does, with throttling, insert_id dedupe, faults and inspection for tests.
+ */
+export class AmplitudeSimulator {
+  readonly app: Express = express();
+  /** Queued or random failures, answered before the request is processed (nothing is ingested). */
+  readonly faults = new FaultInjector(errorBodyFor);
+  readonly requests: RecordedRequest[] = [];
+  /** Unique stored events in arrival order ($identify / $groupidentify events are kept apart). */
+  readonly events: StoredEvent[] = [];
+  readonly identifies: StoredIdentify[] = [];
+  readonly groupIdentifies: StoredEvent[] = [];
+  /** Responses sent, by HTTP status. */
+  readonly statusCounts: Record<string, number> = {};
+
+  private readonly now: () => number;
+  private readonly throttle: Throttle;
+  private readonly dedupe: DedupeIndex;
+  private readonly deliveries = new Map<string, number>();
+  private readonly userTables = new Map<string, Map<string, Record<string, unknown>>>();
+  private readonly ingestFailures: IngestFailureStatus[] = [];
+  private duplicates = 0;
+  private server?: Server;
+
+  constructor(private readonly options: AmplitudeSimulatorOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.throttle = new Throttle({
+      windowMs: options.throttleWindowMs ?? EPS_AVERAGING_WINDOW_MS,
+      dailyQuota: options.dailyQuota ?? BATCH_DAILY_QUOTA,
+    });
+    this.dedupe = new DedupeIndex(options.dedupeWindowMs ?? DEDUPE_WINDOW_MS);
+    this.routes();
+  }
+
+  /** Repeats of an already stored event that were accepted (200) but not stored again. */
+  get duplicateCount(): number {
+    return this.duplicates;
+  }
+
+  /** How many times an event with this insert_id reached ingestion (accepted requests, duplicates included). */
+  deliveriesOf(insertId: string): number {
+    return this.deliveries.get(insertId) ?? 0;
+  }
+
+  /** A user's (or, failing that, a device's) current user properties in the given or any project. */
+  userProperties(id: string, apiKey?: string): Record<string, unknown> | undefined {
+    const tables = apiKey ? [this.userTables.get(apiKey)] : [...this.userTables.values()];
+    for (const table of tables) {
+      const found = table?.get(`user:${id}`) ?? table?.get(`device:${id}`);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  /**
+   * The next `times` upload requests are ingested and then answered with `status`: Amplitude may have
+   * accepted a request it answers 500/502/504 to (503 never commits; use `faults` for that).
+   */
+  ingestThenFail(times: number, status: IngestFailureStatus = 500): this {
+    if (![500, 502, 504].includes(status)) throw new Error(`ingestThenFail takes 500, 502 or 504, not ${status}`);
+    for (let i = 0; i < times; i += 1) this.ingestFailures.push(status);
+    return this;
+  }
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    const server = createServer(this.app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => resolve());
+    });
+    this.server = server;
+    const address = server.address() as AddressInfo;
+    return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  }
+
+  async close(): Promise<void> {
+    this.faults.releaseHanging();
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Forgets everything received and every queued fault, keeping the configuration. */
+  reset(): void {
+    this.faults.clear();
+    this.requests.length = 0;
+    this.events.length = 0;
+    this.identifies.length = 0;
+    this.groupIdentifies.length = 0;
+    this.ingestFailures.length = 0;
+    for (const status of Object.keys(this.statusCounts)) delete this.statusCounts[status];
+    this.deliveries.clear();
+    this.userTables.clear();
+    this.throttle.clear();
+    this.dedupe.clear();
+    this.duplicates = 0;
+  }
+
+  private routes(): void {
+    const app = this.app;
+    app.disable('x-powered-by');
+    app.use((_req, res, next) => {
+      res.on('finish', () => (this.statusCounts[res.statusCode] = (this.statusCounts[res.statusCode] ?? 0) + 1));
+      next();
+    });
+    app.use(readRawBody());
+    app.use(recordRequests(this.requests));
+    app.use(this.faults.middleware());
+    app.use(rejectOversizedBody());
+    app.post('/2/httpapi', (req, res) => this.handleUpload('httpapi', req, res));
+    app.post('/batch', (req, res) => this.handleUpload('batch', req, res));
+    app.post('/identify', (req, res) => this.handleIdentify(req, res));
+    app.get('/identify', (req, res) => this.handleIdentify(req, res));
+    // Amplitude answers unknown paths (and methods) with a 400, not a 404.
+    app.use((_req, res) => res.status(400).json(invalidRequestPathBody()));
+    app.use((_error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json(errorBodyFor(500));
+    });
+  }
+
+  private isApiKeyValid = (apiKey: string): boolean => !this.options.apiKeys || this.options.apiKeys.includes(apiKey);
+
+  private handleUpload(endpoint: UploadEndpoint, req: Request, res: Response): void {
+    const now = this.now();
+    const parsed = parseUploadRequest(
+      rawBodyOf(res),
+      { contentType: req.get('content-type'), contentEncoding: req.get('content-encoding') },
+      endpoint,
+      { isApiKeyValid: this.isApiKeyValid },
+    );
+    if (!parsed.ok) {
+      res.status(parsed.status).json(parsed.body);
+      return;
+    }
+    const { apiKey, events } = parsed;
+    const epsThreshold =
+      endpoint === 'batch'
+        ? (this.options.batchEpsThreshold ?? ENDPOINT_LIMITS.batch.epsThreshold)
+        : (this.options.epsThreshold ?? ENDPOINT_LIMITS.httpapi.epsThreshold);
+
+    const silenced = this.silencedIndexes(events);
+    if (silenced.length > 0) {
+      const silencedDevices = [...new Set(silenced.map((i) => events[i]!.device_id!))];
+      res.status(400).json(silencedBody({ silencedDevices, silencedEvents: silenced, epsThreshold }));
+      return;
+    }
+    // Nothing of a throttled request is ingested; the body names the events to pause.
+    const throttled = this.throttle.check(apiKey, events, epsThreshold, endpoint === 'batch', now);
+    if (throttled) {
+      res.status(429).json(throttledBody(throttled));
+      return;
+    }
+
+    this.throttle.record(apiKey, events, now);
+    for (const event of events) this.ingest(apiKey, endpoint, event, now);
+
+    // events_ingested counts duplicates too: Amplitude does not reveal its dedupe at ingestion time.
+    const failure = this.ingestFailures.shift();
+    if (failure) res.status(failure).json(errorBodyFor(failure));
+    else res.status(200).json(successBody(events.length, parsed.payloadSizeBytes, now));
+  }
+
+  private silencedIndexes(events: readonly AmplitudeEvent[]): number[] {
+    const silenced = new Set(this.options.silencedDevices ?? []);
+    return events.flatMap((event, index) => (event.device_id && silenced.has(event.device_id) ? [index] : []));
+  }
+
+  private ingest(apiKey: string, endpoint: UploadEndpoint, event: AmplitudeEvent, now: number): void {
+    if (event.insert_id) this.deliveries.set(event.insert_id, this.deliveriesOf(event.insert_id) + 1);
+    if (this.dedupe.isDuplicate(apiKey, event, now)) {
+      this.duplicates += 1;
+      return;
+    }
+    const stored: StoredEvent = { apiKey, endpoint, event, serverUploadTime: now };
+    if (event.event_type === GROUP_IDENTIFY_EVENT_TYPE) {
+      this.groupIdentifies.push(stored);
+    } else if (isIdentifyEvent(event)) {
+      const update = toUserPropertyUpdate(event);
+      this.identifies.push({ apiKey, via: 'identify_event', update, receivedAt: now });
+      this.applyUpdate(apiKey, update);
+    } else {
+      this.events.push(stored);
+      // Plain user_properties on an event update the user too, unless the sender opted out.
+      if (event.user_properties && event.$skip_user_properties_sync !== true) {
+        this.applyUpdate(apiKey, toUserPropertyUpdate(event));
+      }
+    }
+  }
+
+  private handleIdentify(req: Request, res: Response): void {
+    const parsed = parseIdentifyRequest(rawBodyOf(res), req.get('content-type'), req.query, {
+      isApiKeyValid: this.isApiKeyValid,
+    });
+    if (!parsed.ok) {
+      res.status(parsed.status).json(parsed.body);
+      return;
+    }
+    const now = this.now();
+    for (const identification of parsed.identifications) {
+      const update = toUserPropertyUpdate(identification);
+      this.identifies.push({ apiKey: parsed.apiKey, via: 'identify_api', update, receivedAt: now });
+      this.applyUpdate(parsed.apiKey, update);
+    }
+    res.status(200).type('text/plain').send(IDENTIFY_SUCCESS_TEXT);
+  }
+
+  private applyUpdate(apiKey: string, update: UserPropertyUpdate): void {
+    const key = update.userId ? `user:${update.userId}` : `device:${update.deviceId}`;
+    const table = this.userTables.get(apiKey) ?? new Map<string, Record<string, unknown>>();
+    this.userTables.set(apiKey, table);
+    table.set(key, applyUserPropertyUpdate(table.get(key) ?? {}, update));
+  }
+}
+
+export function createAmplitudeSimulator(options: AmplitudeSimulatorOptions = {}): AmplitudeSimulator {
+  return new AmplitudeSimulator(options);
+}

@@ -1,0 +1,74 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { classifyUploadResponse } from '../../../src/amplitude/responses';
+import { event, postUpload, startSimulator, upload, type Started } from './helpers';
+
+describe('Amplitude simulator: faults', () => {
+  let s: Started;
+  beforeEach(async () => {
+    s = await startSimulator();
+  });
+  afterEach(() => s.sim.close());
+
+  it.each([
+    [500, 'Internal Server Error', true],
+    [502, 'Bad Gateway', true],
+    [503, 'Service Unavailable', false],
+    [504, 'Gateway Timeout', true],
+  ])('%i: answers Amplitude-shaped JSON, ingests nothing; the sender retries', async (status, error, duplicateRisk) => {
+    s.sim.faults.failNext(1, status);
+    const events = [event()];
+    const answer = await postUpload(s.url, upload(events));
+    expect([answer.status, answer.json]).toEqual([status, { code: status, error }]);
+    expect(s.sim.events).toHaveLength(0);
+    const outcome = classifyUploadResponse(answer.status, answer.text, events);
+    expect(outcome).toEqual({ kind: 'retry', status, duplicateRisk });
+    expect((await postUpload(s.url, upload(events))).status).toBe(200);
+    expect(s.sim.events).toHaveLength(1);
+  });
+
+  it('403: a WAF block is fatal for the sender', async () => {
+    s.sim.faults.failNext(1, 403, { path: '/2/httpapi' });
+    const answer = await postUpload(s.url, upload([event()]));
+    expect([answer.status, answer.json]).toEqual([403, { code: 403, error: 'Forbidden' }]);
+    const outcome = classifyUploadResponse(answer.status, answer.text, [event()]);
+    expect(outcome).toMatchObject({ kind: 'fatal', reason: 'forbidden' });
+  });
+
+  it('a bare 429 fault throttles the whole request', async () => {
+    s.sim.faults.failNext(2, 429);
+    const answer = await postUpload(s.url, upload([event(), event()]));
+    expect(answer.json).toMatchObject({ code: 429, throttled_events: [], throttled_users: {}, throttled_devices: {} });
+    expect(classifyUploadResponse(429, answer.text, [event(), event()])).toMatchObject({ throttledIndexes: [0, 1] });
+    expect(s.sim.faults.injected).toEqual({ 429: 1 });
+  });
+
+  it('chaos fails a share of requests with the listed statuses; outage fails them all', async () => {
+    // Each request draws once for "fail?"; a failing one draws again to pick the status.
+    const sequence = [0.1, 0.1, 0.9, 0.1, 0.9];
+    s.sim.faults.chaos({ rate: 0.3, statuses: [500, 503], random: () => sequence.shift() ?? 0.99 });
+    const first = await postUpload(s.url, upload([event()]));
+    const second = await postUpload(s.url, upload([event()]));
+    const third = await postUpload(s.url, upload([event()]));
+    expect([first.status, second.status, third.status]).toEqual([500, 200, 503]);
+
+    s.sim.faults.chaos(undefined).outage(60_000);
+    expect((await postUpload(s.url, upload([event()]))).json).toEqual({ code: 503, error: 'Service Unavailable' });
+    s.sim.faults.clear();
+    expect((await postUpload(s.url, upload([event()]))).status).toBe(200);
+    expect(s.sim.statusCounts).toEqual({ 200: 2, 500: 1, 503: 2 });
+  });
+
+  it('a hang lets the client time out, and the request is still logged', async () => {
+    s.sim.faults.add({ hang: true });
+    await expect(
+      fetch(`${s.url}/2/httpapi`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(upload([event({ insert_id: 'hung-1' })])),
+        signal: AbortSignal.timeout(150),
+      }),
+    ).rejects.toThrow(/timeout|aborted/i);
+    expect(s.sim.requests.at(-1)?.body).toMatchObject({ events: [{ insert_id: 'hung-1' }] });
+    expect(s.sim.deliveriesOf('hung-1')).toBe(0);
+  });
+});
