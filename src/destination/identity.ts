@@ -1,0 +1,80 @@
+import type { AmplitudeEvent, NormalizedIdentify } from './amplitude-event';
+import type { IdentityMapping, IntercomUserField } from './settings';
+import { ownValue } from './values';
+
+/** How a contact is found in Intercom: by external_id (Intercom's `user_id` on events) or by email. */
+export interface IntercomUser {
+  field: IntercomUserField;
+  value: string;
+}
+
+export type IdentityError = 'missing_identity' | 'invalid_email';
+export type IdentityResult = IntercomUser | { error: IdentityError };
+
+/** Placeholders Amplitude rejects as ids (compared trimmed and case-insensitively); they name nobody. */
+const AMPLITUDE_INVALID_IDS = new Set([
+  'anonymous',
+  'nil',
+  'none',
+  'null',
+  'n/a',
+  'na',
+  'undefined',
+  'unknown',
+  '',
+  '00000000-0000-0000-0000-000000000000',
+  '{}',
+  'lmy47d',
+  '0',
+  '-1',
+]);
+
+/** RFC 5321 caps a forward path at 254 characters. */
+const MAX_EMAIL_LENGTH = 254;
+/** Deliberately loose: one @, no spaces, a dot in the domain. Intercom does the strict check. */
+const PLAUSIBLE_EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+/**
+ * Picks the Intercom identifier for an event or an identify, following the mapping. There is no
+ * fallback to another field: a contact found by the wrong key would receive someone else's data.
+ */
+export function resolveIntercomUser(subject: AmplitudeEvent | NormalizedIdentify, mapping: IdentityMapping): IdentityResult {
+  const raw = sourceValue(subject, mapping);
+  const value = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined;
+  if (value === undefined || isAmplitudeInvalidId(value)) return { error: 'missing_identity' };
+  if (mapping.intercomUser === 'external_id') return { field: 'external_id', value };
+  const email = normalizeEmail(value);
+  return email === undefined ? { error: 'invalid_email' } : { field: 'email', value: email };
+}
+
+export function isAmplitudeInvalidId(value: string): boolean {
+  return AMPLITUDE_INVALID_IDS.has(value.trim().toLowerCase());
+}
+
+/** Trimmed and lower-cased (Intercom matches emails case-insensitively), or undefined if implausible. */
+export function normalizeEmail(value: string): string | undefined {
+  const email = value.trim().toLowerCase();
+  return email.length <= MAX_EMAIL_LENGTH && PLAUSIBLE_EMAIL.test(email) ? email : undefined;
+}
+
+/** The key the source's loop-prevention ledger uses to recognise echoes of events we sent. */
+export function ledgerUserKey(user: IntercomUser): string {
+  return `${user.field}:${user.value}`;
+}
+
+function sourceValue(subject: AmplitudeEvent | NormalizedIdentify, mapping: IdentityMapping): unknown {
+  const from = mapping.from;
+  if (isIdentify(subject)) {
+    // An identify carries no event properties; `$set` wins over `$setOnce` as the newer intent.
+    if (from.kind === 'user_id') return subject.userId;
+    if (from.kind === 'user_property') return ownValue(subject.set, from.name) ?? ownValue(subject.setOnce, from.name);
+    return undefined;
+  }
+  if (from.kind === 'user_id') return subject.user_id;
+  if (from.kind === 'user_property') return ownValue(subject.user_properties, from.name);
+  return ownValue(subject.event_properties, from.name);
+}
+
+function isIdentify(subject: AmplitudeEvent | NormalizedIdentify): subject is NormalizedIdentify {
+  return !('event_type' in subject);
+}

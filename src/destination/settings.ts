@@ -1,0 +1,239 @@
+import { z } from 'zod';
+
+/**
+ * Settings of an "Intercom - Event Streaming" destination sync, as on Amplitude's product page:
+ * Create & Update Users, Send Events (event filter + event properties), the identity mapping and
+ * the status toggle. Everything starts off and empty: nothing is sent until the user selects it.
+ *
+ * Workflow code imports this module for update validators, so it must stay pure: zod only.
+ */
+
+/** Amplitude event streaming uses these names internally ("all events", identifies), so they can't be selected. */
+export const RESERVED_STREAMING_EVENT_TYPES: readonly string[] = ['_all', '_identify'];
+/** Amplitude's user/group property operations travel as these event types; they are never data events. */
+export const IDENTIFY_EVENT_TYPES: readonly string[] = ['$identify', '$groupidentify'];
+
+/** Selections above the Intercom caps are allowed (we cut and count at send time), but not absurd ones. */
+export const MAX_SELECTED_PROPERTIES = 250;
+/** Amplitude's own per-project limit of event types; Intercom's 120 active names are enforced when sending. */
+export const MAX_SELECTED_EVENT_TYPES = 2000;
+export const MAX_FILTER_CONDITIONS = 50;
+export const MAX_CONDITION_VALUES = 100;
+/** Amplitude truncates string values (and so property names) at 1,024 characters. */
+const MAX_NAME_LENGTH = 1024;
+
+const nonBlankName = (what: string) =>
+  z
+    .string()
+    .max(MAX_NAME_LENGTH, `${what} is longer than ${MAX_NAME_LENGTH} characters`)
+    .refine((name) => name.trim().length > 0, `${what} must not be empty`);
+
+function uniqueList<T extends z.ZodType<string>>(item: T, what: string, plural: string, max: number) {
+  return z
+    .array(item)
+    .max(max, `at most ${max} ${plural} can be selected`)
+    .superRefine((names, ctx) => {
+      const seen = new Set<string>();
+      names.forEach((name, index) => {
+        if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [index], message: `${what} "${name}" is selected twice` });
+        seen.add(name);
+      });
+    });
+}
+
+const eventTypeName = nonBlankName('event type')
+  .refine((name) => !RESERVED_STREAMING_EVENT_TYPES.includes(name), {
+    message: 'is reserved by Amplitude event streaming and cannot be selected',
+  })
+  .refine((name) => !IDENTIFY_EVENT_TYPES.includes(name), {
+    message: 'is a user property update, not an event: use Create & Update Users instead',
+  });
+
+const propertyList = (what: string) => uniqueList(nonBlankName(what), what, 'properties', MAX_SELECTED_PROPERTIES);
+const eventTypeList = uniqueList(eventTypeName, 'event type', 'event types', MAX_SELECTED_EVENT_TYPES);
+
+export const CONDITION_OPERATORS = [
+  'is',
+  'is_not',
+  'contains',
+  'does_not_contain',
+  'exists',
+  'not_exists',
+  'greater_than',
+  'less_than',
+] as const;
+export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
+
+const VALUELESS_OPERATORS: readonly ConditionOperator[] = ['exists', 'not_exists'];
+const NUMERIC_OPERATORS: readonly ConditionOperator[] = ['greater_than', 'less_than'];
+
+/**
+ * One "where" clause of Amplitude's event filter. `values` is an any-of list for is/contains
+ * (and a none-of list for their negations); greater_than/less_than take exactly one number.
+ */
+export const propertyConditionSchema = z
+  .object({
+    property: nonBlankName('property name'),
+    scope: z.enum(['event', 'user']),
+    operator: z.enum(CONDITION_OPERATORS),
+    values: z
+      .array(z.union([z.string(), z.number(), z.boolean()]))
+      .max(MAX_CONDITION_VALUES, `at most ${MAX_CONDITION_VALUES} values per condition`)
+      .optional(),
+  })
+  .superRefine((condition, ctx) => {
+    const values = condition.values ?? [];
+    const fail = (message: string) => ctx.addIssue({ code: 'custom', path: ['values'], message });
+    if (VALUELESS_OPERATORS.includes(condition.operator)) {
+      if (values.length > 0) fail(`"${condition.operator}" takes no values`);
+    } else if (NUMERIC_OPERATORS.includes(condition.operator)) {
+      if (values.length !== 1 || typeof values[0] !== 'number' || !Number.isFinite(values[0]))
+        fail(`"${condition.operator}" takes exactly one number`);
+    } else if (values.length === 0) {
+      fail(`"${condition.operator}" needs at least one value`);
+    }
+  });
+export type PropertyCondition = z.infer<typeof propertyConditionSchema>;
+
+const conditionList = z
+  .array(propertyConditionSchema)
+  .max(MAX_FILTER_CONDITIONS, `at most ${MAX_FILTER_CONDITIONS} conditions`);
+
+/**
+ * Which events are sent: the selected event types (or every event when `allEvents` is on),
+ * narrowed by property conditions that must all hold. Nothing selected means nothing is sent.
+ * "All events" is an explicit flag rather than a `'*'` entry so no real event name is ambiguous.
+ */
+export const eventFilterSchema = z.object({
+  eventTypes: eventTypeList.default(() => []),
+  allEvents: z.boolean().default(false),
+  conditions: conditionList.default(() => []),
+});
+export type EventFilter = z.infer<typeof eventFilterSchema>;
+
+export const INTERCOM_USER_FIELDS = ['external_id', 'email'] as const;
+export type IntercomUserField = (typeof INTERCOM_USER_FIELDS)[number];
+
+/** Where the Intercom identifier comes from; Amplitude's default is the event's User ID. */
+export const identitySourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('user_id') }),
+  z.object({ kind: z.literal('user_property'), name: nonBlankName('user property') }),
+  z.object({ kind: z.literal('event_property'), name: nonBlankName('event property') }),
+]);
+export type IdentitySource = z.infer<typeof identitySourceSchema>;
+
+export const identityMappingSchema = z.object({
+  intercomUser: z.enum(INTERCOM_USER_FIELDS).default('external_id'),
+  from: identitySourceSchema.default(() => ({ kind: 'user_id' as const })),
+});
+export type IdentityMapping = z.infer<typeof identityMappingSchema>;
+
+export const destinationSettingsSchema = z.object({
+  createUpdateUsers: z
+    .object({
+      enabled: z.boolean().default(false),
+      userProperties: propertyList('user property').default(() => []),
+    })
+    .prefault({}),
+  sendEvents: z
+    .object({
+      enabled: z.boolean().default(false),
+      eventFilter: eventFilterSchema.prefault({}),
+      eventProperties: propertyList('event property').default(() => []),
+    })
+    .prefault({}),
+  mapping: identityMappingSchema.prefault({}),
+  status: z.enum(['enabled', 'disabled']).default('disabled'),
+});
+export type DestinationSettings = z.infer<typeof destinationSettingsSchema>;
+/** What callers may store or send: any omitted part takes the product's default. */
+export type DestinationSettingsInput = z.input<typeof destinationSettingsSchema>;
+
+export function defaultDestinationSettings(): DestinationSettings {
+  return destinationSettingsSchema.parse({});
+}
+
+/**
+ * A partial edit. Each section may be given in part; lists and the identity source are replaced
+ * whole (a patch can't say "remove the third item"). Unknown keys are rejected so typos surface.
+ */
+export const settingsPatchSchema = z.strictObject({
+  createUpdateUsers: z
+    .strictObject({ enabled: z.boolean(), userProperties: propertyList('user property') })
+    .partial()
+    .optional(),
+  sendEvents: z
+    .strictObject({
+      enabled: z.boolean(),
+      eventFilter: z
+        .strictObject({ eventTypes: eventTypeList, allEvents: z.boolean(), conditions: conditionList })
+        .partial(),
+      eventProperties: propertyList('event property'),
+    })
+    .partial()
+    .optional(),
+  mapping: z
+    .strictObject({ intercomUser: z.enum(INTERCOM_USER_FIELDS), from: identitySourceSchema })
+    .partial()
+    .optional(),
+  status: z.enum(['enabled', 'disabled']).optional(),
+});
+export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
+
+export type SettingsValidation =
+  | { ok: true; settings: DestinationSettings }
+  | { ok: false; error: z.ZodError; message: string };
+
+/** Validates stored or submitted settings, filling the product's defaults for anything omitted. */
+export function parseDestinationSettings(input: unknown): SettingsValidation {
+  const parsed = destinationSettingsSchema.safeParse(input);
+  return parsed.success
+    ? { ok: true, settings: parsed.data }
+    : { ok: false, error: parsed.error, message: formatSettingsError(parsed.error) };
+}
+
+/**
+ * Applies a partial edit and validates the result as a whole, so rules that span the merged
+ * settings (unique names, reserved types) hold after the edit too. `current` is never mutated.
+ */
+export function applySettingsPatch(current: DestinationSettings, patch: unknown): SettingsValidation {
+  const parsedPatch = settingsPatchSchema.safeParse(patch);
+  if (!parsedPatch.success) {
+    return { ok: false, error: parsedPatch.error, message: formatSettingsError(parsedPatch.error) };
+  }
+  const edit = parsedPatch.data;
+  const { eventFilter: filterEdit, ...sendEventsEdit } = edit.sendEvents ?? {};
+  return parseDestinationSettings({
+    createUpdateUsers: overlay(current.createUpdateUsers, edit.createUpdateUsers),
+    sendEvents: {
+      ...overlay(current.sendEvents, sendEventsEdit),
+      eventFilter: overlay(current.sendEvents.eventFilter, filterEdit),
+    },
+    mapping: overlay(current.mapping, edit.mapping),
+    status: edit.status ?? current.status,
+  });
+}
+
+/** One line per issue, prefixed with where it is, e.g. `sendEvents.eventFilter.eventTypes[0]: ...`. */
+export function formatSettingsError(error: z.ZodError): string {
+  return error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join('\n');
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  if (path.length === 0) return 'settings';
+  return path
+    .map((segment, index) => {
+      if (typeof segment === 'number') return `[${segment}]`;
+      return index === 0 ? String(segment) : `.${String(segment)}`;
+    })
+    .join('');
+}
+
+/** Copies `base` with every defined value of `edit` on top (an explicit `undefined` changes nothing). */
+function overlay<T extends object>(base: T, edit: Partial<T> | undefined): T {
+  const result = { ...base };
+  for (const [key, value] of Object.entries(edit ?? {})) {
+    if (value !== undefined) (result as Record<string, unknown>)[key] = value;
+  }
+  return result;
+}
