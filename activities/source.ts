@@ -1,0 +1,207 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { sql } from 'drizzle-orm';
+import type { Db } from '../src/db/client';
+import { queryRows } from '../src/db/client';
+import { ConnectionRepository, addCounters, readCounters } from '../src/connections/repository';
+import type { Services } from '../src/runtime/services';
+import { UploadInterrupted, uploadEvents, type UploadResult } from '../src/amplitude/uploader';
+import { echoCandidate, toAmplitudeEvent } from '../src/source/transform';
+import type { IdentityMapping } from '../src/source/identity';
+import type { SourceSettings } from '../src/source/connection-settings';
+import {
+  claimInboxRows,
+  dropAllPending,
+  markDelivered,
+  markDropped,
+  pendingSummary,
+  retryLater,
+  type InboxRow,
+} from '../src/source/inbox';
+import { IntercomClient } from '../src/intercom/client';
+
+export interface SourceDeliveryReport {
+  /** Rows taken from the inbox by this activity (delivered, dropped or put back). */
+  processed: number;
+  /** Absolute counters of the connection after this activity (delivered, dropped:<reason>). */
+  counters: Record<string, number>;
+  pending: number;
+  /** When the earliest pending row that is not due yet becomes due (epoch ms). */
+  nextDueAt?: number;
+  /** More rows are due now: call again. */
+  more: boolean;
+  /** Newest Intercom notification time among the processed rows (epoch ms). */
+  lastEventAt?: number;
+}
+
+/** Rows per claim; one claim is usually one Amplitude request (≤ 2,000 events, < 1 MB). */
+const CLAIM_SIZE = 500;
+/** How long one activity keeps draining before handing back to the workflow (keeps histories and heartbeats short). */
+const DRAIN_BUDGET_MS = 20_000;
+
+export function createSourceActivities(services: Services) {
+  const { db, env, logger, metrics, urls } = services;
+  const connections = new ConnectionRepository(db, services.secrets);
+
+  function intercomFor(region: 'US' | 'EU' | 'AU' | null) {
+    return new IntercomClient({ baseUrl: urls.intercomApi(region ?? 'US'), version: env.INTERCOM_API_VERSION });
+  }
+
+  /** Drops `event.created` rows that echo events our destination sent to this workspace. */
+  async function findEchoes(workspaceId: string | null, rows: InboxRow[]): Promise<Set<number>> {
+    if (!env.SOURCE_LOOP_PREVENTION || !workspaceId) return new Set();
+    const candidates = rows
+      .map((row) => ({ row, candidate: echoCandidate(row.payload) }))
+      .filter((c) => c.candidate && c.candidate.userKeys.length > 0);
+    if (candidates.length === 0) return new Set();
+    const tuples = candidates.flatMap(({ row, candidate }) =>
+      candidate!.userKeys.map((key) => sql`(${row.id}::bigint, ${candidate!.eventName}, ${candidate!.createdAt}::bigint, ${key})`),
+    );
+    const matches = await queryRows<{ id: string | number }>(
+      db,
+      sql`SELECT DISTINCT c.id FROM (VALUES ${sql.join(tuples, sql`, `)}) AS c(id, event_name, created_at, user_key)
+          JOIN intercom_sent_events s ON s.workspace_id = ${workspaceId} AND s.event_name = c.event_name
+           AND s.created_at = c.created_at AND s.user_key = c.user_key`,
+    );
+    return new Set(matches.map((m) => Number(m.id)));
+  }
+
+  async function settle(
+    connectionId: string,
+    rows: Map<number, InboxRow>,
+    upload: UploadResult<number>,
+    drops: { id: number; reason: string }[],
+  ): Promise<void> {
+    const allDrops = [...drops, ...upload.dropped.map((d) => ({ id: d.ref, reason: d.reason }))];
+    const deltas: Record<string, number> = { delivered: upload.delivered.length };
+    for (const d of allDrops) deltas[`dropped:${d.reason}`] = (deltas[`dropped:${d.reason}`] ?? 0) + 1;
+    await db.transaction(async (tx) => {
+      const t = tx as unknown as Db;
+      await markDelivered(t, upload.delivered);
+      await markDropped(t, allDrops);
+      const byDelay = new Map<string, number[]>();
+      for (const r of upload.retryLater) {
+        const key = `${r.delayMs}|${r.reason}`;
+        byDelay.set(key, [...(byDelay.get(key) ?? []), r.ref]);
+      }
+      for (const [key, ids] of byDelay) {
+        const [delay, reason] = key.split('|');
+        await retryLater(t, ids, Number(delay), reason!);
+      }
+      await addCounters(t, connectionId, deltas);
+    });
+    const now = Date.now();
+    metrics.delivered.inc({ direction: 'source' }, upload.delivered.length);
+    for (const id of upload.delivered) {
+      const row = rows.get(id);
+      if (row) metrics.deliveryLatency.observe({ direction: 'source' }, (now - row.receivedAt.getTime()) / 1000);
+    }
+    for (const d of allDrops) metrics.dropped.inc({ direction: 'source', reason: d.reason });
+  }
+
+  return {
+    /**
+     * Drains due inbox rows of one connection into Amplitude for up to DRAIN_BUDGET_MS.
+     * Idempotent: rows are leased, insert_ids are stable, and marks commit per batch.
+     */
+    async deliverSourceEvents(input: { connectionId: string; identityMapping: IdentityMapping }): Promise<SourceDeliveryReport> {
+      const info = Context.current().info;
+      const owner = `${info.workflowExecution?.workflowId ?? "standalone"}/${info.activityId}`;
+      const connection = await connections.require(input.connectionId);
+      const apiKey = await connections.readSecret(input.connectionId, 'amplitude_api_key');
+      if (!apiKey) throw ApplicationFailure.nonRetryable('no Amplitude API key is stored for this connection', 'AmplitudeRejected');
+      const baseUrl = urls.amplitudeApi(connection.amplitudeRegion ?? 'US');
+
+      const started = Date.now();
+      let processed = 0;
+      let lastEventAt: number | undefined;
+      while (Date.now() - started < DRAIN_BUDGET_MS) {
+        const claimed = await claimInboxRows(db, input.connectionId, owner, CLAIM_SIZE);
+        if (claimed.length === 0) break;
+        processed += claimed.length;
+        const rows = new Map(claimed.map((r) => [r.id, r]));
+        const echoes = await findEchoes(connection.intercomWorkspaceId, claimed);
+        const drops: { id: number; reason: string }[] = [];
+        const items: { ref: number; event: ReturnType<typeof toEvent> & object }[] = [];
+        for (const row of claimed) {
+          lastEventAt = Math.max(lastEventAt ?? 0, row.payload.created_at * 1000);
+          if (echoes.has(row.id)) {
+            drops.push({ id: row.id, reason: 'loop_echo' });
+            continue;
+          }
+          const event = toEvent(row, input.identityMapping, drops);
+          if (event) items.push({ ref: row.id, event });
+        }
+        let upload: UploadResult<number>;
+        try {
+          upload = items.length > 0 ? await uploadEvents(items, { baseUrl, apiKey }) : { delivered: [], dropped: [], retryLater: [], requests: 0 };
+        } catch (err) {
+          if (!(err instanceof UploadInterrupted)) throw err;
+          await settle(input.connectionId, rows, err.partial as UploadResult<number>, drops);
+          throw ApplicationFailure.create({
+            message: err.message,
+            type: err.fatal ? 'AmplitudeRejected' : 'AmplitudeUnavailable',
+            nonRetryable: err.fatal,
+          });
+        }
+        await settle(input.connectionId, rows, upload, drops);
+        Context.current().heartbeat({ processed });
+      }
+
+      const summary = await pendingSummary(db, input.connectionId);
+      return {
+        processed,
+        counters: await readCounters(db, input.connectionId),
+        pending: summary.pending,
+        nextDueAt: summary.nextDueAt,
+        more: summary.due > 0,
+        lastEventAt,
+      };
+    },
+
+    async setConnectionStatus(input: { connectionId: string; status: string }): Promise<void> {
+      await connections.update(input.connectionId, { status: input.status });
+    },
+
+    async saveSourceSettings(input: { connectionId: string; settings: SourceSettings }): Promise<void> {
+      await connections.update(input.connectionId, { settings: input.settings });
+    },
+
+    /** Confirms an (unsigned) uninstall notice: is our token still accepted by Intercom? */
+    async checkIntercomAccess(input: { connectionId: string }): Promise<'valid' | 'revoked' | 'no_token'> {
+      const connection = await connections.require(input.connectionId);
+      const token = await connections.readSecret(input.connectionId, 'intercom_access_token');
+      if (!token) return 'no_token';
+      const me = await intercomFor(connection.intercomRegion).me(token);
+      return me.ok ? 'valid' : 'revoked';
+    },
+
+    /**
+     * Revokes the Intercom token (POST /auth/uninstall; already revoked is fine), deletes it, drops
+     * what can no longer be delivered, and marks the connection Disconnected so webhooks stop routing.
+     */
+    async disconnectSource(input: { connectionId: string; reason: string }): Promise<{ revoked: boolean; counters: Record<string, number> }> {
+      const connection = await connections.require(input.connectionId);
+      const token = await connections.readSecret(input.connectionId, 'intercom_access_token');
+      let revoked = false;
+      if (token) {
+        await intercomFor(connection.intercomRegion).uninstall(token);
+        revoked = true;
+      }
+      await connections.update(input.connectionId, { status: 'Disconnected' });
+      await connections.deleteSecret(input.connectionId, 'intercom_access_token');
+      const dropped = await dropAllPending(db, input.connectionId, 'disconnected');
+      if (dropped > 0) await addCounters(db, input.connectionId, { 'dropped:disconnected': dropped });
+      logger.info({ connectionId: input.connectionId, reason: input.reason, revoked }, 'source disconnected');
+      return { revoked, counters: await readCounters(db, input.connectionId) };
+    },
+  };
+}
+
+function toEvent(row: InboxRow, identityMapping: IdentityMapping, drops: { id: number; reason: string }[]) {
+  const result = toAmplitudeEvent(row.payload, { identityMapping });
+  if (result.kind === 'dropped') {
+    drops.push({ id: row.id, reason: result.reason });
+    return undefined;
+  }
+  return result.event;
+}

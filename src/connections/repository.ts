@@ -1,0 +1,131 @@
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { queryRows } from '../db/client';
+import { connectionCounters, connections, credentials } from '../db/schema';
+import type { SecretBox } from '../crypto/secrets';
+
+export type Connection = typeof connections.$inferSelect;
+export type ConnectionKind = Connection['kind'];
+export type CredentialKind = (typeof credentials.$inferSelect)['kind'];
+
+/** Connection statuses in which Intercom webhooks for the workspace are accepted and stored. */
+export const SOURCE_RECEIVING_STATUSES = ['Configuring', 'Listening', 'Connected', 'Paused'] as const;
+
+export class ConnectionNotFoundError extends Error {
+  constructor(id: string) {
+    super(`connection ${id} not found`);
+    this.name = 'ConnectionNotFoundError';
+  }
+}
+
+/** Rows of `connections` and their sealed credentials. Secrets go in and out only through the SecretBox. */
+export class ConnectionRepository {
+  constructor(
+    private readonly db: Db,
+    private readonly secrets: SecretBox,
+  ) {}
+
+  async get(id: string): Promise<Connection | undefined> {
+    const [row] = await this.db.select().from(connections).where(eq(connections.id, id));
+    return row;
+  }
+
+  async require(id: string): Promise<Connection> {
+    const row = await this.get(id);
+    if (!row) throw new ConnectionNotFoundError(id);
+    return row;
+  }
+
+  async list(kind?: ConnectionKind): Promise<Connection[]> {
+    const query = this.db.select().from(connections);
+    return kind ? query.where(eq(connections.kind, kind)).orderBy(connections.id) : query.orderBy(connections.id);
+  }
+
+  /** Inserts or refreshes a connection row; the status and settings given win. */
+  async upsert(row: typeof connections.$inferInsert): Promise<Connection> {
+    const [saved] = await this.db
+      .insert(connections)
+      .values(row)
+      .onConflictDoUpdate({
+        target: connections.id,
+        set: { ...row, id: undefined, createdAt: undefined, updatedAt: sql`now()` },
+      })
+      .returning();
+    return saved!;
+  }
+
+  async update(id: string, patch: Partial<typeof connections.$inferInsert>): Promise<void> {
+    await this.db
+      .update(connections)
+      .set({ ...patch, updatedAt: sql`now()` })
+      .where(eq(connections.id, id));
+  }
+
+  /** Source connections that currently receive webhooks for an Intercom workspace (app_id). */
+  async receivingSourcesForWorkspace(workspaceId: string): Promise<Connection[]> {
+    return this.db
+      .select()
+      .from(connections)
+      .where(
+        and(
+          eq(connections.kind, 'intercom_source'),
+          eq(connections.intercomWorkspaceId, workspaceId),
+          inArray(connections.status, [...SOURCE_RECEIVING_STATUSES]),
+        ),
+      );
+  }
+
+  async findByIngestKeyHash(hash: string): Promise<Connection | undefined> {
+    const [row] = await this.db.select().from(connections).where(eq(connections.ingestKeyHash, hash));
+    return row;
+  }
+
+  async storeSecret(connectionId: string, kind: CredentialKind, value: string): Promise<void> {
+    const sealed = this.secrets.seal(value, `${connectionId}:${kind}`);
+    await this.db
+      .insert(credentials)
+      .values({ connectionId, kind, sealed })
+      .onConflictDoUpdate({ target: [credentials.connectionId, credentials.kind], set: { sealed, createdAt: sql`now()` } });
+  }
+
+  async readSecret(connectionId: string, kind: CredentialKind): Promise<string | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(credentials)
+      .where(and(eq(credentials.connectionId, connectionId), eq(credentials.kind, kind)));
+    return row ? this.secrets.open(row.sealed, `${connectionId}:${kind}`) : undefined;
+  }
+
+  async deleteSecret(connectionId: string, kind: CredentialKind): Promise<void> {
+    await this.db.delete(credentials).where(and(eq(credentials.connectionId, connectionId), eq(credentials.kind, kind)));
+  }
+
+  async counters(connectionId: string): Promise<Record<string, number>> {
+    const rows = await this.db
+      .select({ name: connectionCounters.name, value: connectionCounters.value })
+      .from(connectionCounters)
+      .where(eq(connectionCounters.connectionId, connectionId));
+    return Object.fromEntries(rows.map((r) => [r.name, Number(r.value)]));
+  }
+}
+
+/** Adds deltas to a connection's counters (inside the caller's transaction when given one). */
+export async function addCounters(db: Db, connectionId: string, deltas: Record<string, number>): Promise<void> {
+  const entries = Object.entries(deltas).filter(([, v]) => v !== 0);
+  if (entries.length === 0) return;
+  await db
+    .insert(connectionCounters)
+    .values(entries.map(([name, value]) => ({ connectionId, name, value })))
+    .onConflictDoUpdate({
+      target: [connectionCounters.connectionId, connectionCounters.name],
+      set: { value: sql`${connectionCounters.value} + excluded.value` },
+    });
+}
+
+export async function readCounters(db: Db, connectionId: string): Promise<Record<string, number>> {
+  const rows = await queryRows<{ name: string; value: string | number }>(
+    db,
+    sql`SELECT name, value FROM connection_counters WHERE connection_id = ${connectionId}`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.name, Number(r.value)]));
+}

@@ -1,0 +1,320 @@
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { ConnectionRepository, type Connection } from './repository';
+import { sourceConnectionId, workflowIdFor } from './ids';
+import type { Services } from '../runtime/services';
+import { IntercomClient } from '../intercom/client';
+import { authorizeUrl, consumeOAuthState, createOAuthState } from '../source/oauth';
+import type { IdentityMappingChoice, SourceSettings, SourceSettingsPatch } from '../source/connection-settings';
+import {
+  authorizedSignal,
+  configureUpdate,
+  intercomSourceConnection,
+  statusQuery as sourceStatusQuery,
+} from '../../workflows/intercom-source';
+import { disconnectSignal, pauseSignal, resumeSignal } from '../../workflows/connection-signals';
+import {
+  credentialsChangedSignal,
+  destinationStatusQuery,
+  intercomDestinationSync,
+  replaySignal,
+  updateSettingsUpdate,
+} from '../../workflows/intercom-destination';
+import {
+  defaultDestinationSettings,
+  parseDestinationSettings,
+  type DestinationSettings,
+  type SettingsPatch,
+} from '../destination/settings';
+import { randomToken, sha256Hex } from '../crypto/secrets';
+import { IntercomWorkspaceKey } from '../../workflows/search-attributes';
+import { AmplitudeProjectKey, ConnectionStatusKey, ProviderKey } from '../../workflows/search-attributes';
+
+/** A problem the caller can fix; the HTTP layer turns it into a 4xx with this message. */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+export interface CreateDestinationInput {
+  name: string;
+  intercomAccessToken: string;
+  intercomRegion?: 'US' | 'EU' | 'AU';
+  settings?: unknown;
+}
+
+export interface CreateSourceInput {
+  amplitudeProjectId: string;
+  amplitudeApiKey: string;
+  amplitudeRegion?: 'US' | 'EU';
+  identityMapping?: IdentityMappingChoice;
+  name?: string;
+}
+
+/**
+ * What operators and the setup page can do with connections: the one place that starts,
+ * signals, updates and queries the connection workflows. The admin API and the CLI both use it.
+ */
+export class ConnectionsService {
+  readonly repository: ConnectionRepository;
+
+  constructor(
+    private readonly services: Services,
+    private readonly temporal: Client,
+    private readonly taskQueue: string,
+  ) {
+    this.repository = new ConnectionRepository(services.db, services.secrets);
+  }
+
+  handle(connectionId: string): WorkflowHandle {
+    return this.temporal.workflow.getHandle(workflowIdFor(connectionId));
+  }
+
+  /** Creates (or re-opens after a disconnect) the source connection of an Amplitude project and starts its workflow. */
+  async createSource(input: CreateSourceInput): Promise<{ connection: Connection; workflowId: string; authorizeUrl: string }> {
+    const id = sourceConnectionId(input.amplitudeProjectId);
+    const existing = await this.repository.get(id);
+    const reopening = !existing || existing.status === 'Disconnected';
+    const settings: SourceSettings = {
+      ...((existing?.settings as SourceSettings | undefined) ?? {}),
+      ...(input.identityMapping ? { identityMapping: input.identityMapping } : {}),
+    };
+    const connection = await this.repository.upsert({
+      id,
+      kind: 'intercom_source',
+      name: input.name ?? existing?.name ?? `Intercom → Amplitude project ${input.amplitudeProjectId}`,
+      status: reopening ? 'Authorizing' : existing!.status,
+      amplitudeProjectId: input.amplitudeProjectId,
+      amplitudeRegion: input.amplitudeRegion ?? existing?.amplitudeRegion ?? 'US',
+      intercomWorkspaceId: reopening ? null : existing!.intercomWorkspaceId,
+      intercomRegion: reopening ? null : existing!.intercomRegion,
+      settings,
+    });
+    await this.repository.storeSecret(id, 'amplitude_api_key', input.amplitudeApiKey);
+    const workflowId = workflowIdFor(id);
+    await this.temporal.workflow.start(intercomSourceConnection, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ connectionId: id, amplitudeProjectId: input.amplitudeProjectId, settings }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: ProviderKey, value: 'intercom-source' },
+        { key: AmplitudeProjectKey, value: input.amplitudeProjectId },
+        { key: ConnectionStatusKey, value: 'Authorizing' },
+      ],
+      staticSummary: `Intercom → Amplitude project ${input.amplitudeProjectId}`,
+    });
+    return { connection, workflowId, authorizeUrl: await this.authorizeUrl(id) };
+  }
+
+  /** A fresh Intercom authorization URL for a source connection (new single-use state each time). */
+  async authorizeUrl(connectionId: string): Promise<string> {
+    const connection = await this.requireKind(connectionId, 'intercom_source');
+    if (connection.status === 'Disconnected') throw new UserError('the connection is disconnected; create it again to reconnect', 409);
+    const clientId = this.services.env.INTERCOM_CLIENT_ID;
+    if (!clientId) throw new UserError('INTERCOM_CLIENT_ID is not configured', 503);
+    const state = await createOAuthState(this.services.db, connectionId);
+    return authorizeUrl({
+      oauthUrl: this.services.env.INTERCOM_OAUTH_URL,
+      clientId,
+      state,
+      redirectUri: `${this.services.urls.publicUrl}/oauth/intercom/callback`,
+    });
+  }
+
+  /**
+   * The OAuth callback: checks the state, exchanges the code, reads the workspace via /me,
+   * stores the token sealed and tells the workflow. Nothing is stored unless every step succeeds.
+   */
+  async completeOAuth(code: string, state: string): Promise<{ connectionId: string; workspaceId: string }> {
+    const consumed = await consumeOAuthState(this.services.db, state);
+    if (!consumed.ok) {
+      const why = { unknown: 'is not one we issued', used: 'was already used', expired: 'has expired' }[consumed.reason];
+      throw new UserError(`the OAuth state ${why}; start the connection again`);
+    }
+    const { env, urls } = this.services;
+    if (!env.INTERCOM_CLIENT_ID || !env.INTERCOM_CLIENT_SECRET) throw new UserError('Intercom OAuth is not configured', 503);
+    const connection = await this.requireKind(consumed.connectionId, 'intercom_source');
+    // The token endpoint lives on the US host whatever the workspace region (Intercom routes it).
+    const exchange = await new IntercomClient({ baseUrl: urls.intercomApi('US'), version: env.INTERCOM_API_VERSION }).exchangeCode({
+      code,
+      clientId: env.INTERCOM_CLIENT_ID,
+      clientSecret: env.INTERCOM_CLIENT_SECRET,
+    });
+    if (!exchange.ok) throw new UserError(`Intercom rejected the authorization code (${exchange.status})`);
+    const token = exchange.data.access_token ?? exchange.data.token;
+    let me = await new IntercomClient({ baseUrl: urls.intercomApi('US'), version: env.INTERCOM_API_VERSION }).me(token);
+    if (!me.ok) throw new UserError(`Intercom did not accept the new token on /me (${me.status})`, 502);
+    const region = normalizeRegion(me.data.app.region);
+    if (region !== 'US') {
+      // Confirm on the regional host we will use from now on.
+      me = await new IntercomClient({ baseUrl: urls.intercomApi(region), version: env.INTERCOM_API_VERSION }).me(token);
+      if (!me.ok) throw new UserError(`Intercom's ${region} API did not accept the token (${me.status})`, 502);
+    }
+    const workspaceId = me.data.app.id_code;
+    const settings = connection.settings as SourceSettings;
+    await this.repository.storeSecret(connection.id, 'intercom_access_token', token);
+    await this.repository.update(connection.id, {
+      intercomWorkspaceId: workspaceId,
+      intercomRegion: region,
+      status: settings.identityMapping ? 'Listening' : 'Configuring',
+    });
+    await this.handle(connection.id).signal(authorizedSignal, { workspaceId });
+    return { connectionId: connection.id, workspaceId };
+  }
+
+  /**
+   * Creates a destination sync: checks the Intercom access token on /me, stores it sealed, issues
+   * the ingest key (shown once; only its hash is kept) and starts the sync's workflow.
+   */
+  async createDestination(input: CreateDestinationInput): Promise<{ connection: Connection; workflowId: string; ingestKey: string }> {
+    const settings = parseDestinationSettings(input.settings ?? {});
+    if (!settings.ok) throw new UserError(settings.message);
+    const region = input.intercomRegion ?? 'US';
+    const me = await this.intercom(region).me(input.intercomAccessToken);
+    if (!me.ok) throw new UserError(`Intercom did not accept the access token (${me.status})`);
+    const id = `destination-${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+    const ingestKey = randomToken(24);
+    const connection = await this.repository.upsert({
+      id,
+      kind: 'intercom_destination',
+      name: input.name,
+      status: settings.settings.status === 'enabled' ? 'Enabled' : 'Disabled',
+      intercomWorkspaceId: me.data.app.id_code,
+      intercomRegion: region,
+      settings: settings.settings,
+      ingestKeyHash: sha256Hex(ingestKey),
+    });
+    await this.repository.storeSecret(id, 'intercom_access_token', input.intercomAccessToken);
+    const workflowId = workflowIdFor(id);
+    await this.temporal.workflow.start(intercomDestinationSync, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ connectionId: id, workspaceId: me.data.app.id_code, settings: settings.settings }],
+      workflowIdConflictPolicy: 'FAIL',
+      typedSearchAttributes: [
+        { key: ProviderKey, value: 'intercom-destination' },
+        { key: IntercomWorkspaceKey, value: me.data.app.id_code },
+        { key: ConnectionStatusKey, value: connection.status },
+      ],
+      staticSummary: `Amplitude → Intercom sync "${input.name}"`.slice(0, 200),
+    });
+    return { connection, workflowId, ingestKey };
+  }
+
+  async updateDestinationSettings(connectionId: string, patch: SettingsPatch): Promise<DestinationSettings> {
+    await this.requireKind(connectionId, 'intercom_destination');
+    try {
+      return await this.handle(connectionId).executeUpdate(updateSettingsUpdate, { args: [patch] });
+    } catch (err) {
+      throw asUserError(err);
+    }
+  }
+
+  /** Replaces a sync's Intercom token (same workspace only); the workflow hears only that it changed. */
+  async replaceDestinationToken(connectionId: string, token: string): Promise<void> {
+    const connection = await this.requireKind(connectionId, 'intercom_destination');
+    const me = await this.intercom(connection.intercomRegion ?? 'US').me(token);
+    if (!me.ok) throw new UserError(`Intercom did not accept the access token (${me.status})`);
+    if (me.data.app.id_code !== connection.intercomWorkspaceId) {
+      throw new UserError('the token belongs to another Intercom workspace; create a new sync for it', 409);
+    }
+    await this.repository.storeSecret(connectionId, 'intercom_access_token', token);
+    await this.signalRunning(connectionId, () => this.handle(connectionId).signal(credentialsChangedSignal));
+  }
+
+  /** A new ingest key; the old one stops working at once (give or take the API's 2 s cache). */
+  async rotateIngestKey(connectionId: string): Promise<string> {
+    await this.requireKind(connectionId, 'intercom_destination');
+    const ingestKey = randomToken(24);
+    await this.repository.update(connectionId, { ingestKeyHash: sha256Hex(ingestKey) });
+    return ingestKey;
+  }
+
+  /** Re-sends a window of ingested events (Intercom dedupes what it already has). */
+  async replay(connectionId: string, from: string, to: string): Promise<void> {
+    await this.requireKind(connectionId, 'intercom_destination');
+    if (!(Date.parse(from) < Date.parse(to))) throw new UserError('replay needs from < to (ISO-8601 times)');
+    await this.signalRunning(connectionId, () => this.handle(connectionId).signal(replaySignal, { from, to }));
+  }
+
+  private intercom(region: 'US' | 'EU' | 'AU') {
+    return new IntercomClient({ baseUrl: this.services.urls.intercomApi(region), version: this.services.env.INTERCOM_API_VERSION });
+  }
+
+  async configureSource(connectionId: string, patch: SourceSettingsPatch): Promise<SourceSettings> {
+    await this.requireKind(connectionId, 'intercom_source');
+    try {
+      return await this.handle(connectionId).executeUpdate(configureUpdate, { args: [patch] });
+    } catch (err) {
+      throw asUserError(err);
+    }
+  }
+
+  async status(connectionId: string): Promise<unknown> {
+    const connection = await this.repository.get(connectionId);
+    if (!connection) throw new UserError(`no connection ${connectionId}`, 404);
+    try {
+      return connection.kind === 'intercom_source'
+        ? await this.handle(connectionId).query(sourceStatusQuery)
+        : await this.handle(connectionId).query(destinationStatusQuery);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { connectionId, status: connection.status };
+      throw err;
+    }
+  }
+
+  async disconnect(connectionId: string): Promise<void> {
+    await this.requireAny(connectionId);
+    await this.signalRunning(connectionId, () => this.handle(connectionId).signal(disconnectSignal, { reason: 'operator' }));
+  }
+
+  async pause(connectionId: string): Promise<void> {
+    await this.requireAny(connectionId);
+    await this.signalRunning(connectionId, () => this.handle(connectionId).signal(pauseSignal));
+  }
+
+  async resume(connectionId: string): Promise<void> {
+    await this.requireAny(connectionId);
+    await this.signalRunning(connectionId, () => this.handle(connectionId).signal(resumeSignal));
+  }
+
+  private async signalRunning(connectionId: string, send: () => Promise<void>): Promise<void> {
+    try {
+      await send();
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new UserError(`connection ${connectionId} has no running workflow`, 409);
+      throw err;
+    }
+  }
+
+  private async requireAny(connectionId: string): Promise<Connection> {
+    const connection = await this.repository.get(connectionId);
+    if (!connection) throw new UserError(`no connection ${connectionId}`, 404);
+    return connection;
+  }
+
+  private async requireKind(connectionId: string, kind: Connection['kind']): Promise<Connection> {
+    const connection = await this.requireAny(connectionId);
+    if (connection.kind !== kind) throw new UserError(`connection ${connectionId} is not an ${kind} connection`, 409);
+    return connection;
+  }
+}
+
+function normalizeRegion(region: string | undefined): 'US' | 'EU' | 'AU' {
+  const upper = (region ?? 'US').toUpperCase();
+  return upper === 'EU' || upper === 'AU' ? upper : 'US';
+}
+
+/** Update validators reject with a WorkflowUpdateFailedError whose cause carries our message. */
+export function asUserError(err: unknown): Error {
+  const cause = (err as { cause?: { message?: string } }).cause;
+  if ((err as Error).name === 'WorkflowUpdateFailedError' && cause?.message) return new UserError(cause.message);
+  if (err instanceof WorkflowNotFoundError) return new UserError('the connection has no running workflow', 409);
+  return err as Error;
+}

@@ -1,0 +1,47 @@
+import { openPostgres } from '../db/client';
+import { buildServices, loadEnvOrExit } from '../runtime/boot';
+import { connectClient, connectNative, temporalTargetFromEnv } from '../temporal/connection';
+import { ensureRetentionSchedule } from '../temporal/schedules';
+import { ensureSearchAttributes } from '../temporal/search-attributes';
+import { createWorker, installTemporalRuntime } from '../temporal/worker';
+
+/**
+ * `npm run worker`: the Temporal worker. Registers our search attributes and the retention schedule
+ * if missing, then polls the task queue until SIGINT/SIGTERM (the SDK drains in-flight work).
+ */
+async function main() {
+  const env = loadEnvOrExit('worker');
+  installTemporalRuntime({ logLevel: 'warn', metricsBindAddress: process.env.TEMPORAL_METRICS_BIND_ADDRESS });
+  const database = await openPostgres(env.DATABASE_URL!, { max: env.DATABASE_POOL_MAX });
+  const services = buildServices(env, database);
+  const target = temporalTargetFromEnv(env);
+  const client = await connectClient(target);
+  try {
+    const added = await ensureSearchAttributes(client);
+    if (added.length) services.logger.info({ added }, 'registered search attributes');
+  } catch (err) {
+    services.logger.warn(
+      { err: { message: (err as Error).message } },
+      'could not register search attributes; create IntercomProvider, AmplitudeProject, IntercomWorkspace, ConnectionStatus (Keyword) on the namespace',
+    );
+  }
+  await ensureRetentionSchedule(client, env.TEMPORAL_TASK_QUEUE, env.RETENTION_DAYS);
+  const connection = await connectNative(target);
+  const worker = await createWorker({
+    services,
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    bundlePath: env.WORKFLOW_BUNDLE_PATH,
+  });
+  services.logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker running');
+  await worker.run();
+  await connection.close();
+  await client.connection.close();
+  await database.close();
+}
+
+main().catch((err) => {
+  process.stderr.write(`worker failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});

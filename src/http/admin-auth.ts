@@ -1,0 +1,19 @@
+import type { RequestHandler } from 'express';
+import { safeEqual } from '../crypto/secrets';
+
+/** Bearer-token guard for the admin API; the token is compared in constant time. Off (503) when no token is configured. */
+export function requireAdminToken(token: string | undefined): RequestHandler {
+  return (req, res, next) => {
+    if (!token) {
+      res.status(503).json({ error: 'the admin API is disabled: set ADMIN_TOKEN' });
+      return;
+    }
+    const header = req.get('authorization') ?? '';
+    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+    if (!given || !safeEqual(given, token)) {
+      res.status(401).set('www-authenticate', 'Bearer').json({ error: 'missing or invalid bearer token' });
+      return;
+    }
+    next();
+  };
+}

@@ -1,0 +1,95 @@
+import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import type { Client } from '@temporalio/client';
+import { sql } from 'drizzle-orm';
+import type { Services } from '../runtime/services';
+import { ConnectionsService } from '../connections/service';
+import { Doorbell } from '../temporal/doorbell';
+import { eventsAvailableSignal } from '../../workflows/connection-signals';
+import { intercomWebhookRoutes } from './routes/intercom-webhooks';
+import { oauthRoutes } from './routes/oauth';
+import { adminRoutes } from './routes/admin';
+import { amplitudeIngestRoutes } from './routes/amplitude-ingest';
+
+export interface AppDependencies {
+  services: Services;
+  temporal: Client;
+  taskQueue: string;
+  /** Extra text appended to /metrics (the Temporal SDK's own Prometheus exporter, when in-process). */
+  extraMetrics?: () => Promise<string>;
+}
+
+/** Times every request into the http_request_duration_seconds histogram, labelled by route pattern. */
+function timing(services: Services): RequestHandler {
+  return (req, res, next) => {
+    const end = services.metrics.httpDuration.startTimer();
+    res.on('finish', () => {
+      const route = (req.route?.path as string | undefined) ?? 'unmatched';
+      end({ route: `${req.baseUrl}${route}`, status: `${Math.floor(res.statusCode / 100)}xx` });
+    });
+    next();
+  };
+}
+
+export interface Api {
+  app: Express;
+  doorbell: Doorbell;
+  connections: ConnectionsService;
+}
+
+export function createApp(deps: AppDependencies): Api {
+  const { services } = deps;
+  const connections = new ConnectionsService(services, deps.temporal, deps.taskQueue);
+  // Both workflows answer the same doorbell signal name, so one coalescer serves sources and destinations.
+  const doorbell = new Doorbell(
+    (workflowId) => deps.temporal.workflow.getHandle(workflowId).signal(eventsAvailableSignal),
+    200,
+    (workflowId, err) =>
+      services.logger.warn({ workflowId, err: { message: (err as Error).message } }, 'doorbell signal failed; the workflow will poll'),
+  );
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', true);
+  app.use(timing(services));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  app.get('/readyz', async (_req, res) => {
+    const checks: Record<string, string> = {};
+    try {
+      await services.db.execute(sql`SELECT 1`);
+      checks.database = 'ok';
+    } catch {
+      checks.database = 'unavailable';
+    }
+    try {
+      await deps.temporal.workflowService.getSystemInfo({});
+      checks.temporal = 'ok';
+    } catch {
+      checks.temporal = 'unavailable';
+    }
+    const ok = Object.values(checks).every((v) => v === 'ok');
+    res.status(ok ? 200 : 503).json({ ok, checks });
+  });
+
+  app.get('/metrics', async (_req, res) => {
+    const ours = await services.metrics.registry.metrics();
+    const theirs = deps.extraMetrics ? await deps.extraMetrics().catch(() => '') : '';
+    res.type(services.metrics.registry.contentType).send(`${ours}\n${theirs}`);
+  });
+
+  app.use(intercomWebhookRoutes({ services, doorbell, temporal: deps.temporal }));
+  app.use(oauthRoutes(connections));
+  app.use(adminRoutes(connections, services.env.ADMIN_TOKEN));
+  app.use(amplitudeIngestRoutes({ services, connections, doorbell }));
+
+  const errors: ErrorRequestHandler = (err, req, res, _next) => {
+    const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
+    if (status >= 500) services.logger.error({ err: { name: err?.name, message: err?.message }, path: req.path }, 'request failed');
+    if (res.headersSent) return;
+    res.status(status).json({ error: status >= 500 ? 'internal error' : (err?.expose ? err.message : 'bad request') });
+  };
+  app.use(errors);
+  return { app, doorbell, connections };
+}

@@ -1,0 +1,113 @@
+import express, { Router, type Request, type Response } from 'express';
+import { sha256Hex } from '../../crypto/secrets';
+import { addCounters, type Connection } from '../../connections/repository';
+import { workflowIdFor } from '../../connections/ids';
+import type { ConnectionsService } from '../../connections/service';
+import {
+  errorBodyFor,
+  invalidApiKeyBody,
+  IDENTIFY_SUCCESS_TEXT,
+  parseIdentifyRequest,
+  parseUploadRequest,
+  successBody,
+  type UploadEndpoint,
+} from '../../amplitude/protocol';
+import { insertOutboxRows, type NewOutboxRow } from '../../destination/outbox';
+import { outboxRowsForEvents, outboxRowsForIdentifications } from '../../destination/ingest';
+import type { Services } from '../../runtime/services';
+import type { Doorbell } from '../../temporal/doorbell';
+
+/**
+ * Amplitude-compatible ingestion for destination syncs: the HTTP V2 API (/2/httpapi), Batch
+ * (/batch) and Identify (/identify) request formats, answered in Amplitude's own response format,
+ * so Amplitude SDKs and tools point at us by changing only the server URL. The `api_key` is the
+ * sync's ingest key. Rows are stored (deduplicated by insert_id) before we answer 200.
+ */
+const KEY_CACHE_MS = 2_000;
+
+export function amplitudeIngestRoutes(deps: { services: Services; connections: ConnectionsService; doorbell: Doorbell }): Router {
+  const { services, doorbell } = deps;
+  const { db, metrics, logger } = services;
+  const router = Router();
+  const raw = express.raw({ type: () => true, limit: '25mb' });
+  const keyCache = new Map<string, { connection?: Connection; expires: number }>();
+
+  async function syncFor(apiKey: string): Promise<Connection | undefined> {
+    const hash = sha256Hex(apiKey);
+    const cached = keyCache.get(hash);
+    if (cached && cached.expires > Date.now()) return cached.connection;
+    const found = await deps.connections.repository.findByIngestKeyHash(hash);
+    const connection = found && found.kind === 'intercom_destination' && found.status !== 'Disconnected' ? found : undefined;
+    if (keyCache.size > 10_000) keyCache.clear();
+    keyCache.set(hash, { connection, expires: Date.now() + KEY_CACHE_MS });
+    return connection;
+  }
+
+  async function store(res: Response, endpoint: string, connection: Connection, rows: NewOutboxRow[], answer: () => void) {
+    try {
+      const inserted = await insertOutboxRows(db, rows);
+      const skipped = rows[0]?.skippedReason;
+      if (skipped && inserted > 0) await addCounters(db, connection.id, { [`skipped:${skipped}`]: inserted });
+      metrics.ingest.inc({ endpoint, outcome: 'accepted' }, inserted);
+      if (rows.length > inserted) metrics.ingest.inc({ endpoint, outcome: 'duplicate' }, rows.length - inserted);
+      if (inserted > 0 && !skipped) doorbell.ring(workflowIdFor(connection.id));
+      answer();
+    } catch (err) {
+      metrics.ingest.inc({ endpoint, outcome: 'storage_error' }, rows.length);
+      logger.error({ err: { message: (err as Error).message }, connectionId: connection.id }, 'could not store ingested events');
+      // 503: Amplitude's "nothing was committed, retry" answer, which SDKs retry.
+      res.status(503).json(errorBodyFor(503));
+    }
+  }
+
+  const upload = (endpoint: UploadEndpoint) => async (req: Request, res: Response) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const parsed = parseUploadRequest(body, { contentType: req.get('content-type'), contentEncoding: req.get('content-encoding') }, endpoint);
+    if (!parsed.ok) {
+      metrics.ingest.inc({ endpoint, outcome: `rejected_${parsed.status}` });
+      res.status(parsed.status).json(parsed.body);
+      return;
+    }
+    const connection = await syncFor(parsed.apiKey);
+    if (!connection) {
+      metrics.ingest.inc({ endpoint, outcome: 'invalid_api_key' });
+      res.status(400).json(invalidApiKeyBody());
+      return;
+    }
+    const receivedAt = new Date();
+    const rows = outboxRowsForEvents(connection.id, parsed.events, receivedAt, skippedReasonFor(connection));
+    await store(res, endpoint, connection, rows, () =>
+      res.status(200).json(successBody(parsed.events.length, parsed.payloadSizeBytes, receivedAt.getTime())),
+    );
+  };
+
+  router.post('/2/httpapi', raw, upload('httpapi'));
+  router.post('/batch', raw, upload('batch'));
+
+  const identify = async (req: Request, res: Response) => {
+    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+    const parsed = parseIdentifyRequest(body, req.get('content-type'), req.query as Record<string, unknown>);
+    if (!parsed.ok) {
+      metrics.ingest.inc({ endpoint: 'identify', outcome: `rejected_${parsed.status}` });
+      res.status(parsed.status).json(parsed.body);
+      return;
+    }
+    const connection = await syncFor(parsed.apiKey);
+    if (!connection) {
+      metrics.ingest.inc({ endpoint: 'identify', outcome: 'invalid_api_key' });
+      res.status(400).json(invalidApiKeyBody());
+      return;
+    }
+    const rows = outboxRowsForIdentifications(connection.id, parsed.identifications, new Date(), skippedReasonFor(connection));
+    await store(res, 'identify', connection, rows, () => res.status(200).type('text/plain').send(IDENTIFY_SUCCESS_TEXT));
+  };
+  router.post('/identify', raw, identify);
+  router.get('/identify', raw, identify);
+
+  return router;
+}
+
+/** A disabled sync records what arrives as skipped, so nothing waits to be sent later by surprise. */
+function skippedReasonFor(connection: Connection): string | undefined {
+  return connection.status === 'Disabled' ? 'sync_disabled' : undefined;
+}

@@ -1,0 +1,162 @@
+import {
+  classifyIntercomResponse,
+  parseIntercomError,
+  rateLimitFromHeaders,
+  type IntercomError,
+  type IntercomOutcome,
+  type RateLimitInfo,
+} from './errors';
+
+/**
+ * A thin fetch client for the Intercom endpoints we use. It never retries on its own: Temporal
+ * (and the delivery loops) own retries, and every call hands back the rate-limit headers so one
+ * budget per workspace can be kept. We don't use the `intercom-client` SDK here because it retries
+ * internally and hides those headers behind its own abstractions.
+ */
+export type IntercomResult<T> =
+  | { ok: true; status: number; data: T; rateLimit: RateLimitInfo }
+  | { ok: false; status: number; outcome: IntercomOutcome; error: IntercomError; rateLimit: RateLimitInfo };
+
+/** Called around every request: wait for budget before, record the headers after. */
+export interface RequestBudget {
+  before(): Promise<void>;
+  after(rateLimit: RateLimitInfo, status: number): Promise<void>;
+}
+
+export interface IntercomClientOptions {
+  baseUrl: string;
+  version: string;
+  timeoutMs?: number;
+  budget?: RequestBudget;
+  fetch?: typeof fetch;
+}
+
+export interface IntercomMe {
+  type: 'admin';
+  id: string;
+  email?: string;
+  app: { id_code: string; name?: string; region?: string; timezone?: string };
+}
+
+export interface IntercomContact {
+  type: 'contact';
+  id: string;
+  external_id?: string | null;
+  email?: string | null;
+  role?: string;
+  [key: string]: unknown;
+}
+
+export interface IntercomList<T> {
+  type: string;
+  data: T[];
+  total_count?: number;
+  pages?: { next?: { starting_after?: string } | null; [key: string]: unknown };
+}
+
+export class IntercomClient {
+  constructor(private readonly options: IntercomClientOptions) {}
+
+  async request<T>(method: string, path: string, token: string | undefined, body?: unknown, form = false): Promise<IntercomResult<T>> {
+    await this.options.budget?.before();
+    const headers: Record<string, string> = {
+      accept: 'application/json',
+      'intercom-version': this.options.version,
+    };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = form ? 'application/x-www-form-urlencoded' : 'application/json';
+      payload = form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body);
+    }
+    let response: Response;
+    try {
+      response = await (this.options.fetch ?? fetch)(`${this.options.baseUrl}${path}`, {
+        method,
+        headers,
+        body: payload,
+        signal: AbortSignal.timeout(this.options.timeoutMs ?? 20_000),
+      });
+    } catch (err) {
+      const timeout = (err as Error).name === 'TimeoutError';
+      return {
+        ok: false,
+        status: 0,
+        outcome: 'retry',
+        error: { status: 0, message: timeout ? 'request timed out' : `network error: ${(err as Error).message}` },
+        rateLimit: {},
+      };
+    }
+    const text = await response.text();
+    const rateLimit = rateLimitFromHeaders(response.headers);
+    await this.options.budget?.after(rateLimit, response.status);
+    if (response.ok) {
+      return { ok: true, status: response.status, data: (text ? JSON.parse(text) : undefined) as T, rateLimit };
+    }
+    const error = parseIntercomError(response.status, text);
+    return { ok: false, status: response.status, outcome: classifyIntercomResponse(response.status, error), error, rateLimit };
+  }
+
+  me(token: string) {
+    return this.request<IntercomMe>('GET', '/me', token);
+  }
+
+  /** Uninstalls the app from the workspace and revokes the token. A 401 means it already was. */
+  async uninstall(token: string): Promise<void> {
+    const result = await this.request('POST', '/auth/uninstall', token);
+    if (!result.ok && result.status !== 401) {
+      throw new Error(`Intercom uninstall failed with ${result.status}: ${result.error.code ?? result.error.message ?? ''}`);
+    }
+  }
+
+  exchangeCode(input: { code: string; clientId: string; clientSecret: string }) {
+    return this.request<{ token_type: string; token: string; access_token: string }>(
+      'POST',
+      '/auth/eagle/token',
+      undefined,
+      { code: input.code, client_id: input.clientId, client_secret: input.clientSecret },
+      true,
+    );
+  }
+
+  searchContacts(token: string, query: unknown, pagination: { per_page?: number; starting_after?: string } = {}) {
+    return this.request<IntercomList<IntercomContact>>('POST', '/contacts/search', token, { query, pagination });
+  }
+
+  createContact(token: string, contact: Record<string, unknown>) {
+    return this.request<IntercomContact>('POST', '/contacts', token, contact);
+  }
+
+  updateContact(token: string, id: string, contact: Record<string, unknown>) {
+    return this.request<IntercomContact>('PUT', `/contacts/${encodeURIComponent(id)}`, token, contact);
+  }
+
+  sendEvent(token: string, event: Record<string, unknown>) {
+    return this.request<undefined>('POST', '/events', token, event);
+  }
+
+  listDataAttributes(token: string, model: 'contact' | 'company' = 'contact') {
+    return this.request<IntercomList<{ name: string; data_type: string; custom?: boolean }>>(
+      'GET',
+      `/data_attributes?model=${model}`,
+      token,
+    );
+  }
+
+  createDataAttribute(token: string, attribute: { name: string; model: 'contact'; data_type: string; description?: string }) {
+    return this.request<{ name: string; data_type: string }>('POST', '/data_attributes', token, attribute);
+  }
+
+  searchConversations(token: string, query: unknown, pagination: { per_page?: number; starting_after?: string } = {}) {
+    return this.request<{ conversations: Record<string, unknown>[]; total_count?: number; pages?: IntercomList<unknown>['pages'] }>(
+      'POST',
+      '/conversations/search',
+      token,
+      { query, pagination },
+    );
+  }
+
+  getConversation(token: string, id: string) {
+    return this.request<Record<string, unknown>>('GET', `/conversations/${encodeURIComponent(id)}`, token);
+  }
+}

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/db/client';
+import { itemForTopic, WEBHOOK_TOPIC_GROUPS } from '../../src/simulators/intercom';
+import { ConnectionStatusKey } from '../../workflows/search-attributes';
+import { startHarness, uniqueId, type Harness } from '../support/harness';
+import { eventually } from '../support/eventually';
+import { authorize, onboardSource, sourceStatus, waitForSource } from '../support/source-flow';
+
+/**
+ * The whole source lifecycle on a real Temporal dev server, real Postgres and the simulators:
+ * onboarding → first event → streaming of every topic group → disconnect → reconnect.
+ */
+describe('Intercom source connection lifecycle', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  async function webhook(appId: string, topic: string, contact: Record<string, unknown> = {}) {
+    const item = itemForTopic(topic, { appId, contact: { externalId: 'user-42', email: 'Ada@Example.com', ...contact } });
+    return h.intercom.deliverWebhook(`${h.apiUrl}/intercom/webhooks`, { appId, topic, item });
+  }
+
+  async function inboxCount(connectionId: string): Promise<number> {
+    const [row] = await queryRows<{ n: number }>(
+      h.database.db,
+      sql`SELECT count(*)::int AS n FROM source_inbox WHERE connection_id = ${connectionId}`,
+    );
+    return row!.n;
+  }
+
+  it('onboards, listens, streams every topic group, disconnects and reconnects', async () => {
+    const { appId } = h.intercom.addWorkspace({ name: 'Acme' });
+    const projectId = uniqueId('proj');
+    const created = await h.admin('POST', '/api/sources', { amplitudeProjectId: projectId, amplitudeApiKey: 'amp-secret-key-1' });
+    expect(created.status).toBe(201);
+    const connectionId = created.body.connectionId;
+    expect(created.body.workflowId).toBe(`intercom-source-${projectId}`);
+    expect((await sourceStatus(h, connectionId)).phase).toBe('authorizing');
+
+    // A forged or reused state is refused with a clear 400 and stores nothing.
+    const forged = await fetch(`${h.apiUrl}/oauth/intercom/callback?code=abc&state=forged`, { headers: { accept: 'application/json' } });
+    expect(forged.status).toBe(400);
+    expect(((await forged.json()) as { error: string }).error).toMatch(/state is not one we issued/);
+
+    expect(await authorize(h, created.body.authorizeUrl, appId)).toBe(200);
+    const replay = new URL(created.body.authorizeUrl);
+    const reused = await fetch(`${h.apiUrl}/oauth/intercom/callback?code=again&state=${replay.searchParams.get('state')}`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(reused.status).toBe(400);
+    expect(((await reused.json()) as { error: string }).error).toMatch(/already used/);
+
+    // Authorized but no identity mapping yet: configuring; a bad choice is rejected by the update's validator.
+    const configuring = await waitForSource(h, connectionId, (s) => s.phase === 'configuring');
+    expect(configuring.workspaceId).toBe(appId);
+    const bad = await h.admin('PATCH', `/api/sources/${connectionId}/settings`, { identityMapping: 'phone' });
+    expect(bad.status).toBe(400);
+    const good = await h.admin('PATCH', `/api/sources/${connectionId}/settings`, { identityMapping: 'email' });
+    expect(good.status).toBe(200);
+    expect(good.body.settings).toEqual({ identityMapping: 'email' });
+    await waitForSource(h, connectionId, (s) => s.phase === 'listening' && s.status === 'Listening');
+
+    // The first event turns the connection Connected, in the query and as a search attribute.
+    expect((await webhook(appId, 'contact.user.created')).status).toBe(200);
+    const connected = await waitForSource(h, connectionId, (s) => s.status === 'Connected' && s.delivered === 1);
+    expect(connected.connectedAt).toBeDefined();
+    const description = await h.client.workflow.getHandle(created.body.workflowId).describe();
+    expect(description.typedSearchAttributes.get(ConnectionStatusKey)).toBe('Connected');
+
+    // Every topic group, old and new names.
+    const topics = [
+      ...WEBHOOK_TOPIC_GROUPS.conversation.slice(0, 4),
+      'contact.lead.created',
+      'contact.created',
+      'contact.lead.tag.created',
+      'contact.tag.created',
+      'user.created',
+      'contact.user.updated',
+      'user.tag.created',
+      'contact.user.tag.created',
+      'visitor.signed_up',
+      'event.created',
+    ];
+    const statuses: number[] = [];
+    for (const topic of topics) statuses.push((await webhook(appId, topic, { id: uniqueId('c') })).status);
+    expect(statuses).toEqual(topics.map(() => 200));
+    const streamed = await waitForSource(h, connectionId, (s) => s.delivered === 1 + topics.length);
+    expect(streamed.dropped).toEqual({});
+    expect(streamed.received).toBe(1 + topics.length);
+    const types = new Set(h.amplitude.events.map((e) => e.event.event_type));
+    expect(types).toEqual(
+      new Set([
+        '[Intercom] contact.user.created',
+        '[Intercom] conversation.user.created',
+        '[Intercom] conversation.user.replied',
+        '[Intercom] conversation.admin.replied',
+        '[Intercom] conversation.admin.single.created',
+        // Legacy (1.x) names arrive under their 2.x names, as Amplitude's own source renamed them.
+        '[Intercom] contact.lead.created',
+        '[Intercom] contact.lead.tag.created',
+        '[Intercom] contact.user.updated',
+        '[Intercom] contact.user.tag.created',
+        '[Intercom] visitor.signed_up',
+        '[Intercom] event.created',
+      ]),
+    );
+    // The email mapping: emails are normalised and used as Amplitude's user_id; an admin-started conversation
+    // names its contact without an email, so it falls back to the Intercom user id.
+    const byUser = (id: string) => h.amplitude.events.filter((e) => e.event.user_id === id).map((e) => e.event.event_type);
+    expect(byUser('user-42')).toEqual(['[Intercom] conversation.admin.single.created']);
+    expect(byUser('ada@example.com')).toHaveLength(topics.length);
+    expect(streamed.lastEventAt).toBeDefined();
+    const oauthToken = await h.api.connections.repository.readSecret(connectionId, 'intercom_access_token');
+    expect(oauthToken).toBeTruthy();
+
+    // Disconnect from our side: token revoked at Intercom, secret deleted, workflow completed.
+    expect((await h.admin('POST', `/api/connections/${connectionId}/disconnect`)).status).toBe(202);
+    const result = await h.client.workflow.getHandle(created.body.workflowId).result();
+    expect(result.status).toBe('Disconnected');
+    expect(h.intercom.revokedTokens()).toContain(oauthToken);
+    const secrets = await queryRows<{ kind: string }>(h.database.db, sql`SELECT kind FROM credentials WHERE connection_id = ${connectionId}`);
+    expect(secrets.map((s) => s.kind)).toEqual(['amplitude_api_key']);
+
+    // Later webhooks for the workspace are acknowledged (never 410) but not stored or delivered.
+    const before = await inboxCount(connectionId);
+    expect((await webhook(appId, 'contact.user.created', { id: uniqueId('late') })).status).toBe(200);
+    expect(await inboxCount(connectionId)).toBe(before);
+
+    // Reconnect: a new run of the same workflow id, OAuth again, streaming again.
+    const again = await h.admin('POST', '/api/sources', { amplitudeProjectId: projectId, amplitudeApiKey: 'amp-secret-key-1' });
+    expect(again.status).toBe(201);
+    expect(await authorize(h, again.body.authorizeUrl, appId)).toBe(200);
+    await waitForSource(h, connectionId, (s) => s.phase === 'listening');
+    const deliveredBefore = h.amplitude.events.length;
+    expect((await webhook(appId, 'contact.user.created', { id: uniqueId('again') })).status).toBe(200);
+    await waitForSource(h, connectionId, (s) => s.status === 'Connected');
+    await eventually(() => expect(h.amplitude.events.length).toBe(deliveredBefore + 1));
+  });
+});

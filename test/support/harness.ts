@@ -1,0 +1,163 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import type { Client } from '@temporalio/client';
+import type { NativeConnection, Worker } from '@temporalio/worker';
+import { loadEnv, type Env } from '../../src/config/env';
+import { openPostgres, type Database } from '../../src/db/client';
+import { SecretBox, generateKeyBase64 } from '../../src/crypto/secrets';
+import { createLogger } from '../../src/observability/logger';
+import { Metrics } from '../../src/observability/metrics';
+import { externalUrlsFromEnv, type Services } from '../../src/runtime/services';
+import { connectClient, connectNative } from '../../src/temporal/connection';
+import { createWorker, installTemporalRuntime } from '../../src/temporal/worker';
+import { freePort } from '../../src/temporal/dev-server';
+import { createApp, type Api } from '../../src/http/app';
+import { createIntercomSimulator, type IntercomSimulator } from '../../src/simulators/intercom';
+import { createAmplitudeSimulator, type AmplitudeSimulator } from '../../src/simulators/amplitude';
+import type { Server } from 'node:http';
+
+/**
+ * A real stack for one test file: the run's Postgres database and Temporal dev server
+ * (test/global-setup.ts), and a worker on a task queue of its own.
+ */
+export interface Harness {
+  env: Env;
+  /** Our API (webhooks, OAuth, ingestion, admin) on a real port. */
+  apiUrl: string;
+  api: Api;
+  adminToken: string;
+  intercom: IntercomSimulator;
+  intercomUrl: string;
+  amplitude: AmplitudeSimulator;
+  amplitudeUrl: string;
+  /** fetch against our API with the admin bearer token. */
+  admin(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }>;
+  database: Database;
+  services: Services;
+  client: Client;
+  taskQueue: string;
+  worker: Worker;
+  /** Stops the worker the way a crash would not: gracefully. Use `restartWorker` to bring up a new one. */
+  restartWorker(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  intercom?: Parameters<typeof createIntercomSimulator>[0];
+  amplitude?: Parameters<typeof createAmplitudeSimulator>[0];
+}
+
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  installTemporalRuntime({ logLevel: process.env.TEST_TEMPORAL_LOG_LEVEL ?? 'error' });
+  const taskQueue = uniqueId('test-queue');
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const adminToken = `admin-${uniqueId('token')}-${uniqueId('x')}`;
+  const intercom = createIntercomSimulator({
+    uninstallUrl: `${apiUrl}/intercom/uninstall`,
+    webhookUrl: `${apiUrl}/intercom/webhooks`,
+    ...options.intercom,
+  });
+  const intercomUrl = await intercom.listen();
+  const amplitude = createAmplitudeSimulator(options.amplitude);
+  const amplitudeUrl = await amplitude.listen();
+  const env = loadEnv(
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      DATABASE_URL: inject('databaseUrl'),
+      TEMPORAL_ADDRESS: inject('temporalAddress'),
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      ENCRYPTION_KEY: generateKeyBase64(),
+      PORT: String(apiPort),
+      PUBLIC_URL: apiUrl,
+      ADMIN_TOKEN: adminToken,
+      INTERCOM_CLIENT_ID: intercom.clientId,
+      INTERCOM_CLIENT_SECRET: intercom.clientSecret,
+      INTERCOM_API_URL: intercomUrl,
+      INTERCOM_OAUTH_URL: `${intercomUrl}/oauth`,
+      AMPLITUDE_API_URL: amplitudeUrl,
+      ...options.env,
+    },
+    'test',
+  );
+  const database = await openPostgres(env.DATABASE_URL!, { max: 5 });
+  const services: Services = {
+    env,
+    db: database.db,
+    secrets: new SecretBox(env.ENCRYPTION_KEY!),
+    logger: createLogger(env.LOG_LEVEL),
+    metrics: new Metrics({ defaultMetrics: false }),
+    urls: externalUrlsFromEnv(env),
+  };
+  const target = { address: env.TEMPORAL_ADDRESS!, namespace: env.TEMPORAL_NAMESPACE };
+  const client = await connectClient(target);
+  let nativeConnection: NativeConnection = await connectNative(target);
+  const spawnWorker = async () => {
+    const worker = await createWorker({ services, connection: nativeConnection, namespace: target.namespace, taskQueue });
+    const running = worker.run();
+    return { worker, running };
+  };
+  let current = await spawnWorker();
+  const api = createApp({ services, temporal: client, taskQueue });
+  const server: Server = await new Promise((resolve) => {
+    const s = api.app.listen(apiPort, '127.0.0.1', () => resolve(s));
+  });
+
+  const harness: Harness = {
+    env,
+    apiUrl,
+    api,
+    adminToken,
+    intercom,
+    intercomUrl,
+    amplitude,
+    amplitudeUrl,
+    async admin(method, path, body) {
+      const response = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      const text = await response.text();
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body: parsed };
+    },
+    database,
+    services,
+    client,
+    taskQueue,
+    get worker() {
+      return current.worker;
+    },
+    async restartWorker() {
+      current.worker.shutdown();
+      await current.running;
+      current = await spawnWorker();
+    },
+    async stop() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+      await api.doorbell.flush();
+      if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
+      await current.running.catch(() => {});
+      await nativeConnection.close();
+      await client.connection.close();
+      await database.close();
+      await intercom.close();
+      await amplitude.close();
+    },
+  };
+  return harness;
+}

@@ -1,0 +1,45 @@
+import { expect } from 'vitest';
+import type { Harness } from './harness';
+import { eventually } from './eventually';
+
+/**
+ * Drives onboarding the way a user does: create the source, follow the authorize URL through the
+ * Intercom simulator's consent screen, land on our OAuth callback.
+ */
+export async function onboardSource(
+  h: Harness,
+  options: { projectId: string; appId: string; identityMapping?: 'user_id' | 'email'; amplitudeApiKey?: string },
+): Promise<{ connectionId: string; workflowId: string; callbackStatus: number }> {
+  const created = await h.admin('POST', '/api/sources', {
+    amplitudeProjectId: options.projectId,
+    amplitudeApiKey: options.amplitudeApiKey ?? `amp-key-${options.projectId}`,
+    ...(options.identityMapping ? { identityMapping: options.identityMapping } : {}),
+  });
+  expect(created.status).toBe(201);
+  const callbackStatus = await authorize(h, created.body.authorizeUrl, options.appId);
+  return { connectionId: created.body.connectionId, workflowId: created.body.workflowId, callbackStatus };
+}
+
+/** Consent in the simulator for `appId`, then call our callback with what Intercom redirected to. */
+export async function authorize(h: Harness, authorizeUrl: string, appId: string): Promise<number> {
+  const consent = new URL(authorizeUrl);
+  consent.searchParams.set('workspace', appId);
+  const redirect = await fetch(consent, { redirect: 'manual' });
+  expect(redirect.status).toBe(302);
+  const callback = await fetch(redirect.headers.get('location')!, { headers: { accept: 'application/json' } });
+  return callback.status;
+}
+
+export async function sourceStatus(h: Harness, connectionId: string): Promise<any> {
+  const response = await h.admin('GET', `/api/connections/${connectionId}`);
+  expect(response.status).toBe(200);
+  return response.body;
+}
+
+export async function waitForSource(h: Harness, connectionId: string, predicate: (status: any) => boolean, timeoutMs = 30_000) {
+  return eventually(async () => {
+    const status = await sourceStatus(h, connectionId);
+    if (!predicate(status)) throw new Error(`status not reached yet: ${JSON.stringify(status)}`);
+    return status;
+  }, { timeoutMs, intervalMs: 150 });
+}

@@ -1,0 +1,315 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  log,
+  proxyActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { SourceDeliveryReport } from '../activities/source';
+import {
+  validateSourceSettingsPatch,
+  type SourceSettings,
+  type SourceSettingsPatch,
+} from '../src/source/connection-settings';
+import {
+  disconnectSignal,
+  eventsAvailableSignal,
+  pauseSignal,
+  resumeSignal,
+  type DisconnectReason,
+} from './connection-signals';
+import { AmplitudeProjectKey, ConnectionStatusKey, IntercomWorkspaceKey, ProviderKey } from './search-attributes';
+
+/**
+ * One long-running workflow per Amplitude project fed by an Intercom workspace
+ * (workflow id `intercom-source-<project>`, see src/connections/ids.ts): authorizing → configuring → listening → streaming
+ * → disconnecting → disconnected. Webhooks are stored by the API before they are acknowledged;
+ * this workflow only hears a coalesced doorbell and drains the inbox through activities.
+ */
+
+export type SourcePhase =
+  | 'authorizing'
+  | 'configuring'
+  | 'listening'
+  | 'streaming'
+  | 'paused'
+  | 'disconnecting'
+  | 'disconnected';
+
+/** What the Temporal UI and the setup page show (search attribute `ConnectionStatus`). */
+export type SourceConnectionStatus = 'Authorizing' | 'Configuring' | 'Listening' | 'Connected' | 'Paused' | 'Disconnected';
+
+export interface SourceInput {
+  connectionId: string;
+  amplitudeProjectId: string;
+  settings?: SourceSettings;
+  /** Carried across continue-as-new. */
+  carried?: SourceCarriedState;
+}
+
+interface SourceCarriedState {
+  phase: SourcePhase;
+  settings: SourceSettings;
+  workspaceId?: string;
+  connectedAt?: number;
+  firstEventAt?: number;
+  lastEventAt?: number;
+  lastError?: { message: string; at: number };
+  counters: Record<string, number>;
+  pending: number;
+  paused: boolean;
+  disconnect?: DisconnectReason;
+  uninstallCheck: boolean;
+}
+
+export interface SourceStatus {
+  connectionId: string;
+  amplitudeProjectId: string;
+  phase: SourcePhase;
+  status: SourceConnectionStatus;
+  settings: SourceSettings;
+  workspaceId?: string;
+  connectedAt?: string;
+  lastEventAt?: string;
+  lastError?: { message: string; at: string };
+  received: number;
+  delivered: number;
+  pending: number;
+  dropped: Record<string, number>;
+}
+
+export interface SourceResult {
+  status: 'Disconnected';
+  reason: DisconnectReason;
+  delivered: number;
+  dropped: Record<string, number>;
+}
+
+export const authorizedSignal = defineSignal<[{ workspaceId: string }]>('authorized');
+/** Intercom's (unsigned) uninstall notice: the workflow confirms it against /me before disconnecting. */
+export const uninstallReportedSignal = defineSignal('uninstallReported');
+export const configureUpdate = defineUpdate<SourceSettings, [SourceSettingsPatch]>('configure');
+export const statusQuery = defineQuery<SourceStatus>('status');
+
+const delivery = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: ['AmplitudeRejected'] },
+});
+const control = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** With no doorbell, look at the inbox this often anyway, in case a doorbell was lost. */
+const IDLE_CHECK_MS = 10 * 60_000;
+const ERROR_BACKOFF_MS = 30_000;
+
+const STATUS_BY_PHASE: Record<SourcePhase, SourceConnectionStatus> = {
+  authorizing: 'Authorizing',
+  configuring: 'Configuring',
+  listening: 'Listening',
+  streaming: 'Connected',
+  paused: 'Paused',
+  disconnecting: 'Disconnected',
+  disconnected: 'Disconnected',
+};
+
+export async function intercomSourceConnection(input: SourceInput): Promise<SourceResult> {
+  const state: SourceCarriedState = input.carried ?? {
+    phase: 'authorizing',
+    settings: input.settings ?? {},
+    counters: {},
+    pending: 0,
+    paused: false,
+    uninstallCheck: false,
+  };
+  let doorbell = true; // look at the inbox once on every (re)start
+  let nextDueAt: number | undefined;
+
+  const setPhase = async (phase: SourcePhase) => {
+    const changedStatus = STATUS_BY_PHASE[phase] !== STATUS_BY_PHASE[state.phase];
+    state.phase = phase;
+    upsertSearchAttributes([{ key: ConnectionStatusKey, value: STATUS_BY_PHASE[phase] }]);
+    if (changedStatus || phase === 'disconnected') {
+      await control.setConnectionStatus({ connectionId: input.connectionId, status: STATUS_BY_PHASE[phase] });
+    }
+  };
+
+  upsertSearchAttributes([
+    { key: ProviderKey, value: 'intercom-source' },
+    { key: AmplitudeProjectKey, value: input.amplitudeProjectId },
+    ...(state.workspaceId ? [{ key: IntercomWorkspaceKey, value: state.workspaceId }] : []),
+    { key: ConnectionStatusKey, value: STATUS_BY_PHASE[state.phase] },
+  ]);
+
+  setHandler(eventsAvailableSignal, () => {
+    doorbell = true;
+  });
+  setHandler(authorizedSignal, ({ workspaceId }) => {
+    state.workspaceId = workspaceId;
+    upsertSearchAttributes([{ key: IntercomWorkspaceKey, value: workspaceId }]);
+    doorbell = true;
+  });
+  setHandler(disconnectSignal, ({ reason }) => {
+    state.disconnect ??= reason ?? 'operator';
+  });
+  setHandler(uninstallReportedSignal, () => {
+    state.uninstallCheck = true;
+  });
+  setHandler(pauseSignal, () => {
+    state.paused = true;
+  });
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+    doorbell = true;
+  });
+  setHandler(
+    configureUpdate,
+    async (patch) => {
+      state.settings = { ...state.settings, ...validateSourceSettingsPatch(patch) };
+      await control.saveSourceSettings({ connectionId: input.connectionId, settings: state.settings });
+      doorbell = true;
+      return state.settings;
+    },
+    {
+      validator: (patch) => {
+        if (state.disconnect || state.phase === 'disconnected') throw new Error('the connection is disconnecting');
+        validateSourceSettingsPatch(patch);
+      },
+    },
+  );
+  setHandler(statusQuery, () => statusOf(input, state));
+
+  const applyReport = async (report: SourceDeliveryReport) => {
+    state.counters = report.counters;
+    state.pending = report.pending;
+    nextDueAt = report.nextDueAt;
+    if (report.lastEventAt) state.lastEventAt = Math.max(state.lastEventAt ?? 0, report.lastEventAt);
+    if (report.processed > 0 && !state.connectedAt) {
+      state.connectedAt = Date.now();
+      await setPhase(state.paused ? 'paused' : 'streaming');
+    }
+    if (report.more) doorbell = true;
+  };
+
+  // Authorizing: wait for the OAuth callback to store the token and name the workspace.
+  if (!state.workspaceId) await condition(() => !!state.workspaceId || !!state.disconnect);
+  // Configuring: the identity mapping may have been chosen already, during onboarding.
+  if (!state.disconnect && !state.settings.identityMapping) {
+    if (state.phase !== 'configuring') await setPhase('configuring');
+    await condition(() => !!state.settings.identityMapping || !!state.disconnect);
+  }
+  if (!state.disconnect && (state.phase === 'authorizing' || state.phase === 'configuring')) {
+    await setPhase(state.connectedAt ? 'streaming' : 'listening');
+  }
+
+  while (!state.disconnect) {
+    if (state.uninstallCheck) {
+      state.uninstallCheck = false;
+      const access = await control.checkIntercomAccess({ connectionId: input.connectionId });
+      if (access !== 'valid') {
+        state.disconnect = 'intercom_uninstall';
+        break;
+      }
+      state.lastError = { message: 'uninstall notice ignored: the workspace token still works', at: Date.now() };
+    }
+    const wantPhase: SourcePhase = state.paused ? 'paused' : state.connectedAt ? 'streaming' : 'listening';
+    if (state.phase !== wantPhase) await setPhase(wantPhase);
+    if (state.paused) {
+      await condition(() => !state.paused || !!state.disconnect || state.uninstallCheck);
+      continue;
+    }
+    if (!doorbell) {
+      const wait = nextDueAt !== undefined ? Math.max(nextDueAt - Date.now(), 1_000) : IDLE_CHECK_MS;
+      await condition(() => doorbell || !!state.disconnect || state.paused || state.uninstallCheck, wait);
+      if (state.disconnect || state.paused || state.uninstallCheck) continue;
+    }
+    doorbell = false;
+    try {
+      await applyReport(
+        await delivery.deliverSourceEvents({
+          connectionId: input.connectionId,
+          identityMapping: state.settings.identityMapping!,
+        }),
+      );
+    } catch (err) {
+      state.lastError = { message: errorMessage(err), at: Date.now() };
+      log.warn('source delivery failed; backing off', { connectionId: input.connectionId, error: state.lastError.message });
+      await condition(() => !!state.disconnect, ERROR_BACKOFF_MS);
+      doorbell = true;
+      continue;
+    }
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof intercomSourceConnection>({ ...input, carried: state });
+    }
+  }
+
+  // Disconnecting: deliver what was already accepted, then revoke and forget the token.
+  const reason = state.disconnect;
+  await setPhase('disconnecting');
+  if (state.settings.identityMapping && state.workspaceId) {
+    try {
+      await applyReport(
+        await delivery.deliverSourceEvents({
+          connectionId: input.connectionId,
+          identityMapping: state.settings.identityMapping,
+        }),
+      );
+    } catch (err) {
+      state.lastError = { message: errorMessage(err), at: Date.now() };
+    }
+  }
+  const final = await control.disconnectSource({ connectionId: input.connectionId, reason });
+  state.counters = final.counters;
+  state.pending = 0;
+  await setPhase('disconnected');
+  await condition(allHandlersFinished);
+  const status = statusOf(input, state);
+  return { status: 'Disconnected', reason, delivered: status.delivered, dropped: status.dropped };
+}
+
+function statusOf(input: SourceInput, state: SourceCarriedState): SourceStatus {
+  const dropped: Record<string, number> = {};
+  for (const [name, value] of Object.entries(state.counters)) {
+    if (name.startsWith('dropped:')) dropped[name.slice('dropped:'.length)] = value;
+  }
+  const delivered = state.counters.delivered ?? 0;
+  const droppedTotal = Object.values(dropped).reduce((a, b) => a + b, 0);
+  return {
+    connectionId: input.connectionId,
+    amplitudeProjectId: input.amplitudeProjectId,
+    phase: state.phase,
+    status: STATUS_BY_PHASE[state.phase],
+    settings: state.settings,
+    workspaceId: state.workspaceId,
+    connectedAt: iso(state.connectedAt),
+    lastEventAt: iso(state.lastEventAt),
+    lastError: state.lastError ? { message: state.lastError.message, at: iso(state.lastError.at)! } : undefined,
+    received: delivered + droppedTotal + state.pending,
+    delivered,
+    pending: state.pending,
+    dropped,
+  };
+}
+
+function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+function errorMessage(err: unknown): string {
+  if (err instanceof ApplicationFailure || err instanceof Error) {
+    const cause = (err as { cause?: Error }).cause;
+    return cause?.message ? `${err.message}: ${cause.message}` : err.message;
+  }
+  return String(err);
+}
