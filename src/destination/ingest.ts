@@ -12,7 +12,6 @@ export function outboxRowsForEvents(
   connectionId: string,
   events: readonly AmplitudeEvent[],
   receivedAt: Date,
-  skippedReason?: string,
 ): NewOutboxRow[] {
   return events.map((event) => {
     const identify = isIdentifyEvent(event);
@@ -23,7 +22,6 @@ export function outboxRowsForEvents(
       payload: identify ? normalizedIdentify(event) : event,
       userKey: userKeyOf(event),
       eventTime: typeof event.time === 'number' && event.time > 0 ? new Date(event.time) : receivedAt,
-      skippedReason,
     };
   });
 }
@@ -32,7 +30,6 @@ export function outboxRowsForIdentifications(
   connectionId: string,
   identifications: readonly Identification[],
   receivedAt: Date,
-  skippedReason?: string,
 ): NewOutboxRow[] {
   return identifications.map((identification) => {
     const identify = normalizedIdentify(identification);
@@ -49,7 +46,6 @@ export function outboxRowsForIdentifications(
       payload: identify,
       userKey: userKeyOf({ user_id: identify.userId, device_id: identify.deviceId }),
       eventTime: receivedAt,
-      skippedReason,
     };
   });
 }

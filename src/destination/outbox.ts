@@ -16,8 +16,6 @@ export interface NewOutboxRow {
   payload: unknown;
   userKey: string;
   eventTime: Date;
-  /** Rows accepted while the sync is disabled are recorded as skipped, never queued. */
-  skippedReason?: string;
 }
 
 export interface OutboxRow {
@@ -42,14 +40,14 @@ export async function insertOutboxRows(db: Db, rows: NewOutboxRow[]): Promise<nu
   if (rows.length === 0) return 0;
   const values = sql.join(
     rows.map(
-      (r) => sql`(${r.connectionId}, ${r.insertId}, ${r.kind}, ${JSON.stringify(r.payload)}::jsonb, ${r.userKey}, ${r.eventTime},
-                  ${r.skippedReason ? 'skipped' : 'pending'}, ${r.skippedReason ?? null}, ${r.skippedReason ? sql`now()` : null})`,
+      (r) =>
+        sql`(${r.connectionId}, ${r.insertId}, ${r.kind}, ${JSON.stringify(r.payload)}::jsonb, ${r.userKey}, ${r.eventTime.toISOString()}::timestamptz)`,
     ),
     sql`, `,
   );
   const inserted = await queryRows<{ id: number }>(
     db,
-    sql`INSERT INTO destination_outbox (connection_id, insert_id, kind, payload, user_key, event_time, status, reason, done_at)
+    sql`INSERT INTO destination_outbox (connection_id, insert_id, kind, payload, user_key, event_time)
         VALUES ${values}
         ON CONFLICT (connection_id, insert_id) DO NOTHING
         RETURNING id`,
@@ -171,7 +169,7 @@ export async function requeueWindow(db: Db, connectionId: string, from: Date, to
     db,
     sql`UPDATE destination_outbox SET status = 'pending', reason = NULL, done_at = NULL, next_attempt_at = now(),
                attempts = 0, parked_since = NULL, lease_until = NULL
-        WHERE connection_id = ${connectionId} AND status <> 'pending' AND event_time >= ${from} AND event_time < ${to}
+        WHERE connection_id = ${connectionId} AND status <> 'pending' AND event_time >= ${from.toISOString()}::timestamptz AND event_time < ${to.toISOString()}::timestamptz
         RETURNING id`,
   );
   return rows.length;

@@ -55,7 +55,7 @@ export class WorkspaceRateBudget implements RequestBudget {
     // Answers arrive out of order: within one window keep the lowest count; a later window replaces it.
     await this.db.execute(sql`
       INSERT INTO intercom_rate_budgets (workspace_id, limit_per_minute, remaining, reset_at)
-      VALUES (${this.workspaceId}, ${rateLimit.limit ?? null}, ${remaining}, ${resetAt})
+      VALUES (${this.workspaceId}, ${rateLimit.limit ?? null}, ${remaining}, ${resetAt.toISOString()}::timestamptz)
       ON CONFLICT (workspace_id) DO UPDATE SET
         limit_per_minute = coalesce(excluded.limit_per_minute, intercom_rate_budgets.limit_per_minute),
         remaining = CASE

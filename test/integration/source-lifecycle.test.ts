@@ -142,3 +142,69 @@ describe('Intercom source connection lifecycle', () => {
     await eventually(() => expect(h.amplitude.events.length).toBe(deliveredBefore + 1));
   });
 });
+
+describe('Intercom source: uninstall and loop prevention', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('disconnects when the workspace uninstalls the app in Intercom, and ignores an unconfirmed notice', async () => {
+    const { appId } = h.intercom.addWorkspace({ name: 'Uninstaller' });
+    const { connectionId, workflowId } = await onboardSource(h, { projectId: uniqueId('u'), appId, identityMapping: 'user_id' });
+    await waitForSource(h, connectionId, (s) => s.phase === 'listening');
+
+    // Anyone can POST an unsigned notice; while the token still works, the workflow keeps running.
+    const forged = await fetch(`${h.apiUrl}/intercom/uninstall`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ app_id: appId }),
+    });
+    expect(forged.status).toBe(200);
+    const ignored = await waitForSource(h, connectionId, (s) => s.lastError?.message?.includes('uninstall notice ignored'));
+    expect(ignored.phase).toBe('listening');
+
+    await h.intercom.uninstallFromIntercom(appId);
+    const result = await h.client.workflow.getHandle(workflowId).result();
+    expect(result).toMatchObject({ status: 'Disconnected', reason: 'intercom_uninstall' });
+    const [row] = await queryRows<{ status: string }>(h.database.db, sql`SELECT status FROM connections WHERE id = ${connectionId}`);
+    expect(row!.status).toBe('Disconnected');
+  });
+
+  it("does not import the event.created echoes of events our destination sent to the same workspace", async () => {
+    const { appId, accessToken } = h.intercom.addWorkspace({ name: 'Both ways' });
+    h.intercom.seedContacts(appId, [{ externalId: 'loop-user', email: 'loop@example.com' }]);
+    const { connectionId } = await onboardSource(h, { projectId: uniqueId('loop'), appId, identityMapping: 'user_id' });
+    await waitForSource(h, connectionId, (s) => s.phase === 'listening');
+
+    const sync = await h.admin('POST', '/api/destinations', { name: 'loop', intercomAccessToken: accessToken });
+    expect(sync.status).toBe(201);
+    await h.admin('PATCH', `/api/destinations/${sync.body.connectionId}/settings`, {
+      sendEvents: { enabled: true, eventFilter: { eventTypes: ['Upgraded'] } },
+      status: 'enabled',
+    });
+    const upload = await fetch(`${h.apiUrl}/2/httpapi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ api_key: sync.body.ingestKey, events: [{ event_type: 'Upgraded', user_id: 'loop-user', time: Date.now() }] }),
+    });
+    expect(upload.status).toBe(200);
+
+    // Intercom fires event.created for the event we wrote; the source recognises it as our own echo.
+    const echoed = await waitForSource(h, connectionId, (s) => (s.dropped.loop_echo ?? 0) === 1);
+    expect(echoed.delivered).toBe(0);
+
+    // An event someone else creates in Intercom is still imported.
+    const direct = await fetch(`${h.intercomUrl}/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ event_name: 'opened-app', created_at: Math.floor(Date.now() / 1000), user_id: 'loop-user' }),
+    });
+    expect(direct.status).toBe(202);
+    await waitForSource(h, connectionId, (s) => s.delivered === 1);
+    expect(h.amplitude.events.filter((e) => e.event.event_type === '[Intercom] event.created').map((e) => e.event.event_properties?.event_name)).toEqual(['opened-app']);
+  });
+});

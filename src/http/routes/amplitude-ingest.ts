@@ -1,6 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { sha256Hex } from '../../crypto/secrets';
-import { addCounters, type Connection } from '../../connections/repository';
+import type { Connection } from '../../connections/repository';
 import { workflowIdFor } from '../../connections/ids';
 import type { ConnectionsService } from '../../connections/service';
 import {
@@ -21,7 +21,8 @@ import type { Doorbell } from '../../temporal/doorbell';
  * Amplitude-compatible ingestion for destination syncs: the HTTP V2 API (/2/httpapi), Batch
  * (/batch) and Identify (/identify) request formats, answered in Amplitude's own response format,
  * so Amplitude SDKs and tools point at us by changing only the server URL. The `api_key` is the
- * sync's ingest key. Rows are stored (deduplicated by insert_id) before we answer 200.
+ * sync's ingest key. Rows are stored (deduplicated by insert_id) before we answer 200. Whether the sync is
+ * enabled is the workflow's call, not ours: a disabled sync's workflow records what arrives as skipped.
  */
 const KEY_CACHE_MS = 2_000;
 
@@ -46,11 +47,9 @@ export function amplitudeIngestRoutes(deps: { services: Services; connections: C
   async function store(res: Response, endpoint: string, connection: Connection, rows: NewOutboxRow[], answer: () => void) {
     try {
       const inserted = await insertOutboxRows(db, rows);
-      const skipped = rows[0]?.skippedReason;
-      if (skipped && inserted > 0) await addCounters(db, connection.id, { [`skipped:${skipped}`]: inserted });
       metrics.ingest.inc({ endpoint, outcome: 'accepted' }, inserted);
       if (rows.length > inserted) metrics.ingest.inc({ endpoint, outcome: 'duplicate' }, rows.length - inserted);
-      if (inserted > 0 && !skipped) doorbell.ring(workflowIdFor(connection.id));
+      if (inserted > 0) doorbell.ring(workflowIdFor(connection.id));
       answer();
     } catch (err) {
       metrics.ingest.inc({ endpoint, outcome: 'storage_error' }, rows.length);
@@ -75,7 +74,7 @@ export function amplitudeIngestRoutes(deps: { services: Services; connections: C
       return;
     }
     const receivedAt = new Date();
-    const rows = outboxRowsForEvents(connection.id, parsed.events, receivedAt, skippedReasonFor(connection));
+    const rows = outboxRowsForEvents(connection.id, parsed.events, receivedAt);
     await store(res, endpoint, connection, rows, () =>
       res.status(200).json(successBody(parsed.events.length, parsed.payloadSizeBytes, receivedAt.getTime())),
     );
@@ -98,16 +97,11 @@ export function amplitudeIngestRoutes(deps: { services: Services; connections: C
       res.status(400).json(invalidApiKeyBody());
       return;
     }
-    const rows = outboxRowsForIdentifications(connection.id, parsed.identifications, new Date(), skippedReasonFor(connection));
+    const rows = outboxRowsForIdentifications(connection.id, parsed.identifications, new Date());
     await store(res, 'identify', connection, rows, () => res.status(200).type('text/plain').send(IDENTIFY_SUCCESS_TEXT));
   };
   router.post('/identify', raw, identify);
   router.get('/identify', raw, identify);
 
   return router;
-}
-
-/** A disabled sync records what arrives as skipped, so nothing waits to be sent later by surprise. */
-function skippedReasonFor(connection: Connection): string | undefined {
-  return connection.status === 'Disabled' ? 'sync_disabled' : undefined;
 }

@@ -1,0 +1,189 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../../src/db/client';
+import { startHarness, type Harness } from '../support/harness';
+import { eventually } from '../support/eventually';
+import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../support/destination-flow';
+
+const sendPurchases = {
+  sendEvents: { enabled: true, eventFilter: { eventTypes: ['Purchased'] }, eventProperties: ['plan', 'amount'] },
+  status: 'enabled',
+};
+
+/** Amplitude → Intercom event streaming on real Temporal + Postgres + the simulators. */
+describe('Intercom destination sync', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { DESTINATION_PARK_SCHEDULE: '1s,2s', DESTINATION_PARK_MAX_AGE: '8s' } });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('refuses a token Intercom does not accept, and stores nothing', async () => {
+    const created = await h.admin('POST', '/api/destinations', { name: 'bad', intercomAccessToken: 'not-a-token' });
+    expect(created.status).toBe(400);
+    expect(created.body.error).toMatch(/did not accept the access token/);
+    const [row] = await queryRows<{ n: number }>(h.database.db, sql`SELECT count(*)::int AS n FROM connections WHERE name = 'bad'`);
+    expect(row!.n).toBe(0);
+  });
+
+  it('sends selected events with selected properties to existing contacts only, and says why others were not sent', async () => {
+    const sync = await createSync(h);
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'u1', email: 'u1@example.com' }]);
+    const settings = await updateSettings(h, sync.connectionId, sendPurchases);
+    expect(settings.status).toBe(200);
+    expect(settings.body.settings.status).toBe('enabled');
+
+    const accepted = await ingest(h, sync.ingestKey, [
+      amplitudeEvent('Purchased', { user_id: 'u1', event_properties: { plan: 'pro', amount: 42, secret_note: 'not selected' } }),
+      amplitudeEvent('Viewed Page', { user_id: 'u1' }),
+      amplitudeEvent('Purchased', { device_id: 'device-only-1' }),
+    ]);
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ code: 200, events_ingested: 3 });
+
+    const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 1 && s.skipped.filtered_out === 1 && s.skipped.missing_identity === 1);
+    expect(status.status).toBe('Enabled');
+    const events = h.intercom.events(sync.appId);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ externalId: 'u1', eventName: 'purchased', metadata: { plan: 'pro', amount: 42 } });
+    expect(events[0]!.createdAt).toBe(Math.floor((events[0]!.createdAt * 1000) / 1000));
+  });
+
+  it('parks events for contacts that do not exist yet and delivers them once an identify creates the contact', async () => {
+    const sync = await createSync(h);
+    await updateSettings(h, sync.connectionId, { ...sendPurchases, createUpdateUsers: { enabled: true, userProperties: ['plan'] } });
+    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'late-user', event_properties: { plan: 'team' } })]);
+    await waitForSync(h, sync.connectionId, (s) => s.parked === 1);
+    expect(h.intercom.events(sync.appId)).toHaveLength(0);
+
+    await ingest(h, sync.ingestKey, [amplitudeEvent('$identify', { user_id: 'late-user', user_properties: { $set: { plan: 'team' } } })]);
+    const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 1 && s.parked === 0);
+    expect(status.counters).toMatchObject({ parked: 1, identified: 1, contacts_created: 1 });
+    expect(h.intercom.contacts(sync.appId).find((c) => c.external_id === 'late-user')?.custom_attributes).toMatchObject({ plan: 'team' });
+    expect(h.intercom.events(sync.appId).map((e) => e.externalId)).toEqual(['late-user']);
+  });
+
+  it('expires parked events with a reason when the contact never appears', async () => {
+    const sync = await createSync(h);
+    await updateSettings(h, sync.connectionId, sendPurchases);
+    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'never-there' })]);
+    const status = await waitForSync(h, sync.connectionId, (s) => s.expired.contact_not_found === 1, 40_000);
+    expect(status.parked).toBe(0);
+    expect(h.intercom.events(sync.appId)).toHaveLength(0);
+  });
+
+  it('maps by email from a chosen user property, sending to the contact found by email', async () => {
+    const sync = await createSync(h);
+    const [contact] = h.intercom.seedContacts(sync.appId, [{ externalId: null, email: 'grace@example.com', role: 'lead' }]);
+    await updateSettings(h, sync.connectionId, {
+      ...sendPurchases,
+      mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'Email' } },
+    });
+    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'amp-1', user_properties: { Email: '  Grace@Example.COM ' } })]);
+    await waitForSync(h, sync.connectionId, (s) => s.sent === 1);
+    expect(h.intercom.events(sync.appId).map((e) => e.contactId)).toEqual([contact!.id]);
+  });
+
+  it("enforces Intercom's metadata key limit and counts what was cut", async () => {
+    const sync = await createSync(h);
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'meta-user' }]);
+    const names = Array.from({ length: 12 }, (_, i) => `p${String(i).padStart(2, '0')}`);
+    await updateSettings(h, sync.connectionId, { ...sendPurchases, sendEvents: { ...sendPurchases.sendEvents, eventProperties: names } });
+    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'meta-user', event_properties: Object.fromEntries(names.map((n) => [n, n])) })]);
+    const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 1);
+    expect(status.counters.metadata_keys_cut).toBe(2);
+    expect(Object.keys(h.intercom.events(sync.appId)[0]!.metadata)).toEqual(names.slice(0, 10));
+  });
+
+  it('keeps a workspace within 120 event types: new names past the limit are skipped and counted, not retried', async () => {
+    const sync = await createSync(h);
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'many' }]);
+    await updateSettings(h, sync.connectionId, { sendEvents: { enabled: true, eventFilter: { allEvents: true } }, status: 'enabled' });
+    const events = Array.from({ length: 125 }, (_, i) => amplitudeEvent(`Event ${i}`, { user_id: 'many' }));
+    expect((await ingest(h, sync.ingestKey, events)).status).toBe(200);
+    const status = await waitForSync(h, sync.connectionId, (s) => s.sent + (s.skipped.event_type_limit ?? 0) === 125, 60_000);
+    expect(status.sent).toBe(120);
+    expect(status.skipped.event_type_limit).toBe(5);
+    expect(h.intercom.activeEventNames(sync.appId)).toHaveLength(120);
+    // A known name still goes through after the limit is reached.
+    await ingest(h, sync.ingestKey, [amplitudeEvent('Event 3', { user_id: 'many' })]);
+    await waitForSync(h, sync.connectionId, (s) => s.sent === 121);
+  });
+
+  it('treats a 409 "already exists" from a lagging search as found and updates that contact', async () => {
+    const sync = await createSync(h);
+    await updateSettings(h, sync.connectionId, { createUpdateUsers: { enabled: true, userProperties: ['tier'] }, status: 'enabled' });
+    h.intercom.setSearchLag(60_000);
+    try {
+      // Created in Intercom a moment ago (by someone else): invisible to search for a while.
+      const created = await fetch(`${h.intercomUrl}/contacts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${sync.token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ role: 'user', external_id: 'racer' }),
+      });
+      expect(created.status).toBe(200);
+      await ingest(h, sync.ingestKey, [amplitudeEvent('$identify', { user_id: 'racer', user_properties: { $set: { tier: 'gold' } } })]);
+      const status = await waitForSync(h, sync.connectionId, (s) => s.counters.identified === 1);
+      expect(status.counters.conflicts_resolved).toBe(1);
+      const racers = h.intercom.contacts(sync.appId).filter((c) => c.external_id === 'racer');
+      expect(racers).toHaveLength(1);
+      expect(racers[0]!.custom_attributes).toMatchObject({ tier: 'gold' });
+    } finally {
+      h.intercom.setSearchLag(0);
+    }
+  });
+
+  it('drains a rate-limit storm without losing an event', async () => {
+    const sync = await createSync(h);
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'storm' }]);
+    await updateSettings(h, sync.connectionId, sendPurchases);
+    h.intercom.setRateLimit(300); // 50 calls per 10 s window
+    try {
+      const events = Array.from({ length: 80 }, () => amplitudeEvent('Purchased', { user_id: 'storm' }));
+      await ingest(h, sync.ingestKey, events);
+      const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 80, 60_000);
+      expect(status.expired).toEqual({});
+      expect(h.intercom.events(sync.appId)).toHaveLength(80);
+      // The shared budget slows down before Intercom's limit: 429s stay rare (each would only delay a row).
+      expect(h.intercom.rateLimitStats(sync.appId).limited).toBeLessThanOrEqual(5);
+    } finally {
+      h.intercom.setRateLimit(10_000);
+    }
+  });
+
+  it('disabled sends nothing and keeps nothing queued; enabling again sends only what comes after', async () => {
+    const sync = await createSync(h);
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'cycle' }]);
+    await updateSettings(h, sync.connectionId, sendPurchases);
+    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'cycle' })]);
+    await waitForSync(h, sync.connectionId, (s) => s.sent === 1);
+
+    // A parked event is waiting when the sync is disabled: it is recorded as skipped, not kept.
+    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'not-yet' })]);
+    await waitForSync(h, sync.connectionId, (s) => s.parked === 1);
+    expect((await updateSettings(h, sync.connectionId, { status: 'disabled' })).status).toBe(200);
+    await waitForSync(h, sync.connectionId, (s) => s.status === 'Disabled' && s.pending === 0 && s.skipped.sync_disabled === 1);
+
+    const whileDisabled = await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'cycle' })]);
+    expect(whileDisabled.status).toBe(200);
+    await waitForSync(h, sync.connectionId, (s) => s.skipped.sync_disabled === 2);
+
+    await updateSettings(h, sync.connectionId, { status: 'enabled' });
+    await waitForSync(h, sync.connectionId, (s) => s.status === 'Enabled');
+    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'cycle' })]);
+    await waitForSync(h, sync.connectionId, (s) => s.sent === 2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(h.intercom.events(sync.appId)).toHaveLength(2);
+  });
+
+  it('rejects invalid settings with a readable reason and keeps the old ones', async () => {
+    const sync = await createSync(h);
+    const bad = await updateSettings(h, sync.connectionId, { sendEvents: { eventFilter: { eventTypes: ['_all'] } }, status: 'sometimes' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatch(/status/);
+    const status = await waitForSync(h, sync.connectionId, () => true);
+    expect(status.settings.status).toBe('disabled');
+  });
+});

@@ -1,0 +1,46 @@
+import { expect } from 'vitest';
+import type { Harness } from './harness';
+import { eventually } from './eventually';
+
+/** Creates a destination sync against a fresh simulated workspace and returns what a user would keep. */
+export async function createSync(h: Harness, settings?: unknown, name = 'Test sync') {
+  const workspace = h.intercom.addWorkspace({ name });
+  const created = await h.admin('POST', '/api/destinations', { name, intercomAccessToken: workspace.accessToken, ...(settings ? { settings } : {}) });
+  expect(created.status).toBe(201);
+  return { appId: workspace.appId, token: workspace.accessToken, connectionId: created.body.connectionId as string, ingestKey: created.body.ingestKey as string };
+}
+
+/**
+ * Uploads events the way an Amplitude SDK does (HTTP V2 API). Like Amplitude, the endpoint strips ids
+ * shorter than 5 characters unless the request lowers `min_id_length`; tests use short ids, so they do.
+ */
+export async function ingest(h: Harness, ingestKey: string, events: Record<string, unknown>[]) {
+  const response = await fetch(`${h.apiUrl}/2/httpapi`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ api_key: ingestKey, events, options: { min_id_length: 1 } }),
+  });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+export async function updateSettings(h: Harness, connectionId: string, patch: unknown) {
+  return h.admin('PATCH', `/api/destinations/${connectionId}/settings`, patch);
+}
+
+export async function waitForSync(h: Harness, connectionId: string, predicate: (status: any) => boolean, timeoutMs = 30_000) {
+  return eventually(
+    async () => {
+      const response = await h.admin('GET', `/api/connections/${connectionId}`);
+      if (response.status !== 200 || !predicate(response.body)) throw new Error(`sync status not reached: ${JSON.stringify(response.body)}`);
+      return response.body;
+    },
+    { timeoutMs, intervalMs: 150 },
+  );
+}
+
+let clock = Date.UTC(2026, 10, 1);
+/** An Amplitude event with a distinct, whole-second time (Intercom dedupes on user + name + second). */
+export function amplitudeEvent(eventType: string, fields: Record<string, unknown> = {}) {
+  clock += 1000;
+  return { event_type: eventType, time: clock, insert_id: `ins-${clock}-${Math.random().toString(36).slice(2)}`, ...fields };
+}
