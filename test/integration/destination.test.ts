@@ -178,6 +178,36 @@ describe('Intercom destination sync', () => {
     expect(h.intercom.events(sync.appId)).toHaveLength(2);
   });
 
+  it('accepts the Batch and Identify request formats and answers as Amplitude does', async () => {
+    const sync = await createSync(h);
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'batch-user' }]);
+    await updateSettings(h, sync.connectionId, { ...sendPurchases, createUpdateUsers: { enabled: true, userProperties: ['team'] } });
+
+    const batch = await fetch(`${h.apiUrl}/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ api_key: sync.ingestKey, events: [amplitudeEvent('Purchased', { user_id: 'batch-user' })] }),
+    });
+    expect(batch.status).toBe(200);
+    expect(await batch.json()).toMatchObject({ code: 200, events_ingested: 1 });
+
+    const form = new URLSearchParams({
+      api_key: sync.ingestKey,
+      identification: JSON.stringify({ user_id: 'batch-user', user_properties: { $set: { team: 'blue' } } }),
+    });
+    const identify = await fetch(`${h.apiUrl}/identify`, { method: 'POST', body: form });
+    expect(identify.status).toBe(200);
+    expect(await identify.text()).toBe('success');
+
+    const wrongKey = await fetch(`${h.apiUrl}/identify`, { method: 'POST', body: new URLSearchParams({ api_key: 'nope', identification: '{}' }) });
+    expect(wrongKey.status).toBe(400);
+    expect(await wrongKey.json()).toMatchObject({ code: 400 });
+
+    const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 1 && s.counters.identified === 1);
+    expect(status.counters.contacts_updated).toBe(1);
+    expect(h.intercom.contacts(sync.appId).find((c) => c.external_id === 'batch-user')?.custom_attributes).toMatchObject({ team: 'blue' });
+  });
+
   it('rejects invalid settings with a readable reason and keeps the old ones', async () => {
     const sync = await createSync(h);
     const bad = await updateSettings(h, sync.connectionId, { sendEvents: { eventFilter: { eventTypes: ['_all'] } }, status: 'sometimes' });

@@ -143,6 +143,28 @@ describe('Intercom source connection lifecycle', () => {
   });
 });
 
+describe('Intercom source: OAuth state', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('refuses an expired state with a clear 400 and stores no token', async () => {
+    const { appId } = h.intercom.addWorkspace({ name: 'Slow' });
+    const created = await h.admin('POST', '/api/sources', { amplitudeProjectId: uniqueId('slow'), amplitudeApiKey: 'amp-key' });
+    await h.database.db.execute(sql`UPDATE oauth_states SET expires_at = now() - interval '1 minute' WHERE connection_id = ${created.body.connectionId}`);
+    expect(await authorize(h, created.body.authorizeUrl, appId)).toBe(400);
+    const secrets = await queryRows<{ kind: string }>(h.database.db, sql`SELECT kind FROM credentials WHERE connection_id = ${created.body.connectionId}`);
+    expect(secrets.map((s) => s.kind)).toEqual(['amplitude_api_key']);
+    const [state] = await queryRows<{ state_hash: string }>(h.database.db, sql`SELECT state_hash FROM oauth_states WHERE connection_id = ${created.body.connectionId}`);
+    expect(state!.state_hash).toMatch(/^[0-9a-f]{64}$/); // only the hash is kept
+    expect(new URL(created.body.authorizeUrl).searchParams.get('state')).not.toBe(state!.state_hash);
+  });
+});
+
 describe('Intercom source: uninstall and loop prevention', () => {
   let h: Harness;
   beforeAll(async () => {
