@@ -40,7 +40,10 @@ export function createDestinationActivities(services: Services) {
   const { db, env, logger, metrics, urls } = services;
   const connections = new ConnectionRepository(db, services.secrets);
 
-  async function report(connectionId: string, partial: Partial<DestinationDeliveryReport> = {}): Promise<DestinationDeliveryReport> {
+  async function report(
+    connectionId: string,
+    partial: Partial<DestinationDeliveryReport> = {},
+  ): Promise<DestinationDeliveryReport> {
     const summary = await outboxSummary(db, connectionId);
     return {
       processed: 0,
@@ -64,7 +67,10 @@ export function createDestinationActivities(services: Services) {
       for (let queue = queues.shift(); queue; queue = queues.shift()) {
         for (const row of queue) {
           if (stop) {
-            results.push({ outcome: { id: row.id, status: 'later', delayMs: 60_000, reason: 'auth_revoked' }, counters: {} });
+            results.push({
+              outcome: { id: row.id, status: 'later', delayMs: 60_000, reason: 'auth_revoked' },
+              counters: {},
+            });
             continue;
           }
           const result = await deliverRow(ctx, row);
@@ -77,12 +83,20 @@ export function createDestinationActivities(services: Services) {
     return results;
   }
 
-  async function settle(connectionId: string, workspaceId: string, rows: OutboxRow[], results: RowResult[]): Promise<void> {
+  async function settle(
+    connectionId: string,
+    workspaceId: string,
+    rows: OutboxRow[],
+    results: RowResult[],
+  ): Promise<void> {
     const deltas: Record<string, number> = {};
     for (const r of results) for (const [k, v] of Object.entries(r.counters)) deltas[k] = (deltas[k] ?? 0) + v;
     await db.transaction(async (tx) => {
       const t = tx as unknown as Db;
-      await settleOutboxRows(t, results.map((r) => r.outcome));
+      await settleOutboxRows(
+        t,
+        results.map((r) => r.outcome),
+      );
       await recordSentEvents(
         t,
         results.flatMap((r) => (r.sentEvent ? [{ workspaceId, ...r.sentEvent }] : [])),
@@ -97,7 +111,10 @@ export function createDestinationActivities(services: Services) {
     for (const r of results) {
       if (r.outcome.status === 'sent') {
         metrics.delivered.inc({ direction: 'destination' });
-        metrics.deliveryLatency.observe({ direction: 'destination' }, (now - (received.get(r.outcome.id) ?? now)) / 1000);
+        metrics.deliveryLatency.observe(
+          { direction: 'destination' },
+          (now - (received.get(r.outcome.id) ?? now)) / 1000,
+        );
       } else if (r.outcome.status === 'skipped' || r.outcome.status === 'expired') {
         metrics.dropped.inc({ direction: 'destination', reason: r.outcome.reason });
       }
@@ -106,14 +123,20 @@ export function createDestinationActivities(services: Services) {
 
   return {
     /** Drains due outbox rows of one sync into Intercom for up to DRAIN_BUDGET_MS. Idempotent per row. */
-    async deliverDestinationEvents(input: { connectionId: string; settings: DestinationSettings }): Promise<DestinationDeliveryReport> {
+    async deliverDestinationEvents(input: {
+      connectionId: string;
+      settings: DestinationSettings;
+    }): Promise<DestinationDeliveryReport> {
       const activity = Context.current();
       const owner = `${activity.info.workflowExecution?.workflowId ?? 'standalone'}/${activity.info.activityId}`;
       const connection = await connections.require(input.connectionId);
       const token = await connections.readSecret(input.connectionId, 'intercom_access_token');
       const workspaceId = connection.intercomWorkspaceId;
       if (!token || !workspaceId) {
-        return report(input.connectionId, { authRevoked: true, lastError: 'no Intercom access token is stored for this sync' });
+        return report(input.connectionId, {
+          authRevoked: true,
+          lastError: 'no Intercom access token is stored for this sync',
+        });
       }
       const intercom = new IntercomClient({
         baseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
@@ -157,12 +180,19 @@ export function createDestinationActivities(services: Services) {
         }
         activity.heartbeat({ processed });
       }
-      if (authRevoked) logger.warn({ connectionId: input.connectionId }, 'Intercom refused the sync token; delivery stops until it is replaced');
+      if (authRevoked)
+        logger.warn(
+          { connectionId: input.connectionId },
+          'Intercom refused the sync token; delivery stops until it is replaced',
+        );
       return report(input.connectionId, { processed, lastSentAt, lastError, authRevoked });
     },
 
     /** Disabled syncs keep nothing queued: pending rows are recorded as skipped with the reason. */
-    async skipPendingDestinationRows(input: { connectionId: string; reason: string }): Promise<DestinationDeliveryReport> {
+    async skipPendingDestinationRows(input: {
+      connectionId: string;
+      reason: string;
+    }): Promise<DestinationDeliveryReport> {
       const skipped = await skipAllPending(db, input.connectionId, input.reason);
       if (skipped > 0) await addCounters(db, input.connectionId, { [`skipped:${input.reason}`]: skipped });
       return report(input.connectionId);

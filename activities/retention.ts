@@ -12,7 +12,10 @@ export interface PruneResult {
 
 export function createRetentionActivities({ db }: Pick<Services, 'db'>) {
   async function count(query: ReturnType<typeof sql>): Promise<number> {
-    const rows = await queryRows<{ n: number }>(db, sql`WITH deleted AS (${query} RETURNING 1) SELECT count(*)::int AS n FROM deleted`);
+    const rows = await queryRows<{ n: number }>(
+      db,
+      sql`WITH deleted AS (${query} RETURNING 1) SELECT count(*)::int AS n FROM deleted`,
+    );
     return rows[0]?.n ?? 0;
   }
 

@@ -54,7 +54,9 @@ export function createSourceActivities(services: Services) {
       .filter((c) => c.candidate && c.candidate.userKeys.length > 0);
     if (candidates.length === 0) return new Set();
     const tuples = candidates.flatMap(({ row, candidate }) =>
-      candidate!.userKeys.map((key) => sql`(${row.id}::bigint, ${candidate!.eventName}, ${candidate!.createdAt}::bigint, ${key})`),
+      candidate!.userKeys.map(
+        (key) => sql`(${row.id}::bigint, ${candidate!.eventName}, ${candidate!.createdAt}::bigint, ${key})`,
+      ),
     );
     const matches = await queryRows<{ id: string | number }>(
       db,
@@ -103,12 +105,19 @@ export function createSourceActivities(services: Services) {
      * Drains due inbox rows of one connection into Amplitude for up to DRAIN_BUDGET_MS.
      * Idempotent: rows are leased, insert_ids are stable, and marks commit per batch.
      */
-    async deliverSourceEvents(input: { connectionId: string; identityMapping: IdentityMapping }): Promise<SourceDeliveryReport> {
+    async deliverSourceEvents(input: {
+      connectionId: string;
+      identityMapping: IdentityMapping;
+    }): Promise<SourceDeliveryReport> {
       const info = Context.current().info;
-      const owner = `${info.workflowExecution?.workflowId ?? "standalone"}/${info.activityId}`;
+      const owner = `${info.workflowExecution?.workflowId ?? 'standalone'}/${info.activityId}`;
       const connection = await connections.require(input.connectionId);
       const apiKey = await connections.readSecret(input.connectionId, 'amplitude_api_key');
-      if (!apiKey) throw ApplicationFailure.nonRetryable('no Amplitude API key is stored for this connection', 'AmplitudeRejected');
+      if (!apiKey)
+        throw ApplicationFailure.nonRetryable(
+          'no Amplitude API key is stored for this connection',
+          'AmplitudeRejected',
+        );
       const baseUrl = urls.amplitudeApi(connection.amplitudeRegion ?? 'US');
 
       const started = Date.now();
@@ -133,7 +142,10 @@ export function createSourceActivities(services: Services) {
         }
         let upload: UploadResult<number>;
         try {
-          upload = items.length > 0 ? await uploadEvents(items, { baseUrl, apiKey }) : { delivered: [], dropped: [], retryLater: [], requests: 0 };
+          upload =
+            items.length > 0
+              ? await uploadEvents(items, { baseUrl, apiKey })
+              : { delivered: [], dropped: [], retryLater: [], requests: 0 };
         } catch (err) {
           if (!(err instanceof UploadInterrupted)) throw err;
           await settle(input.connectionId, rows, err.partial as UploadResult<number>, drops);
@@ -179,7 +191,10 @@ export function createSourceActivities(services: Services) {
      * Revokes the Intercom token (POST /auth/uninstall; already revoked is fine), deletes it, drops
      * what can no longer be delivered, and marks the connection Disconnected so webhooks stop routing.
      */
-    async disconnectSource(input: { connectionId: string; reason: string }): Promise<{ revoked: boolean; counters: Record<string, number> }> {
+    async disconnectSource(input: {
+      connectionId: string;
+      reason: string;
+    }): Promise<{ revoked: boolean; counters: Record<string, number> }> {
       const connection = await connections.require(input.connectionId);
       const token = await connections.readSecret(input.connectionId, 'intercom_access_token');
       let revoked = false;

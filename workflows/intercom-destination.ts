@@ -88,7 +88,9 @@ const control = proxyActivities<Activities>({
 const IDLE_CHECK_MS = 10 * 60_000;
 const ERROR_BACKOFF_MS = 30_000;
 
-export async function intercomDestinationSync(input: DestinationInput): Promise<{ status: 'Disconnected'; sent: number }> {
+export async function intercomDestinationSync(
+  input: DestinationInput,
+): Promise<{ status: 'Disconnected'; sent: number }> {
   const state: DestinationCarriedState = input.carried ?? {
     settings: input.settings,
     counters: {},
@@ -193,23 +195,35 @@ export async function intercomDestinationSync(input: DestinationInput): Promise<
         disabledSince = true;
       }
       doorbell = false;
-      await condition(() => doorbell || state.disconnect || state.settings.status !== 'disabled' || state.replays.length > 0);
+      await condition(
+        () => doorbell || state.disconnect || state.settings.status !== 'disabled' || state.replays.length > 0,
+      );
       continue;
     }
     disabledSince = false;
     if (state.paused || state.authError) {
       await condition(
-        () => state.disconnect || state.replays.length > 0 || (!state.paused && !state.authError) || state.settings.status === 'disabled',
+        () =>
+          state.disconnect ||
+          state.replays.length > 0 ||
+          (!state.paused && !state.authError) ||
+          state.settings.status === 'disabled',
       );
       continue;
     }
     if (!doorbell) {
       const wait = nextDueAt !== undefined ? Math.max(nextDueAt - Date.now(), 1_000) : IDLE_CHECK_MS;
       await condition(
-        () => doorbell || state.disconnect || state.paused || state.settings.status === 'disabled' || state.replays.length > 0,
+        () =>
+          doorbell ||
+          state.disconnect ||
+          state.paused ||
+          state.settings.status === 'disabled' ||
+          state.replays.length > 0,
         wait,
       );
-      if (state.disconnect || state.paused || state.settings.status === 'disabled' || state.replays.length > 0) continue;
+      if (state.disconnect || state.paused || state.settings.status === 'disabled' || state.replays.length > 0)
+        continue;
     }
     doorbell = false;
     try {
@@ -235,7 +249,11 @@ export async function intercomDestinationSync(input: DestinationInput): Promise<
   return { status: 'Disconnected', sent: state.counters.sent ?? 0 };
 }
 
-function statusView(input: DestinationInput, state: DestinationCarriedState, status: DestinationStatus): DestinationStatusView {
+function statusView(
+  input: DestinationInput,
+  state: DestinationCarriedState,
+  status: DestinationStatus,
+): DestinationStatusView {
   const pick = (prefix: string) =>
     Object.fromEntries(
       Object.entries(state.counters)
@@ -254,6 +272,8 @@ function statusView(input: DestinationInput, state: DestinationCarriedState, sta
     expired: pick('expired:'),
     counters: state.counters,
     lastSentAt: state.lastSentAt ? new Date(state.lastSentAt).toISOString() : undefined,
-    lastError: state.lastError ? { message: state.lastError.message, at: new Date(state.lastError.at).toISOString() } : undefined,
+    lastError: state.lastError
+      ? { message: state.lastError.message, at: new Date(state.lastError.at).toISOString() }
+      : undefined,
   };
 }

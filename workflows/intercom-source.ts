@@ -36,16 +36,11 @@ import { AmplitudeProjectKey, ConnectionStatusKey, IntercomWorkspaceKey, Provide
  */
 
 export type SourcePhase =
-  | 'authorizing'
-  | 'configuring'
-  | 'listening'
-  | 'streaming'
-  | 'paused'
-  | 'disconnecting'
-  | 'disconnected';
+  'authorizing' | 'configuring' | 'listening' | 'streaming' | 'paused' | 'disconnecting' | 'disconnected';
 
 /** What the Temporal UI and the setup page show (search attribute `ConnectionStatus`). */
-export type SourceConnectionStatus = 'Authorizing' | 'Configuring' | 'Listening' | 'Connected' | 'Paused' | 'Disconnected';
+export type SourceConnectionStatus =
+  'Authorizing' | 'Configuring' | 'Listening' | 'Connected' | 'Paused' | 'Disconnected';
 
 export interface SourceInput {
   connectionId: string;
@@ -102,7 +97,13 @@ export const statusQuery = defineQuery<SourceStatus>('status');
 const delivery = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 8, nonRetryableErrorTypes: ['AmplitudeRejected'] },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: ['AmplitudeRejected'],
+  },
 });
 const control = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -243,7 +244,10 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
       );
     } catch (err) {
       state.lastError = { message: errorMessage(err), at: Date.now() };
-      log.warn('source delivery failed; backing off', { connectionId: input.connectionId, error: state.lastError.message });
+      log.warn('source delivery failed; backing off', {
+        connectionId: input.connectionId,
+        error: state.lastError.message,
+      });
       await condition(() => !!state.disconnect, ERROR_BACKOFF_MS);
       doorbell = true;
       continue;

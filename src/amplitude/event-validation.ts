@@ -1,12 +1,6 @@
 import type { EventIssues, IndexesByField } from './bodies';
 import { isPlainObject, type AmplitudeEvent } from './event';
-import {
-  ALL_ZERO_IDFA,
-  isInvalidIdValue,
-  MAX_OBJECT_DEPTH,
-  MAX_STRING_LENGTH,
-  RESERVED_EVENT_TYPES,
-} from './limits';
+import { ALL_ZERO_IDFA, isInvalidIdValue, MAX_OBJECT_DEPTH, MAX_STRING_LENGTH, RESERVED_EVENT_TYPES } from './limits';
 
 /**
  * Per-event checks of HTTP V2 / Batch (reference §1.1). A failing event is reported by index in one of
@@ -90,8 +84,10 @@ export function validateEvents(events: readonly Record<string, unknown>[], minId
   const strippedIds: StrippedId[] = [];
   const normalised = events.map((event, index) => {
     const report = (map: IndexesByField, field: string) => (map[field] ??= []).push(index);
-    checkEventType(event.event_type, (field) => report(issues.missingFields, field), (field) =>
-      report(issues.invalidFields, field),
+    checkEventType(
+      event.event_type,
+      (field) => report(issues.missingFields, field),
+      (field) => report(issues.invalidFields, field),
     );
     checkTypedFields(event, (field) => report(issues.invalidFields, field));
     const ids = checkIds(event, minIdLength);

@@ -51,7 +51,8 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
   while (queue.length > 0) {
     const chunk = queue.shift()!;
     if (result.requests >= maxRequests) {
-      for (const item of [chunk, ...queue].flat()) result.retryLater.push({ ref: item.ref, delayMs: 30_000, reason: 'retry_budget' });
+      for (const item of [chunk, ...queue].flat())
+        result.retryLater.push({ ref: item.ref, delayMs: 30_000, reason: 'retry_budget' });
       break;
     }
     result.requests += 1;
@@ -62,7 +63,11 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: '*/*' },
         // min_id_length 1: Intercom user ids can be shorter than Amplitude's default of 5 and would be stripped.
-        body: JSON.stringify({ api_key: options.apiKey, events: chunk.map((i) => i.event), options: { min_id_length: 1 } }),
+        body: JSON.stringify({
+          api_key: options.apiKey,
+          events: chunk.map((i) => i.event),
+          options: { min_id_length: 1 },
+        }),
         signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
       });
       status = response.status;
@@ -71,15 +76,24 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
       throw new UploadInterrupted(`Amplitude request failed: ${(err as Error).message}`, result, false);
     }
 
-    const outcome = classifyUploadResponse(status, text, chunk.map((i) => i.event));
+    const outcome = classifyUploadResponse(
+      status,
+      text,
+      chunk.map((i) => i.event),
+    );
     switch (outcome.kind) {
       case 'ok':
         result.delivered.push(...chunk.map((i) => i.ref));
         break;
       case 'partial': {
-        for (const [index, reason] of outcome.invalid) result.dropped.push({ ref: chunk[index]!.ref, reason: `amplitude_${reason}` });
+        for (const [index, reason] of outcome.invalid)
+          result.dropped.push({ ref: chunk[index]!.ref, reason: `amplitude_${reason}` });
         for (const index of outcome.throttledIndexes)
-          result.retryLater.push({ ref: chunk[index]!.ref, delayMs: outcome.retryAfterMs, reason: 'amplitude_throttled' });
+          result.retryLater.push({
+            ref: chunk[index]!.ref,
+            delayMs: outcome.retryAfterMs,
+            reason: 'amplitude_throttled',
+          });
         const resend = outcome.retryIndexes.map((i) => chunk[i]!);
         if (resend.length > 0) queue.unshift(resend);
         break;
@@ -94,15 +108,27 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
         break;
       case 'throttled': {
         for (const index of outcome.throttledIndexes)
-          result.retryLater.push({ ref: chunk[index]!.ref, delayMs: outcome.retryAfterMs, reason: 'amplitude_throttled' });
+          result.retryLater.push({
+            ref: chunk[index]!.ref,
+            delayMs: outcome.retryAfterMs,
+            reason: 'amplitude_throttled',
+          });
         for (const index of outcome.dailyQuotaIndexes)
-          result.retryLater.push({ ref: chunk[index]!.ref, delayMs: outcome.dailyQuotaRetryAfterMs, reason: 'amplitude_daily_quota' });
+          result.retryLater.push({
+            ref: chunk[index]!.ref,
+            delayMs: outcome.dailyQuotaRetryAfterMs,
+            reason: 'amplitude_daily_quota',
+          });
         const resend = outcome.retryNowIndexes.map((i) => chunk[i]!);
         if (resend.length > 0) queue.unshift(resend);
         break;
       }
       case 'fatal':
-        throw new UploadInterrupted(`Amplitude rejected the upload (${outcome.status}): ${outcome.reason}`, result, true);
+        throw new UploadInterrupted(
+          `Amplitude rejected the upload (${outcome.status}): ${outcome.reason}`,
+          result,
+          true,
+        );
       case 'retry':
         throw new UploadInterrupted(`Amplitude answered ${outcome.status}`, result, false);
     }

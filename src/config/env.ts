@@ -30,10 +30,16 @@ export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text.trim());
   return match ? Number(match[1]) * UNIT_MS[match[2]!]! : undefined;
 }
-const duration = z.string().refine((v) => parseDuration(v) !== undefined, 'expected a duration like 30s, 5m, 2h').transform((v) => parseDuration(v)!);
+const duration = z
+  .string()
+  .refine((v) => parseDuration(v) !== undefined, 'expected a duration like 30s, 5m, 2h')
+  .transform((v) => parseDuration(v)!);
 const durationList = z
   .string()
-  .refine((v) => v.split(',').every((p) => parseDuration(p) !== undefined), 'expected durations separated by commas, like 1m,5m,1h')
+  .refine(
+    (v) => v.split(',').every((p) => parseDuration(p) !== undefined),
+    'expected durations separated by commas, like 1m,5m,1h',
+  )
   .transform((v) => v.split(',').map((p) => parseDuration(p)!));
 
 const envSchema = z.object({
@@ -44,12 +50,18 @@ const envSchema = z.object({
   /** Where browsers and Intercom reach the API (OAuth redirect URI, setup page links). */
   PUBLIC_URL: url.optional(),
 
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection URL').optional(),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection URL')
+    .optional(),
   DATABASE_POOL_MAX: positiveInt.default(10),
   /** Folder for the embedded database, the dev Temporal server's file and the dev encryption key. */
   DATA_DIR: z.string().default('.data'),
 
-  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'expected host:port').optional(),
+  TEMPORAL_ADDRESS: z
+    .string()
+    .regex(/^[^\s:]+:\d+$/, 'expected host:port')
+    .optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('intercom-amplitude'),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
@@ -82,7 +94,9 @@ const envSchema = z.object({
   INTERCOM_CUSTOM_ATTRIBUTE_LIMIT: positiveInt.default(250),
 
   /** Waits between attempts while an event's contact does not exist in Intercom yet. */
-  DESTINATION_PARK_SCHEDULE: durationList.default([60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000]),
+  DESTINATION_PARK_SCHEDULE: durationList.default([
+    60_000, 300_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 14_400_000,
+  ]),
   /** How long an event may wait for its contact before it expires (reason contact_not_found). */
   DESTINATION_PARK_MAX_AGE: duration.default(24 * 3_600_000),
   /** How long transient Intercom failures are retried before a row expires (Amplitude: 4 h). */

@@ -85,7 +85,10 @@ export class ConnectionRepository {
     await this.db
       .insert(credentials)
       .values({ connectionId, kind, sealed })
-      .onConflictDoUpdate({ target: [credentials.connectionId, credentials.kind], set: { sealed, createdAt: sql`now()` } });
+      .onConflictDoUpdate({
+        target: [credentials.connectionId, credentials.kind],
+        set: { sealed, createdAt: sql`now()` },
+      });
   }
 
   async readSecret(connectionId: string, kind: CredentialKind): Promise<string | undefined> {
@@ -97,7 +100,9 @@ export class ConnectionRepository {
   }
 
   async deleteSecret(connectionId: string, kind: CredentialKind): Promise<void> {
-    await this.db.delete(credentials).where(and(eq(credentials.connectionId, connectionId), eq(credentials.kind, kind)));
+    await this.db
+      .delete(credentials)
+      .where(and(eq(credentials.connectionId, connectionId), eq(credentials.kind, kind)));
   }
 
   async counters(connectionId: string): Promise<Record<string, number>> {

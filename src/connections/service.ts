@@ -76,7 +76,9 @@ export class ConnectionsService {
   }
 
   /** Creates (or re-opens after a disconnect) the source connection of an Amplitude project and starts its workflow. */
-  async createSource(input: CreateSourceInput): Promise<{ connection: Connection; workflowId: string; authorizeUrl: string }> {
+  async createSource(
+    input: CreateSourceInput,
+  ): Promise<{ connection: Connection; workflowId: string; authorizeUrl: string }> {
     const id = sourceConnectionId(input.amplitudeProjectId);
     const existing = await this.repository.get(id);
     const reopening = !existing || existing.status === 'Disconnected';
@@ -115,7 +117,8 @@ export class ConnectionsService {
   /** A fresh Intercom authorization URL for a source connection (new single-use state each time). */
   async authorizeUrl(connectionId: string): Promise<string> {
     const connection = await this.requireKind(connectionId, 'intercom_source');
-    if (connection.status === 'Disconnected') throw new UserError('the connection is disconnected; create it again to reconnect', 409);
+    if (connection.status === 'Disconnected')
+      throw new UserError('the connection is disconnected; create it again to reconnect', 409);
     const clientId = this.services.env.INTERCOM_CLIENT_ID;
     if (!clientId) throw new UserError('INTERCOM_CLIENT_ID is not configured', 503);
     const state = await createOAuthState(this.services.db, connectionId);
@@ -134,14 +137,20 @@ export class ConnectionsService {
   async completeOAuth(code: string, state: string): Promise<{ connectionId: string; workspaceId: string }> {
     const consumed = await consumeOAuthState(this.services.db, state);
     if (!consumed.ok) {
-      const why = { unknown: 'is not one we issued', used: 'was already used', expired: 'has expired' }[consumed.reason];
+      const why = { unknown: 'is not one we issued', used: 'was already used', expired: 'has expired' }[
+        consumed.reason
+      ];
       throw new UserError(`the OAuth state ${why}; start the connection again`);
     }
     const { env, urls } = this.services;
-    if (!env.INTERCOM_CLIENT_ID || !env.INTERCOM_CLIENT_SECRET) throw new UserError('Intercom OAuth is not configured', 503);
+    if (!env.INTERCOM_CLIENT_ID || !env.INTERCOM_CLIENT_SECRET)
+      throw new UserError('Intercom OAuth is not configured', 503);
     const connection = await this.requireKind(consumed.connectionId, 'intercom_source');
     // The token endpoint lives on the US host whatever the workspace region (Intercom routes it).
-    const exchange = await new IntercomClient({ baseUrl: urls.intercomApi('US'), version: env.INTERCOM_API_VERSION }).exchangeCode({
+    const exchange = await new IntercomClient({
+      baseUrl: urls.intercomApi('US'),
+      version: env.INTERCOM_API_VERSION,
+    }).exchangeCode({
       code,
       clientId: env.INTERCOM_CLIENT_ID,
       clientSecret: env.INTERCOM_CLIENT_SECRET,
@@ -172,13 +181,17 @@ export class ConnectionsService {
    * Creates a destination sync: checks the Intercom access token on /me, stores it sealed, issues
    * the ingest key (shown once; only its hash is kept) and starts the sync's workflow.
    */
-  async createDestination(input: CreateDestinationInput): Promise<{ connection: Connection; workflowId: string; ingestKey: string }> {
+  async createDestination(
+    input: CreateDestinationInput,
+  ): Promise<{ connection: Connection; workflowId: string; ingestKey: string }> {
     const settings = parseDestinationSettings(input.settings ?? {});
     if (!settings.ok) throw new UserError(settings.message);
     const region = input.intercomRegion ?? 'US';
     const me = await this.intercom(region).me(input.intercomAccessToken);
     if (!me.ok) throw new UserError(`Intercom did not accept the access token (${me.status})`);
-    const id = `destination-${randomToken(6).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+    const id = `destination-${randomToken(6)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x')}`;
     const ingestKey = randomToken(24);
     const connection = await this.repository.upsert({
       id,
@@ -244,7 +257,10 @@ export class ConnectionsService {
   }
 
   private intercom(region: 'US' | 'EU' | 'AU') {
-    return new IntercomClient({ baseUrl: this.services.urls.intercomApi(region), version: this.services.env.INTERCOM_API_VERSION });
+    return new IntercomClient({
+      baseUrl: this.services.urls.intercomApi(region),
+      version: this.services.env.INTERCOM_API_VERSION,
+    });
   }
 
   async configureSource(connectionId: string, patch: SourceSettingsPatch): Promise<SourceSettings> {
@@ -271,7 +287,9 @@ export class ConnectionsService {
 
   async disconnect(connectionId: string): Promise<void> {
     await this.requireAny(connectionId);
-    await this.signalRunning(connectionId, () => this.handle(connectionId).signal(disconnectSignal, { reason: 'operator' }));
+    await this.signalRunning(connectionId, () =>
+      this.handle(connectionId).signal(disconnectSignal, { reason: 'operator' }),
+    );
   }
 
   async pause(connectionId: string): Promise<void> {
@@ -288,7 +306,8 @@ export class ConnectionsService {
     try {
       await send();
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new UserError(`connection ${connectionId} has no running workflow`, 409);
+      if (err instanceof WorkflowNotFoundError)
+        throw new UserError(`connection ${connectionId} has no running workflow`, 409);
       throw err;
     }
   }

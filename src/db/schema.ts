@@ -84,9 +84,13 @@ export const sourceInbox = pgTable(
     notificationId: text('notification_id'),
     topic: text('topic').notNull(),
     payload: jsonb('payload').notNull(),
-    origin: text('origin', { enum: ['webhook', 'backfill'] }).notNull().default('webhook'),
+    origin: text('origin', { enum: ['webhook', 'backfill'] })
+      .notNull()
+      .default('webhook'),
     receivedAt: ts('received_at').notNull().defaultNow(),
-    status: text('status', { enum: ['pending', 'delivered', 'dropped'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'delivered', 'dropped'] })
+      .notNull()
+      .default('pending'),
     reason: text('reason'),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
@@ -97,8 +101,12 @@ export const sourceInbox = pgTable(
   },
   (t) => [
     uniqueIndex('source_inbox_dedupe_uq').on(t.connectionId, t.dedupeKey),
-    index('source_inbox_pending_idx').on(t.connectionId, t.nextAttemptAt).where(sql`status = 'pending'`),
-    index('source_inbox_done_idx').on(t.doneAt).where(sql`status <> 'pending'`),
+    index('source_inbox_pending_idx')
+      .on(t.connectionId, t.nextAttemptAt)
+      .where(sql`status = 'pending'`),
+    index('source_inbox_done_idx')
+      .on(t.doneAt)
+      .where(sql`status <> 'pending'`),
   ],
 );
 
@@ -120,7 +128,9 @@ export const destinationOutbox = pgTable(
     userKey: text('user_key').notNull(),
     eventTime: ts('event_time').notNull(),
     receivedAt: ts('received_at').notNull().defaultNow(),
-    status: text('status', { enum: ['pending', 'sent', 'skipped', 'expired'] }).notNull().default('pending'),
+    status: text('status', { enum: ['pending', 'sent', 'skipped', 'expired'] })
+      .notNull()
+      .default('pending'),
     reason: text('reason'),
     attempts: integer('attempts').notNull().default(0),
     /** Set while an event waits for its contact to appear in Intercom. */
@@ -132,10 +142,16 @@ export const destinationOutbox = pgTable(
   },
   (t) => [
     uniqueIndex('destination_outbox_insert_uq').on(t.connectionId, t.insertId),
-    index('destination_outbox_user_idx').on(t.connectionId, t.userKey).where(sql`status = 'pending'`),
-    index('destination_outbox_pending_idx').on(t.connectionId, t.nextAttemptAt).where(sql`status = 'pending'`),
+    index('destination_outbox_user_idx')
+      .on(t.connectionId, t.userKey)
+      .where(sql`status = 'pending'`),
+    index('destination_outbox_pending_idx')
+      .on(t.connectionId, t.nextAttemptAt)
+      .where(sql`status = 'pending'`),
     index('destination_outbox_time_idx').on(t.connectionId, t.eventTime),
-    index('destination_outbox_done_idx').on(t.doneAt).where(sql`status <> 'pending'`),
+    index('destination_outbox_done_idx')
+      .on(t.doneAt)
+      .where(sql`status <> 'pending'`),
   ],
 );
 

@@ -190,7 +190,8 @@ function clearFields(names: readonly string[], dropped: DroppedProperty[]): Cont
     else if (standard) fields[standard] = null;
     else {
       const attribute = sanitizeAttributeName(name);
-      if (RESERVED_ATTRIBUTE_NAMES.has(attribute.toLowerCase())) dropped.push({ property: name, reason: 'reserved_name' });
+      if (RESERVED_ATTRIBUTE_NAMES.has(attribute.toLowerCase()))
+        dropped.push({ property: name, reason: 'reserved_name' });
       else setEntry(fields.custom_attributes, attribute, null);
     }
   }
@@ -202,7 +203,12 @@ function standardFieldValue(
   value: unknown,
   lookup: IntercomUser,
 ): { value?: string; reason?: ContactDropReason } {
-  const text = typeof value === 'string' ? value.trim() : typeof value === 'number' && Number.isFinite(value) ? String(value) : undefined;
+  const text =
+    typeof value === 'string'
+      ? value.trim()
+      : typeof value === 'number' && Number.isFinite(value)
+        ? String(value)
+        : undefined;
   if (value === null || value === undefined || text === '') return { reason: 'empty' };
   if (text === undefined) return { reason: 'unsupported_value' };
   if (field !== 'email') return { value: truncateString(text) };
@@ -213,7 +219,10 @@ function standardFieldValue(
   return email === lookup.value ? {} : { reason: 'conflicts_with_lookup' };
 }
 
-function typedAttributeValue(attribute: string, value: unknown): { value: CustomAttributeValue; type: AttributeType } | undefined {
+function typedAttributeValue(
+  attribute: string,
+  value: unknown,
+): { value: CustomAttributeValue; type: AttributeType } | undefined {
   if (attribute.toLowerCase().endsWith(DATE_ATTRIBUTE_SUFFIX)) {
     const seconds = toUnixSeconds(value);
     if (seconds !== undefined) return { value: seconds, type: 'date' };

@@ -21,7 +21,9 @@ export class DataAttributeRegistry {
   ) {}
 
   /** Returns the attribute names that exist now, and those that could not be created with why. */
-  async ensure(types: Record<string, AttributeType>): Promise<{ available: Set<string>; refused: { name: string; reason: string }[] }> {
+  async ensure(
+    types: Record<string, AttributeType>,
+  ): Promise<{ available: Set<string>; refused: { name: string; reason: string }[] }> {
     const names = Object.keys(types);
     const available = new Set<string>();
     const refused: { name: string; reason: string }[] = [];
@@ -36,13 +38,21 @@ export class DataAttributeRegistry {
         refused.push({ name, reason: 'attribute_limit' });
         continue;
       }
-      const created = await this.intercom.createDataAttribute(this.token, { name, model: 'contact', data_type: types[name]! });
+      const created = await this.intercom.createDataAttribute(this.token, {
+        name,
+        model: 'contact',
+        data_type: types[name]!,
+      });
       if (created.ok || (created.status === 400 && /already/i.test(created.error.message ?? ''))) {
         known.add(name);
         available.add(name);
         await this.db.execute(sql`INSERT INTO intercom_data_attributes (workspace_id, name, data_type)
                                   VALUES (${this.workspaceId}, ${name}, ${types[name]!}) ON CONFLICT DO NOTHING`);
-      } else if (created.outcome === 'rate_limited' || created.outcome === 'retry' || created.outcome === 'auth_revoked') {
+      } else if (
+        created.outcome === 'rate_limited' ||
+        created.outcome === 'retry' ||
+        created.outcome === 'auth_revoked'
+      ) {
         throw new AttributeCreationDeferred(created.outcome, created.error.message ?? `status ${created.status}`);
       } else {
         refused.push({ name, reason: 'attribute_rejected' });
@@ -59,7 +69,8 @@ export class DataAttributeRegistry {
     );
     if (cached.length === 0) {
       const listed = await this.intercom.listDataAttributes(this.token, 'contact');
-      if (!listed.ok) throw new AttributeCreationDeferred(listed.outcome, listed.error.message ?? `status ${listed.status}`);
+      if (!listed.ok)
+        throw new AttributeCreationDeferred(listed.outcome, listed.error.message ?? `status ${listed.status}`);
       const custom = listed.data.data.filter((a) => a.custom !== false);
       for (const attribute of custom) {
         await this.db.execute(sql`INSERT INTO intercom_data_attributes (workspace_id, name, data_type)

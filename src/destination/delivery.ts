@@ -133,9 +133,13 @@ async function deliverIdentify(ctx: DeliveryContext, row: OutboxRow): Promise<Ro
   const counters: Record<string, number> = {};
   const { available, refused } = await ctx.attributes.ensure(upsert.attributeTypes);
   const keep = (attributes: Record<string, unknown>) =>
-    Object.fromEntries(Object.entries(attributes).filter(([name]) => available.has(name) || !(name in upsert.attributeTypes)));
-  for (const r of refused) counters[`attributes_refused:${r.reason}`] = (counters[`attributes_refused:${r.reason}`] ?? 0) + 1;
-  for (const d of upsert.droppedProperties) counters[`properties_dropped:${d.reason}`] = (counters[`properties_dropped:${d.reason}`] ?? 0) + 1;
+    Object.fromEntries(
+      Object.entries(attributes).filter(([name]) => available.has(name) || !(name in upsert.attributeTypes)),
+    );
+  for (const r of refused)
+    counters[`attributes_refused:${r.reason}`] = (counters[`attributes_refused:${r.reason}`] ?? 0) + 1;
+  for (const d of upsert.droppedProperties)
+    counters[`properties_dropped:${d.reason}`] = (counters[`properties_dropped:${d.reason}`] ?? 0) + 1;
 
   const update = { ...upsert.contact, custom_attributes: keep(upsert.contact.custom_attributes) };
   const create = {
@@ -160,7 +164,12 @@ async function deliverIdentify(ctx: DeliveryContext, row: OutboxRow): Promise<Ro
     if (conflict.archived) return skipped(row, 'archived_contact');
     contactId = conflict.id;
     const updated = await ctx.intercom.updateContact(ctx.token, contactId, update);
-    if (updated.ok) return identified(ctx, row, upsert.lookup, contactId, { ...counters, contacts_updated: 1, conflicts_resolved: 1 });
+    if (updated.ok)
+      return identified(ctx, row, upsert.lookup, contactId, {
+        ...counters,
+        contacts_updated: 1,
+        conflicts_resolved: 1,
+      });
     throw laterOrReject(updated, ctx);
   }
   throw laterOrReject(created, ctx);
@@ -174,7 +183,11 @@ async function identified(
   counters: Record<string, number>,
 ): Promise<RowResult> {
   await ctx.identities.remember(lookup.field, lookup.value, contactId, FOUND_TTL_SECONDS);
-  return { outcome: { id: row.id, status: 'sent' }, counters: { ...counters, identified: 1 }, unparkUserKey: row.userKey };
+  return {
+    outcome: { id: row.id, status: 'sent' },
+    counters: { ...counters, identified: 1 },
+    unparkUserKey: row.userKey,
+  };
 }
 
 /** Cached contact id, else a search (exact match; a user wins over a lead). Null when no contact exists. */
@@ -183,11 +196,20 @@ async function resolveContact(ctx: DeliveryContext, user: IntercomUser): Promise
   const cached = await ctx.identities.get(field, user.value);
   if (cached.state === 'found') return cached.contactId;
   if (cached.state === 'missing') return null;
-  const found = await ctx.intercom.searchContacts(ctx.token, { field, operator: '=', value: user.value }, { per_page: 5 });
+  const found = await ctx.intercom.searchContacts(
+    ctx.token,
+    { field, operator: '=', value: user.value },
+    { per_page: 5 },
+  );
   if (!found.ok) throw laterOrReject(found, ctx);
   const contacts = found.data.data;
   const match = contacts.find((c) => c.role === 'user') ?? contacts[0];
-  await ctx.identities.remember(field, user.value, match?.id ?? null, match ? FOUND_TTL_SECONDS : ctx.policy.missingTtlSeconds);
+  await ctx.identities.remember(
+    field,
+    user.value,
+    match?.id ?? null,
+    match ? FOUND_TTL_SECONDS : ctx.policy.missingTtlSeconds,
+  );
   return match?.id ?? null;
 }
 
@@ -199,7 +221,10 @@ function skipped(row: OutboxRow, reason: string): RowResult {
 function park(ctx: DeliveryContext, row: OutboxRow): RowResult {
   const since = row.parkedSince?.getTime() ?? ctx.now();
   if (ctx.now() - since >= ctx.policy.parkMaxAgeMs) {
-    return { outcome: { id: row.id, status: 'expired', reason: 'contact_not_found' }, counters: { 'expired:contact_not_found': 1 } };
+    return {
+      outcome: { id: row.id, status: 'expired', reason: 'contact_not_found' },
+      counters: { 'expired:contact_not_found': 1 },
+    };
   }
   const schedule = ctx.policy.parkScheduleMs;
   const delayMs = schedule[Math.min(Math.max(row.attempts - 1, 0), schedule.length - 1)] ?? 60_000;
@@ -211,7 +236,12 @@ function park(ctx: DeliveryContext, row: OutboxRow): RowResult {
 
 function retryOrExpire(ctx: DeliveryContext, row: OutboxRow, later: Later): RowResult {
   if (later.authRevoked) {
-    return { outcome: { id: row.id, status: 'later', delayMs: later.delayMs, reason: later.reason }, counters: {}, authRevoked: true, error: later.reason };
+    return {
+      outcome: { id: row.id, status: 'later', delayMs: later.delayMs, reason: later.reason },
+      counters: {},
+      authRevoked: true,
+      error: later.reason,
+    };
   }
   if (ctx.now() - row.receivedAt.getTime() > ctx.policy.retryWindowMs && later.reason !== 'rate_limited') {
     return {
@@ -221,7 +251,11 @@ function retryOrExpire(ctx: DeliveryContext, row: OutboxRow, later: Later): RowR
     };
   }
   const delayMs = later.reason === 'intercom_unavailable' ? backoffMs(row.attempts) : later.delayMs;
-  return { outcome: { id: row.id, status: 'later', delayMs, reason: later.reason }, counters: { retried: 1 }, error: later.reason };
+  return {
+    outcome: { id: row.id, status: 'later', delayMs, reason: later.reason },
+    counters: { retried: 1 },
+    error: later.reason,
+  };
 }
 
 /** Exponential backoff for transient failures: 5 s, 10 s, … capped at 10 minutes. */
@@ -230,7 +264,8 @@ function backoffMs(attempts: number): number {
 }
 
 function laterFor(outcome: string, resetAt: number | undefined, ctx: DeliveryContext): Later {
-  if (outcome === 'rate_limited') return new Later('rate_limited', Math.max((resetAt ?? ctx.now() + 10_000) - ctx.now(), 1_000));
+  if (outcome === 'rate_limited')
+    return new Later('rate_limited', Math.max((resetAt ?? ctx.now() + 10_000) - ctx.now(), 1_000));
   if (outcome === 'auth_revoked') return new Later('auth_revoked', 60_000, true);
   return new Later('intercom_unavailable', 0);
 }
@@ -240,7 +275,10 @@ function laterOrReject(result: Extract<IntercomResult<unknown>, { ok: false }>, 
   if (result.outcome === 'rate_limited' || result.outcome === 'retry' || result.outcome === 'auth_revoked') {
     return laterFor(result.outcome, result.rateLimit.resetAt, ctx);
   }
-  return new Rejected(`intercom_rejected`, `${result.status} ${result.error.code ?? ''} ${result.error.message ?? ''}`.trim());
+  return new Rejected(
+    `intercom_rejected`,
+    `${result.status} ${result.error.code ?? ''} ${result.error.message ?? ''}`.trim(),
+  );
 }
 
 class Rejected extends Error {

@@ -38,9 +38,13 @@ const PLAUSIBLE_EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
  * Picks the Intercom identifier for an event or an identify, following the mapping. There is no
  * fallback to another field: a contact found by the wrong key would receive someone else's data.
  */
-export function resolveIntercomUser(subject: AmplitudeEvent | NormalizedIdentify, mapping: IdentityMapping): IdentityResult {
+export function resolveIntercomUser(
+  subject: AmplitudeEvent | NormalizedIdentify,
+  mapping: IdentityMapping,
+): IdentityResult {
   const raw = sourceValue(subject, mapping);
-  const value = typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined;
+  const value =
+    typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined;
   if (value === undefined || isAmplitudeInvalidId(value)) return { error: 'missing_identity' };
   if (mapping.intercomUser === 'external_id') return { field: 'external_id', value };
   const email = normalizeEmail(value);

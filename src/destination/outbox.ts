@@ -55,7 +55,12 @@ export async function insertOutboxRows(db: Db, rows: NewOutboxRow[]): Promise<nu
   return inserted.length;
 }
 
-export async function claimOutboxRows(db: Db, connectionId: string, owner: string, limit: number): Promise<OutboxRow[]> {
+export async function claimOutboxRows(
+  db: Db,
+  connectionId: string,
+  owner: string,
+  limit: number,
+): Promise<OutboxRow[]> {
   const rows = await queryRows<{
     id: string | number;
     insert_id: string;

@@ -35,7 +35,8 @@ function uniqueList<T extends z.ZodType<string>>(item: T, what: string, plural: 
     .superRefine((names, ctx) => {
       const seen = new Set<string>();
       names.forEach((name, index) => {
-        if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [index], message: `${what} "${name}" is selected twice` });
+        if (seen.has(name))
+          ctx.addIssue({ code: 'custom', path: [index], message: `${what} "${name}" is selected twice` });
         seen.add(name);
       });
     });
@@ -181,8 +182,7 @@ export const settingsPatchSchema = z.strictObject({
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 export type SettingsValidation =
-  | { ok: true; settings: DestinationSettings }
-  | { ok: false; error: z.ZodError; message: string };
+  { ok: true; settings: DestinationSettings } | { ok: false; error: z.ZodError; message: string };
 
 /** Validates stored or submitted settings, filling the product's defaults for anything omitted. */
 export function parseDestinationSettings(input: unknown): SettingsValidation {

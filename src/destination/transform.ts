@@ -55,11 +55,7 @@ export type IntercomEventBody = {
 } & ({ user_id: string } | { email: string });
 
 export type EventSkipReason =
-  | 'reserved_event_type'
-  | 'send_events_disabled'
-  | 'filtered_out'
-  | 'missing_identity'
-  | 'invalid_email';
+  'reserved_event_type' | 'send_events_disabled' | 'filtered_out' | 'missing_identity' | 'invalid_email';
 
 export type IntercomEventResult =
   | {

@@ -24,7 +24,11 @@ export interface FlatEntry {
  * as JSON); null, undefined and empty arrays yield nothing. `keepWhole` stops the walk at objects
  * Intercom understands as a unit.
  */
-export function flatten(path: string[], value: unknown, keepWhole: (value: object) => boolean = () => false): FlatEntry[] {
+export function flatten(
+  path: string[],
+  value: unknown,
+  keepWhole: (value: object) => boolean = () => false,
+): FlatEntry[] {
   if (value === null || value === undefined) return [];
   if (Array.isArray(value)) {
     const joined = joinArray(value);
@@ -65,7 +69,9 @@ export function setEntry<T>(record: Record<string, T>, key: string, value: T): v
 }
 
 export function isScalar(value: unknown): value is Scalar {
-  return typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value));
+  return (
+    typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))
+  );
 }
 
 /** Numbers from this size up are read as milliseconds (year 1973 in ms, year 5138 in seconds). */

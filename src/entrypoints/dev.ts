@@ -48,7 +48,9 @@ async function main() {
       INTERCOM_OAUTH_URL: `${url}/oauth`,
     });
     stops.push(() => intercom.close());
-    lines.push(`Intercom simulator:  ${url}  (workspace ${workspace.appId}, private-app token ${workspace.accessToken})`);
+    lines.push(
+      `Intercom simulator:  ${url}  (workspace ${workspace.appId}, private-app token ${workspace.accessToken})`,
+    );
   }
   if (!base.AMPLITUDE_API_URL) {
     const amplitude = createAmplitudeSimulator();
@@ -106,7 +108,12 @@ async function main() {
   if (!devServer) await ensureSearchAttributes(client).catch(() => []);
   await ensureRetentionSchedule(client, env.TEMPORAL_TASK_QUEUE, env.RETENTION_DAYS);
   const connection = await connectNative(target);
-  const worker = await createWorker({ services, connection, namespace: env.TEMPORAL_NAMESPACE, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const worker = await createWorker({
+    services,
+    connection,
+    namespace: env.TEMPORAL_NAMESPACE,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+  });
   const running = worker.run();
 
   const { app, doorbell } = createApp({ services, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE });

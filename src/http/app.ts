@@ -44,7 +44,10 @@ export function createApp(deps: AppDependencies): Api {
     (workflowId) => deps.temporal.workflow.getHandle(workflowId).signal(eventsAvailableSignal),
     200,
     (workflowId, err) =>
-      services.logger.warn({ workflowId, err: { message: (err as Error).message } }, 'doorbell signal failed; the workflow will poll'),
+      services.logger.warn(
+        { workflowId, err: { message: (err as Error).message } },
+        'doorbell signal failed; the workflow will poll',
+      ),
   );
   const app = express();
   app.disable('x-powered-by');
@@ -86,9 +89,10 @@ export function createApp(deps: AppDependencies): Api {
 
   const errors: ErrorRequestHandler = (err, req, res, _next) => {
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;
-    if (status >= 500) services.logger.error({ err: { name: err?.name, message: err?.message }, path: req.path }, 'request failed');
+    if (status >= 500)
+      services.logger.error({ err: { name: err?.name, message: err?.message }, path: req.path }, 'request failed');
     if (res.headersSent) return;
-    res.status(status).json({ error: status >= 500 ? 'internal error' : (err?.expose ? err.message : 'bad request') });
+    res.status(status).json({ error: status >= 500 ? 'internal error' : err?.expose ? err.message : 'bad request' });
   };
   app.use(errors);
   return { app, doorbell, connections };

@@ -11,7 +11,9 @@ export function route(fn: (req: Request, res: Response) => Promise<void>): Reque
         return;
       }
       if (err instanceof z.ZodError) {
-        res.status(400).json({ error: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+        res
+          .status(400)
+          .json({ error: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
         return;
       }
       next(err);

@@ -57,7 +57,13 @@ export interface IntercomList<T> {
 export class IntercomClient {
   constructor(private readonly options: IntercomClientOptions) {}
 
-  async request<T>(method: string, path: string, token: string | undefined, body?: unknown, form = false): Promise<IntercomResult<T>> {
+  async request<T>(
+    method: string,
+    path: string,
+    token: string | undefined,
+    body?: unknown,
+    form = false,
+  ): Promise<IntercomResult<T>> {
     await this.options.budget?.before();
     const headers: Record<string, string> = {
       accept: 'application/json',
@@ -94,7 +100,13 @@ export class IntercomClient {
       return { ok: true, status: response.status, data: (text ? JSON.parse(text) : undefined) as T, rateLimit };
     }
     const error = parseIntercomError(response.status, text);
-    return { ok: false, status: response.status, outcome: classifyIntercomResponse(response.status, error), error, rateLimit };
+    return {
+      ok: false,
+      status: response.status,
+      outcome: classifyIntercomResponse(response.status, error),
+      error,
+      rateLimit,
+    };
   }
 
   me(token: string) {
@@ -105,7 +117,9 @@ export class IntercomClient {
   async uninstall(token: string): Promise<void> {
     const result = await this.request('POST', '/auth/uninstall', token);
     if (!result.ok && result.status !== 401) {
-      throw new Error(`Intercom uninstall failed with ${result.status}: ${result.error.code ?? result.error.message ?? ''}`);
+      throw new Error(
+        `Intercom uninstall failed with ${result.status}: ${result.error.code ?? result.error.message ?? ''}`,
+      );
     }
   }
 
@@ -143,17 +157,19 @@ export class IntercomClient {
     );
   }
 
-  createDataAttribute(token: string, attribute: { name: string; model: 'contact'; data_type: string; description?: string }) {
+  createDataAttribute(
+    token: string,
+    attribute: { name: string; model: 'contact'; data_type: string; description?: string },
+  ) {
     return this.request<{ name: string; data_type: string }>('POST', '/data_attributes', token, attribute);
   }
 
   searchConversations(token: string, query: unknown, pagination: { per_page?: number; starting_after?: string } = {}) {
-    return this.request<{ conversations: Record<string, unknown>[]; total_count?: number; pages?: IntercomList<unknown>['pages'] }>(
-      'POST',
-      '/conversations/search',
-      token,
-      { query, pagination },
-    );
+    return this.request<{
+      conversations: Record<string, unknown>[];
+      total_count?: number;
+      pages?: IntercomList<unknown>['pages'];
+    }>('POST', '/conversations/search', token, { query, pagination });
   }
 
   getConversation(token: string, id: string) {

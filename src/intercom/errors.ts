@@ -15,14 +15,7 @@ export interface IntercomError {
 }
 
 export type IntercomOutcome =
-  | 'ok'
-  | 'retry'
-  | 'rate_limited'
-  | 'not_found'
-  | 'conflict'
-  | 'event_type_limit'
-  | 'auth_revoked'
-  | 'invalid';
+  'ok' | 'retry' | 'rate_limited' | 'not_found' | 'conflict' | 'event_type_limit' | 'auth_revoked' | 'invalid';
 
 const MAX_MESSAGE_LENGTH = 500;
 
@@ -89,10 +82,7 @@ export interface RateLimitInfo {
   resetAt?: number;
 }
 
-type HeaderSource =
-  | Headers
-  | Map<string, string>
-  | Record<string, string | string[] | number | undefined | null>;
+type HeaderSource = Headers | Map<string, string> | Record<string, string | string[] | number | undefined | null>;
 
 export function rateLimitFromHeaders(headers: HeaderSource): RateLimitInfo {
   const read = (name: string): number | undefined => {

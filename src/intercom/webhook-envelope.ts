@@ -24,9 +24,7 @@ export const IntercomNotificationSchema = z.looseObject({
 
 export type IntercomNotification = z.infer<typeof IntercomNotificationSchema>;
 
-export type ParseNotificationResult =
-  | { ok: true; notification: IntercomNotification }
-  | { ok: false; error: string };
+export type ParseNotificationResult = { ok: true; notification: IntercomNotification } | { ok: false; error: string };
 
 /** Validates an already JSON-decoded webhook body. Never throws. */
 export function parseNotification(json: unknown): ParseNotificationResult {

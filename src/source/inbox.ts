@@ -48,7 +48,13 @@ export async function insertInboxRows(db: Db, rows: NewInboxRow[]): Promise<numb
 }
 
 export async function claimInboxRows(db: Db, connectionId: string, owner: string, limit: number): Promise<InboxRow[]> {
-  const rows = await queryRows<{ id: string | number; dedupe_key: string; topic: string; payload: unknown; received_at: string | Date }>(
+  const rows = await queryRows<{
+    id: string | number;
+    dedupe_key: string;
+    topic: string;
+    payload: unknown;
+    received_at: string | Date;
+  }>(
     db,
     sql`UPDATE source_inbox SET lease_until = now() + make_interval(secs => ${LEASE_SECONDS}), lease_owner = ${owner},
                attempts = attempts + 1
@@ -97,7 +103,10 @@ export async function retryLater(db: Db, ids: number[], delayMs: number, reason:
 }
 
 /** Pending rows left, and when the earliest of them that is not due yet (or leased) becomes claimable. */
-export async function pendingSummary(db: Db, connectionId: string): Promise<{ pending: number; due: number; nextDueAt?: number }> {
+export async function pendingSummary(
+  db: Db,
+  connectionId: string,
+): Promise<{ pending: number; due: number; nextDueAt?: number }> {
   const [row] = await queryRows<{ pending: number; due: number; next_due_at: string | Date | null }>(
     db,
     sql`SELECT count(*)::int AS pending,

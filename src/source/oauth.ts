@@ -16,7 +16,8 @@ export async function createOAuthState(db: Db, connectionId: string): Promise<st
   return state;
 }
 
-export type ConsumeStateResult = { ok: true; connectionId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
+export type ConsumeStateResult =
+  { ok: true; connectionId: string } | { ok: false; reason: 'unknown' | 'used' | 'expired' };
 
 /** Marks the state used, atomically, and returns its connection; a second use or a late one fails. */
 export async function consumeOAuthState(db: Db, state: string): Promise<ConsumeStateResult> {
@@ -36,7 +37,12 @@ export async function consumeOAuthState(db: Db, state: string): Promise<ConsumeS
   return { ok: false, reason: row.used ? 'used' : 'expired' };
 }
 
-export function authorizeUrl(options: { oauthUrl: string; clientId: string; state: string; redirectUri: string }): string {
+export function authorizeUrl(options: {
+  oauthUrl: string;
+  clientId: string;
+  state: string;
+  redirectUri: string;
+}): string {
   const url = new URL(options.oauthUrl);
   url.searchParams.set('client_id', options.clientId);
   url.searchParams.set('state', options.state);

@@ -107,14 +107,7 @@ export const LEGACY_TOPIC_RENAMES: Readonly<Record<string, string>> = {
 };
 
 export type TopicGroup =
-  | 'conversation'
-  | 'contact'
-  | 'contact_tag'
-  | 'user'
-  | 'user_tag'
-  | 'visitor'
-  | 'event'
-  | 'unsupported';
+  'conversation' | 'contact' | 'contact_tag' | 'user' | 'user_tag' | 'visitor' | 'event' | 'unsupported';
 
 /** Legacy names become their 2.x names; 2.x and unknown names pass through unchanged. */
 export function normalizeTopic(topic: string): string {

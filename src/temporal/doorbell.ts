@@ -5,7 +5,10 @@
  * so the workflow never sleeps on work it was not told about.
  */
 export class Doorbell {
-  private readonly bells = new Map<string, { inFlight: boolean; dirty: boolean; timer?: NodeJS.Timeout; lastSentAt: number }>();
+  private readonly bells = new Map<
+    string,
+    { inFlight: boolean; dirty: boolean; timer?: NodeJS.Timeout; lastSentAt: number }
+  >();
 
   constructor(
     private readonly send: (workflowId: string) => Promise<void>,

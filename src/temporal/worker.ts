@@ -14,9 +14,11 @@ let runtimeInstalled = false;
 export function installTemporalRuntime(options: { logLevel?: string; metricsBindAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level = (['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes((options.logLevel ?? 'warn').toUpperCase())
-    ? (options.logLevel ?? 'warn').toUpperCase()
-    : 'WARN') as LogLevel;
+  const level = (
+    ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes((options.logLevel ?? 'warn').toUpperCase())
+      ? (options.logLevel ?? 'warn').toUpperCase()
+      : 'WARN'
+  ) as LogLevel;
   Runtime.install({
     logger: new DefaultLogger(level),
     telemetryOptions: {
@@ -27,7 +29,9 @@ export function installTemporalRuntime(options: { logLevel?: string; metricsBind
 }
 
 /** The workflow code: a prebuilt bundle in production, the sources (bundled at start-up) in dev and tests. */
-export function workflowSource(bundlePath?: string): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
+export function workflowSource(
+  bundlePath?: string,
+): { workflowBundle: { codePath: string } } | { workflowsPath: string } {
   const defaultBundle = path.resolve(__dirname, '../../workflow-bundle.js');
   const codePath = bundlePath ?? (existsSync(defaultBundle) ? defaultBundle : undefined);
   if (codePath) return { workflowBundle: { codePath } };

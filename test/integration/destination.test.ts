@@ -24,7 +24,10 @@ describe('Intercom destination sync', () => {
     const created = await h.admin('POST', '/api/destinations', { name: 'bad', intercomAccessToken: 'not-a-token' });
     expect(created.status).toBe(400);
     expect(created.body.error).toMatch(/did not accept the access token/);
-    const [row] = await queryRows<{ n: number }>(h.database.db, sql`SELECT count(*)::int AS n FROM connections WHERE name = 'bad'`);
+    const [row] = await queryRows<{ n: number }>(
+      h.database.db,
+      sql`SELECT count(*)::int AS n FROM connections WHERE name = 'bad'`,
+    );
     expect(row!.n).toBe(0);
   });
 
@@ -36,32 +39,52 @@ describe('Intercom destination sync', () => {
     expect(settings.body.settings.status).toBe('enabled');
 
     const accepted = await ingest(h, sync.ingestKey, [
-      amplitudeEvent('Purchased', { user_id: 'u1', event_properties: { plan: 'pro', amount: 42, secret_note: 'not selected' } }),
+      amplitudeEvent('Purchased', {
+        user_id: 'u1',
+        event_properties: { plan: 'pro', amount: 42, secret_note: 'not selected' },
+      }),
       amplitudeEvent('Viewed Page', { user_id: 'u1' }),
       amplitudeEvent('Purchased', { device_id: 'device-only-1' }),
     ]);
     expect(accepted.status).toBe(200);
     expect(accepted.body).toMatchObject({ code: 200, events_ingested: 3 });
 
-    const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 1 && s.skipped.filtered_out === 1 && s.skipped.missing_identity === 1);
+    const status = await waitForSync(
+      h,
+      sync.connectionId,
+      (s) => s.sent === 1 && s.skipped.filtered_out === 1 && s.skipped.missing_identity === 1,
+    );
     expect(status.status).toBe('Enabled');
     const events = h.intercom.events(sync.appId);
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ externalId: 'u1', eventName: 'purchased', metadata: { plan: 'pro', amount: 42 } });
+    expect(events[0]).toMatchObject({
+      externalId: 'u1',
+      eventName: 'purchased',
+      metadata: { plan: 'pro', amount: 42 },
+    });
     expect(events[0]!.createdAt).toBe(Math.floor((events[0]!.createdAt * 1000) / 1000));
   });
 
   it('parks events for contacts that do not exist yet and delivers them once an identify creates the contact', async () => {
     const sync = await createSync(h);
-    await updateSettings(h, sync.connectionId, { ...sendPurchases, createUpdateUsers: { enabled: true, userProperties: ['plan'] } });
-    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'late-user', event_properties: { plan: 'team' } })]);
+    await updateSettings(h, sync.connectionId, {
+      ...sendPurchases,
+      createUpdateUsers: { enabled: true, userProperties: ['plan'] },
+    });
+    await ingest(h, sync.ingestKey, [
+      amplitudeEvent('Purchased', { user_id: 'late-user', event_properties: { plan: 'team' } }),
+    ]);
     await waitForSync(h, sync.connectionId, (s) => s.parked === 1);
     expect(h.intercom.events(sync.appId)).toHaveLength(0);
 
-    await ingest(h, sync.ingestKey, [amplitudeEvent('$identify', { user_id: 'late-user', user_properties: { $set: { plan: 'team' } } })]);
+    await ingest(h, sync.ingestKey, [
+      amplitudeEvent('$identify', { user_id: 'late-user', user_properties: { $set: { plan: 'team' } } }),
+    ]);
     const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 1 && s.parked === 0);
     expect(status.counters).toMatchObject({ parked: 1, identified: 1, contacts_created: 1 });
-    expect(h.intercom.contacts(sync.appId).find((c) => c.external_id === 'late-user')?.custom_attributes).toMatchObject({ plan: 'team' });
+    expect(h.intercom.contacts(sync.appId).find((c) => c.external_id === 'late-user')?.custom_attributes).toMatchObject(
+      { plan: 'team' },
+    );
     expect(h.intercom.events(sync.appId).map((e) => e.externalId)).toEqual(['late-user']);
   });
 
@@ -76,12 +99,16 @@ describe('Intercom destination sync', () => {
 
   it('maps by email from a chosen user property, sending to the contact found by email', async () => {
     const sync = await createSync(h);
-    const [contact] = h.intercom.seedContacts(sync.appId, [{ externalId: null, email: 'grace@example.com', role: 'lead' }]);
+    const [contact] = h.intercom.seedContacts(sync.appId, [
+      { externalId: null, email: 'grace@example.com', role: 'lead' },
+    ]);
     await updateSettings(h, sync.connectionId, {
       ...sendPurchases,
       mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'Email' } },
     });
-    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'amp-1', user_properties: { Email: '  Grace@Example.COM ' } })]);
+    await ingest(h, sync.ingestKey, [
+      amplitudeEvent('Purchased', { user_id: 'amp-1', user_properties: { Email: '  Grace@Example.COM ' } }),
+    ]);
     await waitForSync(h, sync.connectionId, (s) => s.sent === 1);
     expect(h.intercom.events(sync.appId).map((e) => e.contactId)).toEqual([contact!.id]);
   });
@@ -90,8 +117,16 @@ describe('Intercom destination sync', () => {
     const sync = await createSync(h);
     h.intercom.seedContacts(sync.appId, [{ externalId: 'meta-user' }]);
     const names = Array.from({ length: 12 }, (_, i) => `p${String(i).padStart(2, '0')}`);
-    await updateSettings(h, sync.connectionId, { ...sendPurchases, sendEvents: { ...sendPurchases.sendEvents, eventProperties: names } });
-    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'meta-user', event_properties: Object.fromEntries(names.map((n) => [n, n])) })]);
+    await updateSettings(h, sync.connectionId, {
+      ...sendPurchases,
+      sendEvents: { ...sendPurchases.sendEvents, eventProperties: names },
+    });
+    await ingest(h, sync.ingestKey, [
+      amplitudeEvent('Purchased', {
+        user_id: 'meta-user',
+        event_properties: Object.fromEntries(names.map((n) => [n, n])),
+      }),
+    ]);
     const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 1);
     expect(status.counters.metadata_keys_cut).toBe(2);
     expect(Object.keys(h.intercom.events(sync.appId)[0]!.metadata)).toEqual(names.slice(0, 10));
@@ -100,10 +135,18 @@ describe('Intercom destination sync', () => {
   it('keeps a workspace within 120 event types: new names past the limit are skipped and counted, not retried', async () => {
     const sync = await createSync(h);
     h.intercom.seedContacts(sync.appId, [{ externalId: 'many' }]);
-    await updateSettings(h, sync.connectionId, { sendEvents: { enabled: true, eventFilter: { allEvents: true } }, status: 'enabled' });
+    await updateSettings(h, sync.connectionId, {
+      sendEvents: { enabled: true, eventFilter: { allEvents: true } },
+      status: 'enabled',
+    });
     const events = Array.from({ length: 125 }, (_, i) => amplitudeEvent(`Event ${i}`, { user_id: 'many' }));
     expect((await ingest(h, sync.ingestKey, events)).status).toBe(200);
-    const status = await waitForSync(h, sync.connectionId, (s) => s.sent + (s.skipped.event_type_limit ?? 0) === 125, 60_000);
+    const status = await waitForSync(
+      h,
+      sync.connectionId,
+      (s) => s.sent + (s.skipped.event_type_limit ?? 0) === 125,
+      60_000,
+    );
     expect(status.sent).toBe(120);
     expect(status.skipped.event_type_limit).toBe(5);
     expect(h.intercom.activeEventNames(sync.appId)).toHaveLength(120);
@@ -114,7 +157,10 @@ describe('Intercom destination sync', () => {
 
   it('treats a 409 "already exists" from a lagging search as found and updates that contact', async () => {
     const sync = await createSync(h);
-    await updateSettings(h, sync.connectionId, { createUpdateUsers: { enabled: true, userProperties: ['tier'] }, status: 'enabled' });
+    await updateSettings(h, sync.connectionId, {
+      createUpdateUsers: { enabled: true, userProperties: ['tier'] },
+      status: 'enabled',
+    });
     h.intercom.setSearchLag(60_000);
     try {
       // Created in Intercom a moment ago (by someone else): invisible to search for a while.
@@ -124,7 +170,9 @@ describe('Intercom destination sync', () => {
         body: JSON.stringify({ role: 'user', external_id: 'racer' }),
       });
       expect(created.status).toBe(200);
-      await ingest(h, sync.ingestKey, [amplitudeEvent('$identify', { user_id: 'racer', user_properties: { $set: { tier: 'gold' } } })]);
+      await ingest(h, sync.ingestKey, [
+        amplitudeEvent('$identify', { user_id: 'racer', user_properties: { $set: { tier: 'gold' } } }),
+      ]);
       const status = await waitForSync(h, sync.connectionId, (s) => s.counters.identified === 1);
       expect(status.counters.conflicts_resolved).toBe(1);
       const racers = h.intercom.contacts(sync.appId).filter((c) => c.external_id === 'racer');
@@ -164,7 +212,11 @@ describe('Intercom destination sync', () => {
     await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'not-yet' })]);
     await waitForSync(h, sync.connectionId, (s) => s.parked === 1);
     expect((await updateSettings(h, sync.connectionId, { status: 'disabled' })).status).toBe(200);
-    await waitForSync(h, sync.connectionId, (s) => s.status === 'Disabled' && s.pending === 0 && s.skipped.sync_disabled === 1);
+    await waitForSync(
+      h,
+      sync.connectionId,
+      (s) => s.status === 'Disabled' && s.pending === 0 && s.skipped.sync_disabled === 1,
+    );
 
     const whileDisabled = await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'cycle' })]);
     expect(whileDisabled.status).toBe(200);
@@ -181,12 +233,18 @@ describe('Intercom destination sync', () => {
   it('accepts the Batch and Identify request formats and answers as Amplitude does', async () => {
     const sync = await createSync(h);
     h.intercom.seedContacts(sync.appId, [{ externalId: 'batch-user' }]);
-    await updateSettings(h, sync.connectionId, { ...sendPurchases, createUpdateUsers: { enabled: true, userProperties: ['team'] } });
+    await updateSettings(h, sync.connectionId, {
+      ...sendPurchases,
+      createUpdateUsers: { enabled: true, userProperties: ['team'] },
+    });
 
     const batch = await fetch(`${h.apiUrl}/batch`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ api_key: sync.ingestKey, events: [amplitudeEvent('Purchased', { user_id: 'batch-user' })] }),
+      body: JSON.stringify({
+        api_key: sync.ingestKey,
+        events: [amplitudeEvent('Purchased', { user_id: 'batch-user' })],
+      }),
     });
     expect(batch.status).toBe(200);
     expect(await batch.json()).toMatchObject({ code: 200, events_ingested: 1 });
@@ -199,18 +257,26 @@ describe('Intercom destination sync', () => {
     expect(identify.status).toBe(200);
     expect(await identify.text()).toBe('success');
 
-    const wrongKey = await fetch(`${h.apiUrl}/identify`, { method: 'POST', body: new URLSearchParams({ api_key: 'nope', identification: '{}' }) });
+    const wrongKey = await fetch(`${h.apiUrl}/identify`, {
+      method: 'POST',
+      body: new URLSearchParams({ api_key: 'nope', identification: '{}' }),
+    });
     expect(wrongKey.status).toBe(400);
     expect(await wrongKey.json()).toMatchObject({ code: 400 });
 
     const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 1 && s.counters.identified === 1);
     expect(status.counters.contacts_updated).toBe(1);
-    expect(h.intercom.contacts(sync.appId).find((c) => c.external_id === 'batch-user')?.custom_attributes).toMatchObject({ team: 'blue' });
+    expect(
+      h.intercom.contacts(sync.appId).find((c) => c.external_id === 'batch-user')?.custom_attributes,
+    ).toMatchObject({ team: 'blue' });
   });
 
   it('rejects invalid settings with a readable reason and keeps the old ones', async () => {
     const sync = await createSync(h);
-    const bad = await updateSettings(h, sync.connectionId, { sendEvents: { eventFilter: { eventTypes: ['_all'] } }, status: 'sometimes' });
+    const bad = await updateSettings(h, sync.connectionId, {
+      sendEvents: { eventFilter: { eventTypes: ['_all'] } },
+      status: 'sometimes',
+    });
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatch(/status/);
     const status = await waitForSync(h, sync.connectionId, () => true);

@@ -18,7 +18,12 @@ describe('Intercom source delivery', () => {
   beforeAll(async () => {
     h = await startHarness();
     appId = h.intercom.addWorkspace({ name: 'Delivery' }).appId;
-    const onboarded = await onboardSource(h, { projectId: uniqueId('p'), appId, identityMapping: 'user_id', amplitudeApiKey: 'amp-key-delivery-1234' });
+    const onboarded = await onboardSource(h, {
+      projectId: uniqueId('p'),
+      appId,
+      identityMapping: 'user_id',
+      amplitudeApiKey: 'amp-key-delivery-1234',
+    });
     expect(onboarded.callbackStatus).toBe(200);
     connectionId = onboarded.connectionId;
     workflowId = onboarded.workflowId;
@@ -37,7 +42,10 @@ describe('Intercom source delivery', () => {
     };
   }
   async function inboxRows(): Promise<number> {
-    const [row] = await queryRows<{ n: number }>(h.database.db, sql`SELECT count(*)::int AS n FROM source_inbox WHERE connection_id = ${connectionId}`);
+    const [row] = await queryRows<{ n: number }>(
+      h.database.db,
+      sql`SELECT count(*)::int AS n FROM source_inbox WHERE connection_id = ${connectionId}`,
+    );
     return row!.n;
   }
   const deliveredTo = (userId: string) => h.amplitude.events.filter((e) => e.event.user_id === userId).length;
@@ -54,13 +62,23 @@ describe('Intercom source delivery', () => {
 
     const garbage = Buffer.from('{"type":"notification_event",');
     const signature = `sha1=${createHmac('sha1', h.intercom.clientSecret).update(garbage).digest('hex')}`;
-    const malformed = await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature': signature }, body: garbage });
+    const malformed = await fetch(url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature': signature },
+      body: garbage,
+    });
     expect(malformed.status).toBe(400);
     expect(((await malformed.json()) as { error: string }).error).toMatch(/not valid JSON/);
 
-    const noTopic = Buffer.from(JSON.stringify({ type: 'notification_event', app_id: appId, id: 'notif_1', created_at: 1, data: { item: {} } }));
+    const noTopic = Buffer.from(
+      JSON.stringify({ type: 'notification_event', app_id: appId, id: 'notif_1', created_at: 1, data: { item: {} } }),
+    );
     const noTopicSig = `sha1=${createHmac('sha1', h.intercom.clientSecret).update(noTopic).digest('hex')}`;
-    const invalid = await fetch(url(), { method: 'POST', headers: { 'content-type': 'application/json', 'x-hub-signature': noTopicSig }, body: noTopic });
+    const invalid = await fetch(url(), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-hub-signature': noTopicSig },
+      body: noTopic,
+    });
     expect(invalid.status).toBe(400);
     expect(((await invalid.json()) as { error: string }).error).toMatch(/topic is required/);
 
@@ -108,7 +126,9 @@ describe('Intercom source delivery', () => {
     const tooLong = 'x'.repeat(1100);
     await h.intercom.deliverWebhook(url(), contactCreated(tooLong));
     await h.intercom.deliverWebhook(url(), contactCreated('kept-user'));
-    const status = await waitForSource(h, connectionId, (s) => Object.keys(s.dropped).some((r) => r.startsWith('amplitude_')));
+    const status = await waitForSource(h, connectionId, (s) =>
+      Object.keys(s.dropped).some((r) => r.startsWith('amplitude_')),
+    );
     expect(Object.keys(status.dropped).find((r) => r.startsWith('amplitude_'))).toMatch(/user_id/);
     await eventually(() => expect(deliveredTo('kept-user')).toBe(1));
   });
@@ -127,7 +147,9 @@ describe('Intercom source delivery', () => {
     await new Promise((r) => setTimeout(r, 150));
     await h.restartWorker();
     await sending;
-    await eventually(() => expect(users.filter((u) => deliveredTo(u) === 1)).toHaveLength(users.length), { timeoutMs: 60_000 });
+    await eventually(() => expect(users.filter((u) => deliveredTo(u) === 1)).toHaveLength(users.length), {
+      timeoutMs: 60_000,
+    });
     for (const user of users) expect(deliveredTo(user)).toBe(1);
   });
 

@@ -21,7 +21,10 @@ describe('Intercom source connection lifecycle', () => {
   });
 
   async function webhook(appId: string, topic: string, contact: Record<string, unknown> = {}) {
-    const item = itemForTopic(topic, { appId, contact: { externalId: 'user-42', email: 'Ada@Example.com', ...contact } });
+    const item = itemForTopic(topic, {
+      appId,
+      contact: { externalId: 'user-42', email: 'Ada@Example.com', ...contact },
+    });
     return h.intercom.deliverWebhook(`${h.apiUrl}/intercom/webhooks`, { appId, topic, item });
   }
 
@@ -36,22 +39,30 @@ describe('Intercom source connection lifecycle', () => {
   it('onboards, listens, streams every topic group, disconnects and reconnects', async () => {
     const { appId } = h.intercom.addWorkspace({ name: 'Acme' });
     const projectId = uniqueId('proj');
-    const created = await h.admin('POST', '/api/sources', { amplitudeProjectId: projectId, amplitudeApiKey: 'amp-secret-key-1' });
+    const created = await h.admin('POST', '/api/sources', {
+      amplitudeProjectId: projectId,
+      amplitudeApiKey: 'amp-secret-key-1',
+    });
     expect(created.status).toBe(201);
     const connectionId = created.body.connectionId;
     expect(created.body.workflowId).toBe(`intercom-source-${projectId}`);
     expect((await sourceStatus(h, connectionId)).phase).toBe('authorizing');
 
     // A forged or reused state is refused with a clear 400 and stores nothing.
-    const forged = await fetch(`${h.apiUrl}/oauth/intercom/callback?code=abc&state=forged`, { headers: { accept: 'application/json' } });
+    const forged = await fetch(`${h.apiUrl}/oauth/intercom/callback?code=abc&state=forged`, {
+      headers: { accept: 'application/json' },
+    });
     expect(forged.status).toBe(400);
     expect(((await forged.json()) as { error: string }).error).toMatch(/state is not one we issued/);
 
     expect(await authorize(h, created.body.authorizeUrl, appId)).toBe(200);
     const replay = new URL(created.body.authorizeUrl);
-    const reused = await fetch(`${h.apiUrl}/oauth/intercom/callback?code=again&state=${replay.searchParams.get('state')}`, {
-      headers: { accept: 'application/json' },
-    });
+    const reused = await fetch(
+      `${h.apiUrl}/oauth/intercom/callback?code=again&state=${replay.searchParams.get('state')}`,
+      {
+        headers: { accept: 'application/json' },
+      },
+    );
     expect(reused.status).toBe(400);
     expect(((await reused.json()) as { error: string }).error).toMatch(/already used/);
 
@@ -111,7 +122,8 @@ describe('Intercom source connection lifecycle', () => {
     );
     // The email mapping: emails are normalised and used as Amplitude's user_id; an admin-started conversation
     // names its contact without an email, so it falls back to the Intercom user id.
-    const byUser = (id: string) => h.amplitude.events.filter((e) => e.event.user_id === id).map((e) => e.event.event_type);
+    const byUser = (id: string) =>
+      h.amplitude.events.filter((e) => e.event.user_id === id).map((e) => e.event.event_type);
     expect(byUser('user-42')).toEqual(['[Intercom] conversation.admin.single.created']);
     expect(byUser('ada@example.com')).toHaveLength(topics.length);
     expect(streamed.lastEventAt).toBeDefined();
@@ -123,7 +135,10 @@ describe('Intercom source connection lifecycle', () => {
     const result = await h.client.workflow.getHandle(created.body.workflowId).result();
     expect(result.status).toBe('Disconnected');
     expect(h.intercom.revokedTokens()).toContain(oauthToken);
-    const secrets = await queryRows<{ kind: string }>(h.database.db, sql`SELECT kind FROM credentials WHERE connection_id = ${connectionId}`);
+    const secrets = await queryRows<{ kind: string }>(
+      h.database.db,
+      sql`SELECT kind FROM credentials WHERE connection_id = ${connectionId}`,
+    );
     expect(secrets.map((s) => s.kind)).toEqual(['amplitude_api_key']);
 
     // Later webhooks for the workspace are acknowledged (never 410) but not stored or delivered.
@@ -132,7 +147,10 @@ describe('Intercom source connection lifecycle', () => {
     expect(await inboxCount(connectionId)).toBe(before);
 
     // Reconnect: a new run of the same workflow id, OAuth again, streaming again.
-    const again = await h.admin('POST', '/api/sources', { amplitudeProjectId: projectId, amplitudeApiKey: 'amp-secret-key-1' });
+    const again = await h.admin('POST', '/api/sources', {
+      amplitudeProjectId: projectId,
+      amplitudeApiKey: 'amp-secret-key-1',
+    });
     expect(again.status).toBe(201);
     expect(await authorize(h, again.body.authorizeUrl, appId)).toBe(200);
     await waitForSource(h, connectionId, (s) => s.phase === 'listening');
@@ -154,12 +172,23 @@ describe('Intercom source: OAuth state', () => {
 
   it('refuses an expired state with a clear 400 and stores no token', async () => {
     const { appId } = h.intercom.addWorkspace({ name: 'Slow' });
-    const created = await h.admin('POST', '/api/sources', { amplitudeProjectId: uniqueId('slow'), amplitudeApiKey: 'amp-key' });
-    await h.database.db.execute(sql`UPDATE oauth_states SET expires_at = now() - interval '1 minute' WHERE connection_id = ${created.body.connectionId}`);
+    const created = await h.admin('POST', '/api/sources', {
+      amplitudeProjectId: uniqueId('slow'),
+      amplitudeApiKey: 'amp-key',
+    });
+    await h.database.db.execute(
+      sql`UPDATE oauth_states SET expires_at = now() - interval '1 minute' WHERE connection_id = ${created.body.connectionId}`,
+    );
     expect(await authorize(h, created.body.authorizeUrl, appId)).toBe(400);
-    const secrets = await queryRows<{ kind: string }>(h.database.db, sql`SELECT kind FROM credentials WHERE connection_id = ${created.body.connectionId}`);
+    const secrets = await queryRows<{ kind: string }>(
+      h.database.db,
+      sql`SELECT kind FROM credentials WHERE connection_id = ${created.body.connectionId}`,
+    );
     expect(secrets.map((s) => s.kind)).toEqual(['amplitude_api_key']);
-    const [state] = await queryRows<{ state_hash: string }>(h.database.db, sql`SELECT state_hash FROM oauth_states WHERE connection_id = ${created.body.connectionId}`);
+    const [state] = await queryRows<{ state_hash: string }>(
+      h.database.db,
+      sql`SELECT state_hash FROM oauth_states WHERE connection_id = ${created.body.connectionId}`,
+    );
     expect(state!.state_hash).toMatch(/^[0-9a-f]{64}$/); // only the hash is kept
     expect(new URL(created.body.authorizeUrl).searchParams.get('state')).not.toBe(state!.state_hash);
   });
@@ -176,7 +205,11 @@ describe('Intercom source: uninstall and loop prevention', () => {
 
   it('disconnects when the workspace uninstalls the app in Intercom, and ignores an unconfirmed notice', async () => {
     const { appId } = h.intercom.addWorkspace({ name: 'Uninstaller' });
-    const { connectionId, workflowId } = await onboardSource(h, { projectId: uniqueId('u'), appId, identityMapping: 'user_id' });
+    const { connectionId, workflowId } = await onboardSource(h, {
+      projectId: uniqueId('u'),
+      appId,
+      identityMapping: 'user_id',
+    });
     await waitForSource(h, connectionId, (s) => s.phase === 'listening');
 
     // Anyone can POST an unsigned notice; while the token still works, the workflow keeps running.
@@ -186,17 +219,22 @@ describe('Intercom source: uninstall and loop prevention', () => {
       body: JSON.stringify({ app_id: appId }),
     });
     expect(forged.status).toBe(200);
-    const ignored = await waitForSource(h, connectionId, (s) => s.lastError?.message?.includes('uninstall notice ignored'));
+    const ignored = await waitForSource(h, connectionId, (s) =>
+      s.lastError?.message?.includes('uninstall notice ignored'),
+    );
     expect(ignored.phase).toBe('listening');
 
     await h.intercom.uninstallFromIntercom(appId);
     const result = await h.client.workflow.getHandle(workflowId).result();
     expect(result).toMatchObject({ status: 'Disconnected', reason: 'intercom_uninstall' });
-    const [row] = await queryRows<{ status: string }>(h.database.db, sql`SELECT status FROM connections WHERE id = ${connectionId}`);
+    const [row] = await queryRows<{ status: string }>(
+      h.database.db,
+      sql`SELECT status FROM connections WHERE id = ${connectionId}`,
+    );
     expect(row!.status).toBe('Disconnected');
   });
 
-  it("does not import the event.created echoes of events our destination sent to the same workspace", async () => {
+  it('does not import the event.created echoes of events our destination sent to the same workspace', async () => {
     const { appId, accessToken } = h.intercom.addWorkspace({ name: 'Both ways' });
     h.intercom.seedContacts(appId, [{ externalId: 'loop-user', email: 'loop@example.com' }]);
     const { connectionId } = await onboardSource(h, { projectId: uniqueId('loop'), appId, identityMapping: 'user_id' });
@@ -211,7 +249,10 @@ describe('Intercom source: uninstall and loop prevention', () => {
     const upload = await fetch(`${h.apiUrl}/2/httpapi`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ api_key: sync.body.ingestKey, events: [{ event_type: 'Upgraded', user_id: 'loop-user', time: Date.now() }] }),
+      body: JSON.stringify({
+        api_key: sync.body.ingestKey,
+        events: [{ event_type: 'Upgraded', user_id: 'loop-user', time: Date.now() }],
+      }),
     });
     expect(upload.status).toBe(200);
 
@@ -223,10 +264,18 @@ describe('Intercom source: uninstall and loop prevention', () => {
     const direct = await fetch(`${h.intercomUrl}/events`, {
       method: 'POST',
       headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ event_name: 'opened-app', created_at: Math.floor(Date.now() / 1000), user_id: 'loop-user' }),
+      body: JSON.stringify({
+        event_name: 'opened-app',
+        created_at: Math.floor(Date.now() / 1000),
+        user_id: 'loop-user',
+      }),
     });
     expect(direct.status).toBe(202);
     await waitForSource(h, connectionId, (s) => s.delivered === 1);
-    expect(h.amplitude.events.filter((e) => e.event.event_type === '[Intercom] event.created').map((e) => e.event.event_properties?.event_name)).toEqual(['opened-app']);
+    expect(
+      h.amplitude.events
+        .filter((e) => e.event.event_type === '[Intercom] event.created')
+        .map((e) => e.event.event_properties?.event_name),
+    ).toEqual(['opened-app']);
   });
 });

@@ -5,9 +5,18 @@ import { eventually } from './eventually';
 /** Creates a destination sync against a fresh simulated workspace and returns what a user would keep. */
 export async function createSync(h: Harness, settings?: unknown, name = 'Test sync') {
   const workspace = h.intercom.addWorkspace({ name });
-  const created = await h.admin('POST', '/api/destinations', { name, intercomAccessToken: workspace.accessToken, ...(settings ? { settings } : {}) });
+  const created = await h.admin('POST', '/api/destinations', {
+    name,
+    intercomAccessToken: workspace.accessToken,
+    ...(settings ? { settings } : {}),
+  });
   expect(created.status).toBe(201);
-  return { appId: workspace.appId, token: workspace.accessToken, connectionId: created.body.connectionId as string, ingestKey: created.body.ingestKey as string };
+  return {
+    appId: workspace.appId,
+    token: workspace.accessToken,
+    connectionId: created.body.connectionId as string,
+    ingestKey: created.body.ingestKey as string,
+  };
 }
 
 /**
@@ -27,11 +36,17 @@ export async function updateSettings(h: Harness, connectionId: string, patch: un
   return h.admin('PATCH', `/api/destinations/${connectionId}/settings`, patch);
 }
 
-export async function waitForSync(h: Harness, connectionId: string, predicate: (status: any) => boolean, timeoutMs = 30_000) {
+export async function waitForSync(
+  h: Harness,
+  connectionId: string,
+  predicate: (status: any) => boolean,
+  timeoutMs = 30_000,
+) {
   return eventually(
     async () => {
       const response = await h.admin('GET', `/api/connections/${connectionId}`);
-      if (response.status !== 200 || !predicate(response.body)) throw new Error(`sync status not reached: ${JSON.stringify(response.body)}`);
+      if (response.status !== 200 || !predicate(response.body))
+        throw new Error(`sync status not reached: ${JSON.stringify(response.body)}`);
       return response.body;
     },
     { timeoutMs, intervalMs: 150 },
@@ -42,5 +57,10 @@ let clock = Date.UTC(2026, 10, 1);
 /** An Amplitude event with a distinct, whole-second time (Intercom dedupes on user + name + second). */
 export function amplitudeEvent(eventType: string, fields: Record<string, unknown> = {}) {
   clock += 1000;
-  return { event_type: eventType, time: clock, insert_id: `ins-${clock}-${Math.random().toString(36).slice(2)}`, ...fields };
+  return {
+    event_type: eventType,
+    time: clock,
+    insert_id: `ins-${clock}-${Math.random().toString(36).slice(2)}`,
+    ...fields,
+  };
 }

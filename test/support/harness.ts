@@ -99,7 +99,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const client = await connectClient(target);
   let nativeConnection: NativeConnection = await connectNative(target);
   const spawnWorker = async () => {
-    const worker = await createWorker({ services, connection: nativeConnection, namespace: target.namespace, taskQueue });
+    const worker = await createWorker({
+      services,
+      connection: nativeConnection,
+      namespace: target.namespace,
+      taskQueue,
+    });
     const running = worker.run();
     return { worker, running };
   };
@@ -121,7 +126,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     async admin(method, path, body) {
       const response = await fetch(`${apiUrl}${path}`, {
         method,
-        headers: { authorization: `Bearer ${adminToken}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        headers: {
+          authorization: `Bearer ${adminToken}`,
+          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
         body: body !== undefined ? JSON.stringify(body) : undefined,
       });
       const text = await response.text();

@@ -36,10 +36,18 @@ export async function sourceStatus(h: Harness, connectionId: string): Promise<an
   return response.body;
 }
 
-export async function waitForSource(h: Harness, connectionId: string, predicate: (status: any) => boolean, timeoutMs = 30_000) {
-  return eventually(async () => {
-    const status = await sourceStatus(h, connectionId);
-    if (!predicate(status)) throw new Error(`status not reached yet: ${JSON.stringify(status)}`);
-    return status;
-  }, { timeoutMs, intervalMs: 150 });
+export async function waitForSource(
+  h: Harness,
+  connectionId: string,
+  predicate: (status: any) => boolean,
+  timeoutMs = 30_000,
+) {
+  return eventually(
+    async () => {
+      const status = await sourceStatus(h, connectionId);
+      if (!predicate(status)) throw new Error(`status not reached yet: ${JSON.stringify(status)}`);
+      return status;
+    },
+    { timeoutMs, intervalMs: 150 },
+  );
 }

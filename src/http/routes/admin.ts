@@ -25,7 +25,9 @@ const createDestinationSchema = z
   })
   .strict();
 
-const replaySchema = z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict();
+const replaySchema = z
+  .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
+  .strict();
 
 /**
  * The admin API (bearer token): create and configure connections, read their status, and send
@@ -126,7 +128,10 @@ export function adminRoutes(connections: ConnectionsService, adminToken: string 
   router.put(
     '/api/destinations/:id/token',
     route(async (req, res) => {
-      const { intercomAccessToken } = z.object({ intercomAccessToken: z.string().min(1, 'required') }).strict().parse(req.body);
+      const { intercomAccessToken } = z
+        .object({ intercomAccessToken: z.string().min(1, 'required') })
+        .strict()
+        .parse(req.body);
       await connections.replaceDestinationToken(String(req.params.id), intercomAccessToken);
       res.status(204).end();
     }),

@@ -26,7 +26,11 @@ import type { Doorbell } from '../../temporal/doorbell';
  */
 const KEY_CACHE_MS = 2_000;
 
-export function amplitudeIngestRoutes(deps: { services: Services; connections: ConnectionsService; doorbell: Doorbell }): Router {
+export function amplitudeIngestRoutes(deps: {
+  services: Services;
+  connections: ConnectionsService;
+  doorbell: Doorbell;
+}): Router {
   const { services, doorbell } = deps;
   const { db, metrics, logger } = services;
   const router = Router();
@@ -38,13 +42,20 @@ export function amplitudeIngestRoutes(deps: { services: Services; connections: C
     const cached = keyCache.get(hash);
     if (cached && cached.expires > Date.now()) return cached.connection;
     const found = await deps.connections.repository.findByIngestKeyHash(hash);
-    const connection = found && found.kind === 'intercom_destination' && found.status !== 'Disconnected' ? found : undefined;
+    const connection =
+      found && found.kind === 'intercom_destination' && found.status !== 'Disconnected' ? found : undefined;
     if (keyCache.size > 10_000) keyCache.clear();
     keyCache.set(hash, { connection, expires: Date.now() + KEY_CACHE_MS });
     return connection;
   }
 
-  async function store(res: Response, endpoint: string, connection: Connection, rows: NewOutboxRow[], answer: () => void) {
+  async function store(
+    res: Response,
+    endpoint: string,
+    connection: Connection,
+    rows: NewOutboxRow[],
+    answer: () => void,
+  ) {
     try {
       const inserted = await insertOutboxRows(db, rows);
       metrics.ingest.inc({ endpoint, outcome: 'accepted' }, inserted);
@@ -53,7 +64,10 @@ export function amplitudeIngestRoutes(deps: { services: Services; connections: C
       answer();
     } catch (err) {
       metrics.ingest.inc({ endpoint, outcome: 'storage_error' }, rows.length);
-      logger.error({ err: { message: (err as Error).message }, connectionId: connection.id }, 'could not store ingested events');
+      logger.error(
+        { err: { message: (err as Error).message }, connectionId: connection.id },
+        'could not store ingested events',
+      );
       // 503: Amplitude's "nothing was committed, retry" answer, which SDKs retry.
       res.status(503).json(errorBodyFor(503));
     }
@@ -61,7 +75,11 @@ export function amplitudeIngestRoutes(deps: { services: Services; connections: C
 
   const upload = (endpoint: UploadEndpoint) => async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const parsed = parseUploadRequest(body, { contentType: req.get('content-type'), contentEncoding: req.get('content-encoding') }, endpoint);
+    const parsed = parseUploadRequest(
+      body,
+      { contentType: req.get('content-type'), contentEncoding: req.get('content-encoding') },
+      endpoint,
+    );
     if (!parsed.ok) {
       metrics.ingest.inc({ endpoint, outcome: `rejected_${parsed.status}` });
       res.status(parsed.status).json(parsed.body);
@@ -98,7 +116,9 @@ export function amplitudeIngestRoutes(deps: { services: Services; connections: C
       return;
     }
     const rows = outboxRowsForIdentifications(connection.id, parsed.identifications, new Date());
-    await store(res, 'identify', connection, rows, () => res.status(200).type('text/plain').send(IDENTIFY_SUCCESS_TEXT));
+    await store(res, 'identify', connection, rows, () =>
+      res.status(200).type('text/plain').send(IDENTIFY_SUCCESS_TEXT),
+    );
   };
   router.post('/identify', raw, identify);
   router.get('/identify', raw, identify);

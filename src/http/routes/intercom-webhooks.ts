@@ -74,7 +74,10 @@ export function intercomWebhookRoutes(deps: { services: Services; doorbell: Door
             SELECT c.id, ${dedupeKeyFor(notification)}, ${notification.id}, ${notification.topic}, ${body.toString('utf8')}::jsonb
             FROM connections c
             WHERE c.kind = 'intercom_source' AND c.intercom_workspace_id = ${notification.app_id}
-              AND c.status IN (${sql.join(SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`), sql`, `)})
+              AND c.status IN (${sql.join(
+                SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`),
+                sql`, `,
+              )})
             ON CONFLICT (connection_id, dedupe_key) DO NOTHING
             RETURNING connection_id`,
       );
@@ -92,7 +95,10 @@ export function intercomWebhookRoutes(deps: { services: Services; doorbell: Door
       const [known] = await queryRows<{ n: number }>(
         db,
         sql`SELECT count(*)::int AS n FROM connections WHERE kind = 'intercom_source' AND intercom_workspace_id = ${notification.app_id}
-              AND status IN (${sql.join(SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`), sql`, `)})`,
+              AND status IN (${sql.join(
+                SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`),
+                sql`, `,
+              )})`,
       ).catch(() => [{ n: 1 }]);
       metrics.webhooks.inc({ outcome: (known?.n ?? 0) > 0 ? 'duplicate' : 'unknown_app' });
     }
@@ -118,7 +124,9 @@ export function intercomWebhookRoutes(deps: { services: Services; doorbell: Door
         deps.temporal.workflow
           .getHandle(workflowIdFor(r.id))
           .signal(uninstallReportedSignal)
-          .catch((err) => logger.warn({ connectionId: r.id, err: { message: (err as Error).message } }, 'uninstall signal failed')),
+          .catch((err) =>
+            logger.warn({ connectionId: r.id, err: { message: (err as Error).message } }, 'uninstall signal failed'),
+          ),
       ),
     );
     res.status(200).end();

@@ -89,7 +89,14 @@ export class ContactStore {
     const nowMs = this.options.now();
     const now = Math.floor(nowMs / 1000);
     return this.insert(
-      contactFields({ ...changes, id: newContactId(nowMs), workspaceId: this.options.workspaceId, role, createdAt: now, updatedAt: now }),
+      contactFields({
+        ...changes,
+        id: newContactId(nowMs),
+        workspaceId: this.options.workspaceId,
+        role,
+        createdAt: now,
+        updatedAt: now,
+      }),
       nowMs,
     );
   }
@@ -98,7 +105,11 @@ export class ContactStore {
     const record = this.get(id);
     const changes = this.parseBody(body);
     const role = changes.role ?? record.fields.role;
-    this.assertNoConflict(role, { email: changes.email ?? record.fields.email, externalId: changes.externalId ?? record.fields.externalId }, id);
+    this.assertNoConflict(
+      role,
+      { email: changes.email ?? record.fields.email, externalId: changes.externalId ?? record.fields.externalId },
+      id,
+    );
     const { customAttributes, ...rest } = changes;
     record.fields = {
       ...record.fields,
@@ -142,22 +153,34 @@ export class ContactStore {
     return record;
   }
 
-  private assertNoConflict(role: Role, wanted: { email?: string | null; externalId?: string | null }, exceptId?: string): void {
+  private assertNoConflict(
+    role: Role,
+    wanted: { email?: string | null; externalId?: string | null },
+    exceptId?: string,
+  ): void {
     const email = wanted.email?.toLowerCase();
     const clash = this.all().find(
       (r) =>
         r.fields.id !== exceptId &&
         ((wanted.externalId != null && r.fields.externalId === wanted.externalId) ||
-          (email !== undefined && role === 'user' && r.fields.role === 'user' && r.fields.email?.toLowerCase() === email)),
+          (email !== undefined &&
+            role === 'user' &&
+            r.fields.role === 'user' &&
+            r.fields.email?.toLowerCase() === email)),
     );
     if (!clash) return;
     const what = clash.archived ? 'An archived contact' : 'A contact';
-    throw new IntercomApiError(409, 'conflict', `${what} matching those details already exists with id=${clash.fields.id}`);
+    throw new IntercomApiError(
+      409,
+      'conflict',
+      `${what} matching those details already exists with id=${clash.fields.id}`,
+    );
   }
 
   /** Validates a create/update body into field changes (only keys that were sent). */
   private parseBody(body: unknown): Partial<ContactFields> {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParameter('Request body must be a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badParameter('Request body must be a JSON object');
     const input = body as Record<string, unknown>;
     const changes: Partial<ContactFields> = {};
     const has = (key: (typeof WRITABLE_FIELDS)[number]) => input[key] !== undefined;
@@ -168,12 +191,14 @@ export class ContactStore {
     }
     if (has('external_id')) {
       const v = input.external_id;
-      if (v !== null && typeof v !== 'string' && typeof v !== 'number') throw badParameter('external_id must be a string', 'external_id');
+      if (v !== null && typeof v !== 'string' && typeof v !== 'number')
+        throw badParameter('external_id must be a string', 'external_id');
       changes.externalId = v === null ? null : String(v);
     }
     if (has('email')) {
       const v = input.email;
-      if (v !== null && (typeof v !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(v))) throw badParameter('Email is invalid', 'email');
+      if (v !== null && (typeof v !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(v)))
+        throw badParameter('Email is invalid', 'email');
       changes.email = v;
     }
     for (const [key, field] of [
@@ -217,7 +242,10 @@ export class ContactStore {
         throw badParameter(`Custom attribute '${name}' does not exist`, `custom_attributes.${name}`);
       }
       if (typeof v === 'object' && v !== null) {
-        throw badParameter(`Custom attribute '${name}' must be a string, number, boolean or null`, `custom_attributes.${name}`);
+        throw badParameter(
+          `Custom attribute '${name}' must be a string, number, boolean or null`,
+          `custom_attributes.${name}`,
+        );
       }
       result[name] = v;
     }
@@ -227,7 +255,8 @@ export class ContactStore {
 
 export function unixSeconds(value: unknown, field: string): number {
   const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw badParameter(`${field} must be a Unix timestamp in seconds`, field);
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0)
+    throw badParameter(`${field} must be a Unix timestamp in seconds`, field);
   if (n > MAX_UNIX_SECONDS) throw badParameter(`${field} must be a Unix timestamp in seconds, not milliseconds`, field);
   return n;
 }

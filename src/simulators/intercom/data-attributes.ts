@@ -128,9 +128,11 @@ export class DataAttributeStore {
     if (!DATA_TYPES.includes(dataType as DataType)) {
       throw badParameter(`data_type must be one of ${DATA_TYPES.join(', ')}`, 'data_type');
     }
-    if (description !== undefined && typeof description !== 'string') throw badParameter('description must be a string', 'description');
+    if (description !== undefined && typeof description !== 'string')
+      throw badParameter('description must be a string', 'description');
     const clash = this.records.find((a) => a.model === model && a.name.toLowerCase() === name.toLowerCase());
-    if (clash) throw badParameter(`You already have '${clash.name}' in your data. Please use a different name.`, 'name');
+    if (clash)
+      throw badParameter(`You already have '${clash.name}' in your data. Please use a different name.`, 'name');
     const parsedOptions = dataType === 'options' ? parseOptions(options) : null;
     if (this.activeCustomCount(model) >= this.customLimit) {
       throw badParameter(
@@ -156,7 +158,10 @@ export class DataAttributeStore {
     if (input.archived !== undefined) {
       if (typeof input.archived !== 'boolean') throw badParameter('archived must be a boolean', 'archived');
       if (!input.archived && record.archived && this.activeCustomCount(record.model) >= this.customLimit) {
-        throw badParameter(`You have reached the limit of ${this.customLimit} custom data attributes for ${record.model}s.`, 'archived');
+        throw badParameter(
+          `You have reached the limit of ${this.customLimit} custom data attributes for ${record.model}s.`,
+          'archived',
+        );
       }
       record.archived = input.archived;
     }
@@ -177,13 +182,29 @@ export class DataAttributeStore {
   ensure(name: string, dataType: DataType, model: AttributeModel = 'contact'): DataAttributeRecord {
     return (
       this.custom(name, model) ??
-      this.add({ name, model, dataType, description: '', options: dataType === 'options' ? [] : null, messengerWritable: false })
+      this.add({
+        name,
+        model,
+        dataType,
+        description: '',
+        options: dataType === 'options' ? [] : null,
+        messengerWritable: false,
+      })
     );
   }
 
-  private add(fields: Pick<DataAttributeRecord, 'name' | 'model' | 'dataType' | 'description' | 'options' | 'messengerWritable'>) {
+  private add(
+    fields: Pick<DataAttributeRecord, 'name' | 'model' | 'dataType' | 'description' | 'options' | 'messengerWritable'>,
+  ) {
     const now = this.nowSeconds();
-    const record: DataAttributeRecord = { ...fields, id: this.nextId++, custom: true, archived: false, createdAt: now, updatedAt: now };
+    const record: DataAttributeRecord = {
+      ...fields,
+      id: this.nextId++,
+      custom: true,
+      archived: false,
+      createdAt: now,
+      updatedAt: now,
+    };
     this.records.push(record);
     return record;
   }

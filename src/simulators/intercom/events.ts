@@ -50,16 +50,22 @@ export class EventStore {
 
   /** Returns the stored event, or undefined when it was a duplicate. */
   submit(body: unknown): StoredEvent | undefined {
-    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParameter('Request body must be a JSON object');
+    if (typeof body !== 'object' || body === null || Array.isArray(body))
+      throw badParameter('Request body must be a JSON object');
     const input = body as Record<string, unknown>;
 
-    if (input.event_name === undefined || input.event_name === null) throw missingParameter('event_name is required', 'event_name');
+    if (input.event_name === undefined || input.event_name === null)
+      throw missingParameter('event_name is required', 'event_name');
     if (typeof input.event_name !== 'string') throw badParameter('event_name must be a string', 'event_name');
     const eventName = normalizeIntercomEventName(input.event_name);
     if (!eventName) throw badParameter('event_name must not be blank', 'event_name');
-    if (input.created_at === undefined || input.created_at === null) throw missingParameter('created_at is required', 'created_at');
+    if (input.created_at === undefined || input.created_at === null)
+      throw missingParameter('created_at is required', 'created_at');
     const createdAt = unixSeconds(input.created_at, 'created_at');
-    if (input.metadata !== undefined && (typeof input.metadata !== 'object' || input.metadata === null || Array.isArray(input.metadata))) {
+    if (
+      input.metadata !== undefined &&
+      (typeof input.metadata !== 'object' || input.metadata === null || Array.isArray(input.metadata))
+    ) {
       throw badParameter('metadata must be an object', 'metadata');
     }
     const contact = this.findContact(input);
@@ -109,7 +115,8 @@ export class EventStore {
    */
   private findContact(input: Record<string, unknown>): ContactRecord {
     const { id, user_id: userId, email } = input;
-    if (id == null && userId == null && email == null) throw missingParameter('One of user_id, email or id is required', 'user_id');
+    if (id == null && userId == null && email == null)
+      throw missingParameter('One of user_id, email or id is required', 'user_id');
     let contact: ContactRecord | undefined;
     if (id != null) {
       contact = this.contacts.visible().find((r) => r.fields.id === String(id));

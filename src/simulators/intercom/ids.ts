@@ -8,7 +8,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 let numericCounter = 100_000_000 + Math.floor(Math.random() * 1_000_000);
 
 export function newContactId(nowMs: number): string {
-  const seconds = Math.floor(nowMs / 1000).toString(16).padStart(8, '0');
+  const seconds = Math.floor(nowMs / 1000)
+    .toString(16)
+    .padStart(8, '0');
   return seconds + randomBytes(8).toString('hex');
 }
 

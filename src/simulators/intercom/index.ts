@@ -8,7 +8,14 @@ import type { SimulatorContext } from './context';
 import type { StoredEvent } from './events';
 import { renderDataAttribute, type AttributeModel, type DataType } from './data-attributes';
 import { newAppId } from './ids';
-import { buildContact, buildConversation, type Author, type ConversationInput, type ContactInput, type IntercomContact } from './items';
+import {
+  buildContact,
+  buildConversation,
+  type Author,
+  type ConversationInput,
+  type ContactInput,
+  type IntercomContact,
+} from './items';
 import { authenticate, errorHandler, notFound, rateLimit } from './middleware';
 import { WindowRateLimiter, type RateLimitCounters } from './rate-limit';
 import { contactRoutes } from './routes/contacts';
@@ -23,8 +30,22 @@ import { Workspace, type Region } from './workspace';
 
 export { errorList, faultBody, IntercomApiError } from './api-error';
 export * from './items';
-export { ALL_WEBHOOK_TOPICS, DEFAULT_ADMIN, itemForTopic, topicGroup, WEBHOOK_TOPIC_GROUPS, type TopicItemContext, type WebhookTopic } from './topics';
-export { WEBHOOK_TIMEOUT_MS, WEBHOOK_USER_AGENT, type WebhookDelivery, type WebhookInput, type WebhookOptions } from './webhooks';
+export {
+  ALL_WEBHOOK_TOPICS,
+  DEFAULT_ADMIN,
+  itemForTopic,
+  topicGroup,
+  WEBHOOK_TOPIC_GROUPS,
+  type TopicItemContext,
+  type WebhookTopic,
+} from './topics';
+export {
+  WEBHOOK_TIMEOUT_MS,
+  WEBHOOK_USER_AGENT,
+  type WebhookDelivery,
+  type WebhookInput,
+  type WebhookOptions,
+} from './webhooks';
 export type { StoredEvent } from './events';
 export type { Region } from './workspace';
 
@@ -210,7 +231,8 @@ export class IntercomSimulator implements SimulatorContext {
   }
 
   consentWorkspace(): Workspace {
-    if (this.oauthWorkspaceId === undefined) this.oauthWorkspaceId = this.addWorkspace({ name: 'Simulated Workspace' }).appId;
+    if (this.oauthWorkspaceId === undefined)
+      this.oauthWorkspaceId = this.addWorkspace({ name: 'Simulated Workspace' }).appId;
     return this.workspace(this.oauthWorkspaceId);
   }
 
@@ -260,7 +282,11 @@ export class IntercomSimulator implements SimulatorContext {
 
   // ----- webhooks to our service ------------------------------------------------------------
 
-  deliverWebhook<Item>(targetUrl: string, input: WebhookInput<Item>, options?: WebhookOptions): Promise<WebhookDelivery<Item>> {
+  deliverWebhook<Item>(
+    targetUrl: string,
+    input: WebhookInput<Item>,
+    options?: WebhookOptions,
+  ): Promise<WebhookDelivery<Item>> {
     return this.webhooks.deliver(targetUrl, input, options);
   }
 
@@ -300,8 +326,9 @@ export class IntercomSimulator implements SimulatorContext {
     return list.map((seed, index) => {
       const contacts = workspace.contacts.visible();
       const contact =
-        (seed.contactId !== undefined ? workspace.contacts.get(seed.contactId) : contacts[index % Math.max(contacts.length, 1)]) ??
-        workspace.contacts.seed(this.samplePerson());
+        (seed.contactId !== undefined
+          ? workspace.contacts.get(seed.contactId)
+          : contacts[index % Math.max(contacts.length, 1)]) ?? workspace.contacts.seed(this.samplePerson());
       const author: Author = {
         type: contact.fields.role,
         id: contact.fields.id,
@@ -329,7 +356,9 @@ export class IntercomSimulator implements SimulatorContext {
 
   /** Creates a custom data attribute without going through the API. */
   addDataAttribute(appId: string, attribute: { name: string; dataType: DataType; model?: AttributeModel }) {
-    return renderDataAttribute(this.workspace(appId).attributes.ensure(attribute.name, attribute.dataType, attribute.model));
+    return renderDataAttribute(
+      this.workspace(appId).attributes.ensure(attribute.name, attribute.dataType, attribute.model),
+    );
   }
 
   // ----- state for assertions ---------------------------------------------------------------

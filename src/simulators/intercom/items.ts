@@ -176,7 +176,10 @@ export function buildContact(input: ContactInput, timestamps: Timestamps = 'unix
 }
 
 /** `contact.archived` and `contact.deleted` carry identifiers only (`contact.unarchived` sends the full contact). */
-export function buildContactStateItem(contact: Pick<ContactFields, 'id' | 'externalId'>, change: 'archived' | 'deleted') {
+export function buildContactStateItem(
+  contact: Pick<ContactFields, 'id' | 'externalId'>,
+  change: 'archived' | 'deleted',
+) {
   const base = { id: contact.id, external_id: contact.externalId, type: 'contact' as const };
   return change === 'deleted' ? { ...base, deleted: true } : { ...base, archived: true };
 }
@@ -335,7 +338,9 @@ export interface ConversationPartFields {
   redacted: boolean;
 }
 
-export function conversationPartFields(input: Partial<ConversationPartFields> & { author: Author }): ConversationPartFields {
+export function conversationPartFields(
+  input: Partial<ConversationPartFields> & { author: Author },
+): ConversationPartFields {
   const createdAt = input.createdAt ?? nowSeconds();
   return {
     id: input.id ?? newNumericId(),
@@ -525,7 +530,9 @@ export function buildConversation(input: ConversationInput, parts: 'omit' | { ne
       contacts: c.contacts.map((contact) => ({ type: 'contact', id: contact.id, external_id: contact.externalId })),
     },
     first_contact_reply:
-      c.source.deliveredAs === 'customer_initiated' ? { created_at: c.createdAt, type: 'conversation', url: c.source.url } : null,
+      c.source.deliveredAs === 'customer_initiated'
+        ? { created_at: c.createdAt, type: 'conversation', url: c.source.url }
+        : null,
     admin_assignee_id: c.adminAssigneeId,
     team_assignee_id: c.teamAssigneeId,
     open: c.state !== 'closed',
@@ -541,7 +548,9 @@ export function buildConversation(input: ConversationInput, parts: 'omit' | { ne
           rating: c.rating.rating,
           remark: c.rating.remark,
           created_at: c.rating.createdAt,
-          contact: c.contacts[0] ? { type: 'contact', id: c.contacts[0].id, external_id: c.contacts[0].externalId } : null,
+          contact: c.contacts[0]
+            ? { type: 'contact', id: c.contacts[0].id, external_id: c.contacts[0].externalId }
+            : null,
           teammate: c.adminAssigneeId !== null ? { type: 'admin', id: String(c.adminAssigneeId) } : null,
         }
       : null,
@@ -568,7 +577,13 @@ export function buildConversation(input: ConversationInput, parts: 'omit' | { ne
 // ---------------------------------------------------------------------------------------------
 // Companies (`company.*` topics)
 
-export function buildCompany(input: { appId: string; id?: string; companyId?: string; name?: string; createdAt?: number }) {
+export function buildCompany(input: {
+  appId: string;
+  id?: string;
+  companyId?: string;
+  name?: string;
+  createdAt?: number;
+}) {
   const createdAt = input.createdAt ?? nowSeconds();
   return {
     type: 'company' as const,

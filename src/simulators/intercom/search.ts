@@ -38,14 +38,17 @@ export function compileQuery<T>(query: unknown, resolve: FieldResolver<T>, timez
 }
 
 function compileNode<T>(node: unknown, resolve: FieldResolver<T>, timezone: string, groupLevel: number): Predicate<T> {
-  if (typeof node !== 'object' || node === null || Array.isArray(node)) throw badParameter('query must be an object', 'query');
+  if (typeof node !== 'object' || node === null || Array.isArray(node))
+    throw badParameter('query must be an object', 'query');
   const { field, operator, value } = node as { field?: unknown; operator?: unknown; value?: unknown };
   if (field === undefined) {
     if (operator !== 'AND' && operator !== 'OR') {
       throw badParameter(`operator must be AND or OR for a group, got ${JSON.stringify(operator)}`, 'query.operator');
     }
-    if (groupLevel + 1 > MAX_GROUP_LEVELS) throw badParameter(`Queries support at most ${MAX_GROUP_LEVELS} levels of nesting`, 'query');
-    if (!Array.isArray(value) || value.length === 0) throw badParameter('A group needs a non-empty value array', 'query.value');
+    if (groupLevel + 1 > MAX_GROUP_LEVELS)
+      throw badParameter(`Queries support at most ${MAX_GROUP_LEVELS} levels of nesting`, 'query');
+    if (!Array.isArray(value) || value.length === 0)
+      throw badParameter('A group needs a non-empty value array', 'query.value');
     if (value.length > MAX_FILTERS_PER_GROUP) {
       throw badParameter(`A group supports at most ${MAX_FILTERS_PER_GROUP} filters`, 'query.value');
     }
@@ -61,7 +64,13 @@ function compileNode<T>(node: unknown, resolve: FieldResolver<T>, timezone: stri
   return compileLeaf(field, spec, operator, value, timezone);
 }
 
-function compileLeaf<T>(field: string, spec: SearchField<T>, operator: string, value: unknown, timezone: string): Predicate<T> {
+function compileLeaf<T>(
+  field: string,
+  spec: SearchField<T>,
+  operator: string,
+  value: unknown,
+  timezone: string,
+): Predicate<T> {
   const invalid = (why: string) => badParameter(`Invalid value for ${field}: ${why}`, 'query.value');
   if (operator === 'IN' || operator === 'NIN') {
     if (!Array.isArray(value)) throw invalid(`${operator} needs an array`);
@@ -160,7 +169,12 @@ const dayFormatters = new Map<string, Intl.DateTimeFormat>();
 export function calendarDay(unixSeconds: number, timezone: string): string {
   let formatter = dayFormatters.get(timezone);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    formatter = new Intl.DateTimeFormat('en-CA', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+    });
     dayFormatters.set(timezone, formatter);
   }
   return formatter.format(new Date(unixSeconds * 1000));

@@ -161,7 +161,9 @@ function conversationItem(topic: string, ctx: TopicItemContext, now: number, con
     snoozedUntil: state === 'snoozed' ? now + 3600 : null,
     read: topic === 'conversation.read' ? true : (ctx.conversation?.read ?? false),
     priority: topic === 'conversation.priority.updated' ? 'priority' : (ctx.conversation?.priority ?? 'not_priority'),
-    adminAssigneeId: spec?.partType.startsWith('assign') ? Number(DEFAULT_ADMIN.id) : (ctx.conversation?.adminAssigneeId ?? null),
+    adminAssigneeId: spec?.partType.startsWith('assign')
+      ? Number(DEFAULT_ADMIN.id)
+      : (ctx.conversation?.adminAssigneeId ?? null),
     tagsAdded: topic === 'conversation_part.tag.created' ? [tag] : ctx.conversation?.tagsAdded,
     rating: topic === 'conversation.rating.added' ? { rating: 5, remark: 'Great help', createdAt: now } : null,
     // A webhook carries only the part the topic is about (total_count counts what is included).

@@ -50,7 +50,11 @@ export class WebhookSender {
     private readonly now: () => number,
   ) {}
 
-  deliver<Item>(targetUrl: string, input: WebhookInput<Item>, options: WebhookOptions = {}): Promise<WebhookDelivery<Item>> {
+  deliver<Item>(
+    targetUrl: string,
+    input: WebhookInput<Item>,
+    options: WebhookOptions = {},
+  ): Promise<WebhookDelivery<Item>> {
     const nowSeconds = Math.floor(this.now() / 1000);
     const notification = buildNotificationEvent({
       appId: input.appId,
@@ -74,9 +78,16 @@ export class WebhookSender {
   }
 
   /** The HEAD request Intercom sends when the webhook URL is saved. */
-  async head(targetUrl: string, timeoutMs = WEBHOOK_TIMEOUT_MS): Promise<{ status: number; durationMs: number; timedOut: boolean }> {
+  async head(
+    targetUrl: string,
+    timeoutMs = WEBHOOK_TIMEOUT_MS,
+  ): Promise<{ status: number; durationMs: number; timedOut: boolean }> {
     const started = performance.now();
-    const outcome = await request(targetUrl, { method: 'HEAD', headers: { 'User-Agent': WEBHOOK_USER_AGENT } }, timeoutMs);
+    const outcome = await request(
+      targetUrl,
+      { method: 'HEAD', headers: { 'User-Agent': WEBHOOK_USER_AGENT } },
+      timeoutMs,
+    );
     return { status: outcome.status, durationMs: performance.now() - started, timedOut: outcome.timedOut };
   }
 
@@ -94,7 +105,11 @@ export class WebhookSender {
       ...options.headers,
     };
     const started = performance.now();
-    const outcome = await request(targetUrl, { method: 'POST', headers, body: rawBody }, options.timeoutMs ?? WEBHOOK_TIMEOUT_MS);
+    const outcome = await request(
+      targetUrl,
+      { method: 'POST', headers, body: rawBody },
+      options.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+    );
     const delivery: WebhookDelivery<Item> = {
       targetUrl,
       ...outcome,

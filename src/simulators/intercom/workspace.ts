@@ -46,7 +46,12 @@ export class Workspace {
     this.timezone = settings.timezone;
     const nowSeconds = () => Math.floor(settings.now() / 1000);
     this.createdAt = nowSeconds();
-    this.admin = { id: newNumericId(), email: `admin@${settings.appId}.example.com`, name: 'Ciaran Lee', emailVerified: true };
+    this.admin = {
+      id: newNumericId(),
+      email: `admin@${settings.appId}.example.com`,
+      name: 'Ciaran Lee',
+      emailVerified: true,
+    };
     this.attributes = new DataAttributeStore(nowSeconds, settings.limits.customAttributeLimit);
     this.contacts = new ContactStore({
       workspaceId: settings.appId,

@@ -15,7 +15,15 @@ describe('Intercom simulator: identity and auth', () => {
     expect(me.json).toMatchObject({
       type: 'admin',
       email_verified: true,
-      app: { type: 'app', id_code: 'ws1', name: 'Acme', region: 'EU', timezone: 'UTC', secure: false, identity_verification: false },
+      app: {
+        type: 'app',
+        id_code: 'ws1',
+        name: 'Acme',
+        region: 'EU',
+        timezone: 'UTC',
+        secure: false,
+        identity_verification: false,
+      },
     });
     expect(typeof me.json.app.created_at).toBe('number');
     expect(h.sim.versionsSeen.get('2.14')).toBe(1);
@@ -81,18 +89,29 @@ describe('Intercom simulator: contacts', () => {
     expect(empty.status).toBe(400);
     expect(empty.json.errors[0].code).toBe('parameter_invalid');
 
-    const unknown = await h.call('POST', '/contacts', { body: { external_id: 'u-2', custom_attributes: { plan_tier: 'pro' } } });
+    const unknown = await h.call('POST', '/contacts', {
+      body: { external_id: 'u-2', custom_attributes: { plan_tier: 'pro' } },
+    });
     expect(unknown.status).toBe(400);
-    expect(unknown.json.errors[0]).toMatchObject({ code: 'parameter_invalid', message: expect.stringContaining('plan_tier') });
+    expect(unknown.json.errors[0]).toMatchObject({
+      code: 'parameter_invalid',
+      message: expect.stringContaining('plan_tier'),
+    });
     expect(h.sim.contacts('ws1')).toHaveLength(0);
 
-    const attribute = await h.call('POST', '/data_attributes', { body: { name: 'plan_tier', model: 'contact', data_type: 'string' } });
+    const attribute = await h.call('POST', '/data_attributes', {
+      body: { name: 'plan_tier', model: 'contact', data_type: 'string' },
+    });
     expect(attribute.status).toBe(200);
-    const retried = await h.call('POST', '/contacts', { body: { external_id: 'u-2', custom_attributes: { plan_tier: 'pro' } } });
+    const retried = await h.call('POST', '/contacts', {
+      body: { external_id: 'u-2', custom_attributes: { plan_tier: 'pro' } },
+    });
     expect(retried.status).toBe(200);
     expect(retried.json.custom_attributes).toEqual({ plan_tier: 'pro' });
 
-    const badUpdate = await h.call('PUT', `/contacts/${retried.json.id}`, { body: { custom_attributes: { seats: 3 } } });
+    const badUpdate = await h.call('PUT', `/contacts/${retried.json.id}`, {
+      body: { custom_attributes: { seats: 3 } },
+    });
     expect(badUpdate.status).toBe(400);
     expect(badUpdate.json.errors[0].message).toContain('seats');
   });
@@ -114,7 +133,9 @@ describe('Intercom simulator: contacts', () => {
     expect(byExternalId.json).toEqual({
       type: 'error.list',
       request_id: expect.stringMatching(UUID),
-      errors: [{ code: 'conflict', message: `A contact matching those details already exists with id=${first.json.id}` }],
+      errors: [
+        { code: 'conflict', message: `A contact matching those details already exists with id=${first.json.id}` },
+      ],
     });
     const byEmail = await h.call('POST', '/contacts', { body: { role: 'user', email: 'BO@example.com' } });
     expect(byEmail.status).toBe(409);
@@ -126,7 +147,9 @@ describe('Intercom simulator: contacts', () => {
     const [archived] = h.sim.seedContacts('ws1', [{ externalId: 'gone', email: 'gone@example.com', archived: true }]);
     const archivedClash = await h.call('POST', '/contacts', { body: { external_id: 'gone' } });
     expect(archivedClash.status).toBe(409);
-    expect(archivedClash.json.errors[0].message).toMatch(/^An archived contact matching those details already exists with id=/);
+    expect(archivedClash.json.errors[0].message).toMatch(
+      /^An archived contact matching those details already exists with id=/,
+    );
     expect(conflictContactId(archivedClash.json.errors[0].message)).toEqual({ id: archived!.id, archived: true });
     expect((await h.call('GET', `/contacts/${archived!.id}`)).status).toBe(404);
   });
@@ -198,8 +221,13 @@ describe('Intercom simulator: contact search and pagination', () => {
       { externalId: 'next-day', createdAt: day + 26 * 3600 },
     ]);
     const ids = async (operator: string, value: number) => {
-      const res = await h.call('POST', '/contacts/search', { body: { query: { field: 'created_at', operator, value } } });
-      return { status: res.status, ids: ((res.json.data ?? []) as { external_id: string }[]).map((c) => c.external_id) };
+      const res = await h.call('POST', '/contacts/search', {
+        body: { query: { field: 'created_at', operator, value } },
+      });
+      return {
+        status: res.status,
+        ids: ((res.json.data ?? []) as { external_id: string }[]).map((c) => c.external_id),
+      };
     };
     // `>` starts at the next day: a contact later on the same day is not matched.
     expect((await ids('>', day + 3600)).ids).toEqual(['next-day']);
@@ -227,7 +255,11 @@ describe('Intercom simulator: contact search and pagination', () => {
           pagination: { per_page: 3, ...(startingAfter ? { starting_after: startingAfter } : {}) },
         },
       });
-      expect(res.json).toMatchObject({ type: 'list', total_count: 7, pages: { type: 'pages', per_page: 3, total_pages: 3 } });
+      expect(res.json).toMatchObject({
+        type: 'list',
+        total_count: 7,
+        pages: { type: 'pages', per_page: 3, total_pages: 3 },
+      });
       pages.push(res.json.pages.page);
       seen.push(...res.json.data.map((c: { id: string }) => c.id));
       startingAfter = res.json.pages.next?.starting_after;
@@ -238,7 +270,10 @@ describe('Intercom simulator: contact search and pagination', () => {
 
     const listed = await h.call('GET', '/contacts?per_page=5');
     expect(listed.json.data).toHaveLength(5);
-    const rest = await h.call('GET', `/contacts?per_page=5&starting_after=${encodeURIComponent(listed.json.pages.next.starting_after)}`);
+    const rest = await h.call(
+      'GET',
+      `/contacts?per_page=5&starting_after=${encodeURIComponent(listed.json.pages.next.starting_after)}`,
+    );
     expect(rest.json.data.map((c: { id: string }) => c.id)).toEqual(seeded.slice(5).map((c) => c.id));
     expect(rest.json.pages.next).toBeUndefined();
 
@@ -266,7 +301,9 @@ describe('Intercom simulator: data attributes', () => {
     expect((await create('account tier')).json.errors[0].code).toBe('parameter_invalid');
     expect((await create('plan.tier')).status).toBe(400);
     expect((await create('size', { data_type: 'options', options: [{ value: 'S' }] })).status).toBe(400);
-    expect((await create('size', { data_type: 'options', options: [{ value: 'S' }, { value: 'L' }] })).status).toBe(200);
+    expect((await create('size', { data_type: 'options', options: [{ value: 'S' }, { value: 'L' }] })).status).toBe(
+      200,
+    );
     const overLimit = await create('third');
     expect(overLimit.status).toBe(400);
     expect(overLimit.json.errors[0].message).toMatch(/limit of 2 custom data attributes/);
@@ -274,6 +311,8 @@ describe('Intercom simulator: data attributes', () => {
     const listed = await h.call('GET', '/data_attributes?model=contact');
     expect(listed.json.type).toBe('list');
     const names = listed.json.data.map((a: { name: string; custom: boolean }) => `${a.name}:${a.custom}`);
-    expect(names).toEqual(expect.arrayContaining(['email:false', 'external_id:false', 'Account Tier:true', 'size:true']));
+    expect(names).toEqual(
+      expect.arrayContaining(['email:false', 'external_id:false', 'Account Tier:true', 'size:true']),
+    );
   });
 });

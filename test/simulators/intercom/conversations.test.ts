@@ -13,7 +13,11 @@ describe('Intercom simulator: conversations for backfill', () => {
     const seeded = h.sim.seedConversations('ws1', 5);
     const first = await h.call('GET', '/conversations?per_page=2');
     expect(first.status).toBe(200);
-    expect(first.json).toMatchObject({ type: 'conversation.list', total_count: 5, pages: { page: 1, per_page: 2, total_pages: 3 } });
+    expect(first.json).toMatchObject({
+      type: 'conversation.list',
+      total_count: 5,
+      pages: { page: 1, per_page: 2, total_pages: 3 },
+    });
     expect(first.json.conversations[0].conversation_parts).toBeUndefined();
 
     const ids: string[] = first.json.conversations.map((c: { id: string }) => c.id);
@@ -38,7 +42,11 @@ describe('Intercom simulator: conversations for backfill', () => {
       state: 'closed',
       open: false,
       priority: 'not_priority',
-      source: { type: 'conversation', delivered_as: 'customer_initiated', author: { type: 'user', id: contact!.id, email: 'u7@acme.io' } },
+      source: {
+        type: 'conversation',
+        delivered_as: 'customer_initiated',
+        author: { type: 'user', id: contact!.id, email: 'u7@acme.io' },
+      },
       contacts: { type: 'contact.list', contacts: [{ type: 'contact', id: contact!.id, external_id: 'u-7' }] },
       tags: { type: 'tag.list', tags: [] },
       statistics: { type: 'conversation_statistics', count_conversation_parts: 3 },
@@ -97,6 +105,9 @@ describe('Intercom simulator: conversations for backfill', () => {
       sort: { field: 'updated_at', order: 'descending' },
     });
     expect(rest.conversations.map((c: { state: string }) => c.state)).toEqual(['closed']);
-    expect((await h.call('POST', '/conversations/search', { body: { query: { field: 'nope', operator: '=', value: 1 } } })).status).toBe(400);
+    expect(
+      (await h.call('POST', '/conversations/search', { body: { query: { field: 'nope', operator: '=', value: 1 } } }))
+        .status,
+    ).toBe(400);
   });
 });

@@ -1,5 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyIntercomResponse, isEventTypeLimit, isUserNotFound, parseIntercomError } from '../../../src/intercom/errors';
+import {
+  classifyIntercomResponse,
+  isEventTypeLimit,
+  isUserNotFound,
+  parseIntercomError,
+} from '../../../src/intercom/errors';
 import { manualClock, startIntercom, type Harness } from './helpers';
 
 let h: Harness;
@@ -35,7 +40,9 @@ describe('Intercom simulator: data events', () => {
 
   it('404 not_found "User Not Found" when the contact does not exist (events never create contacts)', async () => {
     h = await startIntercom();
-    const res = await h.call('POST', '/events', { body: { event_name: 'signed-in', created_at: CREATED_AT, user_id: 'ghost' } });
+    const res = await h.call('POST', '/events', {
+      body: { event_name: 'signed-in', created_at: CREATED_AT, user_id: 'ghost' },
+    });
     expect(res.status).toBe(404);
     expect(res.json.errors).toEqual([{ code: 'not_found', message: 'User Not Found' }]);
     const error = parseIntercomError(res.status, res.text);
@@ -94,7 +101,9 @@ describe('Intercom simulator: data events', () => {
     metadata.key_3 = { url: 'https://acme.io/o/1', value: 'Order 1' };
     metadata.key_4 = { amount: 1999, currency: 'eur' };
 
-    const res = await h.call('POST', '/events', { body: { event_name: 'ordered', created_at: CREATED_AT, user_id: 'u-1', metadata } });
+    const res = await h.call('POST', '/events', {
+      body: { event_name: 'ordered', created_at: CREATED_AT, user_id: 'u-1', metadata },
+    });
     expect(res.status).toBe(202);
     const [event] = h.sim.events('ws1');
     expect(Object.keys(event!.metadata)).toEqual(Array.from({ length: 10 }, (_, i) => `key_${i + 1}`));
@@ -105,7 +114,8 @@ describe('Intercom simulator: data events', () => {
   it('422 with the observed {code, message} body once the workspace has the limit of active event names', async () => {
     h = await startIntercom({ eventTypeLimit: 3 });
     h.sim.seedContacts('ws1', [{ externalId: 'u-1' }]);
-    const send = (name: string) => h.call('POST', '/events', { body: { event_name: name, created_at: CREATED_AT, user_id: 'u-1' } });
+    const send = (name: string) =>
+      h.call('POST', '/events', { body: { event_name: name, created_at: CREATED_AT, user_id: 'u-1' } });
     for (const name of ['a', 'b', 'c']) expect((await send(name)).status).toBe(202);
 
     const rejected = await send('d');
@@ -116,7 +126,10 @@ describe('Intercom simulator: data events', () => {
     expect(classifyIntercomResponse(rejected.status, error)).toBe('event_type_limit');
 
     // Names already active keep working.
-    expect((await h.call('POST', '/events', { body: { event_name: 'A', created_at: CREATED_AT + 5, user_id: 'u-1' } })).status).toBe(202);
+    expect(
+      (await h.call('POST', '/events', { body: { event_name: 'A', created_at: CREATED_AT + 5, user_id: 'u-1' } }))
+        .status,
+    ).toBe(202);
     expect(h.sim.activeEventNames('ws1')).toEqual(['a', 'b', 'c']);
   });
 
@@ -132,7 +145,10 @@ describe('Intercom simulator: data events', () => {
     const first = await h.call('GET', '/events?type=user&user_id=u-1&per_page=2');
     expect(first.status).toBe(200);
     expect(first.json).toMatchObject({ type: 'event.summary', user_id: 'u-1', email: 'ann@acme.io' });
-    expect(first.json.events.map((e: { created_at: number }) => e.created_at)).toEqual([CREATED_AT - 98, CREATED_AT - 99]);
+    expect(first.json.events.map((e: { created_at: number }) => e.created_at)).toEqual([
+      CREATED_AT - 98,
+      CREATED_AT - 99,
+    ]);
     expect(first.json.events[0]).toMatchObject({ type: 'event', event_name: 'viewed', user_id: 'u-1' });
 
     const next = await fetch(first.json.pages.next, { headers: { Authorization: `Bearer ${h.token}` } });

@@ -1,6 +1,10 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createIntercomSimulator, type IntercomSimulator, type IntercomSimulatorOptions } from '../../../src/simulators/intercom';
+import {
+  createIntercomSimulator,
+  type IntercomSimulator,
+  type IntercomSimulatorOptions,
+} from '../../../src/simulators/intercom';
 
 export interface ApiAnswer {
   status: number;
@@ -28,7 +32,11 @@ export interface Harness {
   baseUrl: string;
   appId: string;
   token: string;
-  call(method: string, path: string, options?: { body?: unknown; token?: string | null; headers?: Record<string, string> }): Promise<ApiAnswer>;
+  call(
+    method: string,
+    path: string,
+    options?: { body?: unknown; token?: string | null; headers?: Record<string, string> },
+  ): Promise<ApiAnswer>;
 }
 
 /** A listening simulator with one workspace (`ws1`) and its private-app token. */
@@ -67,7 +75,12 @@ export async function startReceiver(answer: { status?: number; delayMs?: number 
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      received.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, raw: Buffer.concat(chunks) });
+      received.push({
+        method: req.method ?? '',
+        path: req.url ?? '',
+        headers: req.headers,
+        raw: Buffer.concat(chunks),
+      });
       const reply = () => res.writeHead(answer.status ?? 200).end();
       if (answer.delayMs) setTimeout(reply, answer.delayMs);
       else reply();

@@ -87,14 +87,23 @@ describe('Intercom simulator: OAuth', () => {
 
   it('installs into the default OAuth workspace when the request names none', async () => {
     h = await startIntercom();
-    const lazy = await exchange({ ...credentials, code: new URL((await authorize({})).headers.get('location')!).searchParams.get('code')! });
+    const lazy = await exchange({
+      ...credentials,
+      code: new URL((await authorize({})).headers.get('location')!).searchParams.get('code')!,
+    });
     const lazyMe = await h.call('GET', '/me', { token: lazy.json.token });
     expect(lazyMe.json.app.id_code).not.toBe('ws1');
 
     const other = h.sim.addWorkspace({ appId: 'ws2', region: 'AU' });
     h.sim.setOAuthWorkspace(other.appId);
-    const chosen = await exchange({ ...credentials, code: new URL((await authorize({})).headers.get('location')!).searchParams.get('code')! });
-    expect((await h.call('GET', '/me', { token: chosen.json.token })).json.app).toMatchObject({ id_code: 'ws2', region: 'AU' });
+    const chosen = await exchange({
+      ...credentials,
+      code: new URL((await authorize({})).headers.get('location')!).searchParams.get('code')!,
+    });
+    expect((await h.call('GET', '/me', { token: chosen.json.token })).json.app).toMatchObject({
+      id_code: 'ws2',
+      region: 'AU',
+    });
   });
 });
 
@@ -119,7 +128,9 @@ describe('Intercom simulator: uninstall', () => {
     expect(receiver.received[0]).toMatchObject({ method: 'POST', path: '/intercom/uninstall' });
     expect(JSON.parse(receiver.received[0]!.raw.toString())).toEqual({ app_id: 'ws1' });
     expect(receiver.received[0]!.headers['x-hub-signature']).toBeUndefined();
-    expect(h.sim.uninstallNotifications).toEqual([{ appId: 'ws1', url: `${receiver.url}/intercom/uninstall`, status: 200 }]);
+    expect(h.sim.uninstallNotifications).toEqual([
+      { appId: 'ws1', url: `${receiver.url}/intercom/uninstall`, status: 200 },
+    ]);
     expect(h.sim.uninstalledWorkspaces()).toEqual(['ws1']);
     expect(h.sim.revokedTokens()).toEqual([h.token]);
   });

@@ -17,7 +17,10 @@ function scripted(answers: ((events: { user_id: string }[]) => { status: number;
 }
 
 const items = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ ref: i, event: { event_type: 'e', user_id: `user-${i}`, insert_id: `i${i}` } }));
+  Array.from({ length: n }, (_, i) => ({
+    ref: i,
+    event: { event_type: 'e', user_id: `user-${i}`, insert_id: `i${i}` },
+  }));
 
 describe('uploadEvents', () => {
   it('delivers everything on 200 in one request', async () => {
@@ -29,7 +32,10 @@ describe('uploadEvents', () => {
 
   it('drops only the events a 400 names, with the reason, and resends the rest', async () => {
     const { fake, sent } = scripted([
-      () => ({ status: 400, body: invalidEventsBody({ invalidFields: { time: [1] }, missingFields: {}, invalidIdLengths: {} }) }),
+      () => ({
+        status: 400,
+        body: invalidEventsBody({ invalidFields: { time: [1] }, missingFields: {}, invalidIdLengths: {} }),
+      }),
       (e) => ({ status: 200, body: successBody(e.length, 100, 1) }),
     ]);
     const result = await uploadEvents(items(3), { baseUrl: 'http://amp', apiKey: 'k', fetch: fake });
@@ -53,7 +59,12 @@ describe('uploadEvents', () => {
     const { fake, sent } = scripted([
       () => ({
         status: 429,
-        body: throttledBody({ epsThreshold: 30, throttledUsers: { 'user-1': 40 }, throttledDevices: {}, throttledEvents: [1] }),
+        body: throttledBody({
+          epsThreshold: 30,
+          throttledUsers: { 'user-1': 40 },
+          throttledDevices: {},
+          throttledEvents: [1],
+        }),
       }),
       (e) => ({ status: 200, body: successBody(e.length, 100, 1) }),
     ]);
@@ -70,7 +81,9 @@ describe('uploadEvents', () => {
     expect(failure.fatal).toBe(false);
 
     const { fake: rejecting } = scripted([() => ({ status: 400, body: { code: 400, error: 'Invalid API key: k' } })]);
-    const fatal = await uploadEvents(items(2), { baseUrl: 'http://amp', apiKey: 'k', fetch: rejecting }).catch((e) => e);
+    const fatal = await uploadEvents(items(2), { baseUrl: 'http://amp', apiKey: 'k', fetch: rejecting }).catch(
+      (e) => e,
+    );
     expect(fatal).toBeInstanceOf(UploadInterrupted);
     expect(fatal.fatal).toBe(true);
   });

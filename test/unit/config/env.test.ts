@@ -47,7 +47,13 @@ describe('loadEnv', () => {
   it('reports each malformed variable by name with what was expected', () => {
     const problems = problemsOf(() =>
       loadEnv(
-        { ...complete, PORT: 'eighty', TEMPORAL_ADDRESS: 'no-port', ENCRYPTION_KEY: 'c2hvcnQ=', SOURCE_LOOP_PREVENTION: 'maybe' },
+        {
+          ...complete,
+          PORT: 'eighty',
+          TEMPORAL_ADDRESS: 'no-port',
+          ENCRYPTION_KEY: 'c2hvcnQ=',
+          SOURCE_LOOP_PREVENTION: 'maybe',
+        },
         'worker',
       ),
     );

@@ -22,7 +22,10 @@ function upsert(...args: Parameters<typeof toContactUpsert>) {
 describe('toContactUpsert', () => {
   it('does nothing while Create & Update Users is off', () => {
     const off = destinationSettingsSchema.parse({ createUpdateUsers: { userProperties: ['plan'] } });
-    expect(toContactUpsert(identify({ set: { plan: 'pro' } }), off)).toEqual({ ok: false, reason: 'create_update_users_disabled' });
+    expect(toContactUpsert(identify({ set: { plan: 'pro' } }), off)).toEqual({
+      ok: false,
+      reason: 'create_update_users_disabled',
+    });
   });
 
   it('sends only the identity when no property is selected', () => {
@@ -34,7 +37,9 @@ describe('toContactUpsert', () => {
 
   it('sends selected properties only, standard fields as contact fields', () => {
     const result = upsert(
-      identify({ set: { Email: ' Ada@Example.com ', name: 'Ada Lovelace', phone: 441234567, plan: 'pro', secret: 'x' } }),
+      identify({
+        set: { Email: ' Ada@Example.com ', name: 'Ada Lovelace', phone: 441234567, plan: 'pro', secret: 'x' },
+      }),
       settings(['Email', 'name', 'phone', 'plan']),
     );
     expect(result.contact).toEqual({
@@ -49,7 +54,9 @@ describe('toContactUpsert', () => {
   });
 
   it('looks the contact up by email and keeps that email on it', () => {
-    const byEmail = settings(['email', 'plan'], { mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'email' } } });
+    const byEmail = settings(['email', 'plan'], {
+      mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'email' } },
+    });
     const result = upsert(identify({ set: { email: 'ADA@example.com', plan: 'pro' } }), byEmail);
     expect(result.lookup).toEqual({ field: 'email', value: 'ada@example.com' });
     expect(result.contact).toEqual({ role: 'user', email: 'ada@example.com', custom_attributes: { plan: 'pro' } });
@@ -67,7 +74,9 @@ describe('toContactUpsert', () => {
       ok: false,
       reason: 'missing_identity',
     });
-    expect(toContactUpsert(identify({ userId: 'user-42' }), settings([], { mapping: { intercomUser: 'email' } }))).toEqual({
+    expect(
+      toContactUpsert(identify({ userId: 'user-42' }), settings([], { mapping: { intercomUser: 'email' } })),
+    ).toEqual({
       ok: false,
       reason: 'invalid_email',
     });
@@ -82,7 +91,14 @@ describe('toContactUpsert', () => {
   it('infers attribute types, reading *_at values as dates in Unix seconds', () => {
     const result = upsert(
       identify({
-        set: { plan: 'pro', seats: 3, mrr: 49.5, trial: true, renewed_at: 1_700_000_000_123, signed_in_at: '2024-01-02 03:04:05' },
+        set: {
+          plan: 'pro',
+          seats: 3,
+          mrr: 49.5,
+          trial: true,
+          renewed_at: 1_700_000_000_123,
+          signed_in_at: '2024-01-02 03:04:05',
+        },
       }),
       settings(['plan', 'seats', 'mrr', 'trial', 'renewed_at', 'signed_in_at']),
     );
@@ -106,7 +122,12 @@ describe('toContactUpsert', () => {
 
   it('flattens nested values and joins arrays, since custom attributes are scalars', () => {
     const result = upsert(
-      identify({ set: { company: { name: 'Acme', size: 50, price: { amount: 100, currency: 'eur' } }, roles: ['admin', 'owner'] } }),
+      identify({
+        set: {
+          company: { name: 'Acme', size: 50, price: { amount: 100, currency: 'eur' } },
+          roles: ['admin', 'owner'],
+        },
+      }),
       settings(['company', 'roles']),
     );
     expect(result.contact.custom_attributes).toEqual({
@@ -119,12 +140,18 @@ describe('toContactUpsert', () => {
   });
 
   it('sanitises attribute names and caps string values', () => {
-    const result = upsert(identify({ set: { 'Plan Type': 'x'.repeat(300), 'amount.€': 5, $source: 'ads' } }), settings(['Plan Type', 'amount.€', '$source']));
+    const result = upsert(
+      identify({ set: { 'Plan Type': 'x'.repeat(300), 'amount.€': 5, $source: 'ads' } }),
+      settings(['Plan Type', 'amount.€', '$source']),
+    );
     expect(result.contact.custom_attributes).toEqual({ Plan_Type: 'x'.repeat(255), 'amount_€': 5, _source: 'ads' });
   });
 
   it('refuses custom attributes named like Intercom contact fields', () => {
-    const result = upsert(identify({ set: { created_at: 1_700_000_000, Role: 'admin', plan: 'pro' } }), settings(['created_at', 'Role', 'plan']));
+    const result = upsert(
+      identify({ set: { created_at: 1_700_000_000, Role: 'admin', plan: 'pro' } }),
+      settings(['created_at', 'Role', 'plan']),
+    );
     expect(result.contact.custom_attributes).toEqual({ plan: 'pro' });
     expect(result.droppedProperties).toEqual([
       { property: 'created_at', reason: 'reserved_name' },
@@ -133,8 +160,16 @@ describe('toContactUpsert', () => {
   });
 
   it('clears unset properties with null, leaving the email alone', () => {
-    const result = upsert(identify({ unset: ['plan', 'name', 'email', 'unselected'] }), settings(['plan', 'name', 'email']));
-    expect(result.contact).toEqual({ role: 'user', external_id: 'user-42', name: null, custom_attributes: { plan: null } });
+    const result = upsert(
+      identify({ unset: ['plan', 'name', 'email', 'unselected'] }),
+      settings(['plan', 'name', 'email']),
+    );
+    expect(result.contact).toEqual({
+      role: 'user',
+      external_id: 'user-42',
+      name: null,
+      custom_attributes: { plan: null },
+    });
     expect(result.attributeTypes).toEqual({});
     expect(result.droppedProperties).toEqual([{ property: 'email', reason: 'not_clearable' }]);
   });

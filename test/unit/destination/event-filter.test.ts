@@ -16,7 +16,9 @@ const matches = (condition: PropertyCondition) => matchesEventFilter(event, sele
 describe('event type selection', () => {
   it('matches nothing when nothing is selected, whatever the conditions', () => {
     expect(matchesEventFilter(event, filter({}))).toBe(false);
-    expect(matchesEventFilter(event, filter({ conditions: [{ property: 'plan', scope: 'event', operator: 'exists' }] }))).toBe(false);
+    expect(
+      matchesEventFilter(event, filter({ conditions: [{ property: 'plan', scope: 'event', operator: 'exists' }] })),
+    ).toBe(false);
   });
 
   it('matches selected types by exact name', () => {
@@ -28,7 +30,12 @@ describe('event type selection', () => {
     const all = filter({ allEvents: true });
     expect(matchesEventFilter(event, all)).toBe(true);
     expect(matchesEventFilter({ event_type: '[Intercom] event.created' }, all)).toBe(false);
-    expect(matchesEventFilter({ event_type: '[Intercom] event.created' }, filter({ eventTypes: ['[Intercom] event.created'] }))).toBe(true);
+    expect(
+      matchesEventFilter(
+        { event_type: '[Intercom] event.created' },
+        filter({ eventTypes: ['[Intercom] event.created'] }),
+      ),
+    ).toBe(true);
   });
 
   it('requires every condition to hold', () => {
@@ -90,7 +97,9 @@ describe('property condition operators', () => {
 
   it('treats an event without properties as having none', () => {
     const bare: AmplitudeEvent = { event_type: 'Order Completed', event_properties: null };
-    expect(matchesEventFilter(bare, selectedWith({ property: 'plan', scope: 'event', operator: 'not_exists' }))).toBe(true);
+    expect(matchesEventFilter(bare, selectedWith({ property: 'plan', scope: 'event', operator: 'not_exists' }))).toBe(
+      true,
+    );
     expect(matchesEventFilter(bare, selectedWith({ property: 'plan', scope: 'user', operator: 'exists' }))).toBe(false);
   });
 });

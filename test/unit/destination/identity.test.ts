@@ -22,7 +22,10 @@ const identify: NormalizedIdentify = {
   unset: [],
 };
 
-const mapping = (intercomUser: IdentityMapping['intercomUser'], from: IdentityMapping['from'] = { kind: 'user_id' }): IdentityMapping => ({
+const mapping = (
+  intercomUser: IdentityMapping['intercomUser'],
+  from: IdentityMapping['from'] = { kind: 'user_id' },
+): IdentityMapping => ({
   intercomUser,
   from,
 });
@@ -63,25 +66,44 @@ describe('resolveIntercomUser for events', () => {
   });
 
   it('reports a missing identity instead of falling back to another field', () => {
-    expect(resolveIntercomUser({ event_type: 'x', device_id: 'd-1' }, mapping('external_id'))).toEqual({ error: 'missing_identity' });
+    expect(resolveIntercomUser({ event_type: 'x', device_id: 'd-1' }, mapping('external_id'))).toEqual({
+      error: 'missing_identity',
+    });
     expect(resolveIntercomUser(event, mapping('email', { kind: 'user_property', name: 'work_email' }))).toEqual({
       error: 'missing_identity',
     });
-    expect(resolveIntercomUser({ ...event, user_id: null }, mapping('external_id'))).toEqual({ error: 'missing_identity' });
+    expect(resolveIntercomUser({ ...event, user_id: null }, mapping('external_id'))).toEqual({
+      error: 'missing_identity',
+    });
   });
 
-  it.each(['null', 'Anonymous', ' undefined ', 'N/A', '0', '-1', '', '   ', '00000000-0000-0000-0000-000000000000', 'lmy47d', '{}'])(
-    'rejects Amplitude placeholder id %j',
-    (id) => {
-      expect(resolveIntercomUser({ ...event, user_id: id }, mapping('external_id'))).toEqual({ error: 'missing_identity' });
-      expect(resolveIntercomUser({ ...event, user_id: id }, mapping('email'))).toEqual({ error: 'missing_identity' });
-    },
-  );
+  it.each([
+    'null',
+    'Anonymous',
+    ' undefined ',
+    'N/A',
+    '0',
+    '-1',
+    '',
+    '   ',
+    '00000000-0000-0000-0000-000000000000',
+    'lmy47d',
+    '{}',
+  ])('rejects Amplitude placeholder id %j', (id) => {
+    expect(resolveIntercomUser({ ...event, user_id: id }, mapping('external_id'))).toEqual({
+      error: 'missing_identity',
+    });
+    expect(resolveIntercomUser({ ...event, user_id: id }, mapping('email'))).toEqual({ error: 'missing_identity' });
+  });
 
   it('does not accept objects or booleans as identifiers', () => {
     const odd: AmplitudeEvent = { event_type: 'x', event_properties: { id: { nested: 1 }, flag: true } };
-    expect(resolveIntercomUser(odd, mapping('external_id', { kind: 'event_property', name: 'id' }))).toEqual({ error: 'missing_identity' });
-    expect(resolveIntercomUser(odd, mapping('external_id', { kind: 'event_property', name: 'flag' }))).toEqual({ error: 'missing_identity' });
+    expect(resolveIntercomUser(odd, mapping('external_id', { kind: 'event_property', name: 'id' }))).toEqual({
+      error: 'missing_identity',
+    });
+    expect(resolveIntercomUser(odd, mapping('external_id', { kind: 'event_property', name: 'flag' }))).toEqual({
+      error: 'missing_identity',
+    });
   });
 });
 
@@ -116,12 +138,18 @@ describe('normalizeEmail', () => {
     expect(normalizeEmail(input)).toBe(expected);
   });
 
-  it.each(['ada', 'ada@', '@example.com', 'ada@example', 'ada@@example.com', 'ada lovelace@example.com', 'ada@example..com', `${'a'.repeat(250)}@b.io`])(
-    'rejects %j',
-    (input) => {
-      expect(normalizeEmail(input)).toBeUndefined();
-    },
-  );
+  it.each([
+    'ada',
+    'ada@',
+    '@example.com',
+    'ada@example',
+    'ada@@example.com',
+    'ada lovelace@example.com',
+    'ada@example..com',
+    `${'a'.repeat(250)}@b.io`,
+  ])('rejects %j', (input) => {
+    expect(normalizeEmail(input)).toBeUndefined();
+  });
 });
 
 describe('ledgerUserKey', () => {

@@ -18,7 +18,9 @@ describe('insertIdForAmplitudeEvent', () => {
   it('derives a stable id when there is none, independent of property order', () => {
     const id = insertIdForAmplitudeEvent(event);
     expect(id).toMatch(/^derived-[0-9a-f]{64}$/);
-    expect(insertIdForAmplitudeEvent({ ...event, insert_id: '', event_properties: { seats: 3, plan: 'pro' } })).toBe(id);
+    expect(insertIdForAmplitudeEvent({ ...event, insert_id: '', event_properties: { seats: 3, plan: 'pro' } })).toBe(
+      id,
+    );
     expect(insertIdForAmplitudeEvent({ ...event, user_properties: { anything: 1 } })).toBe(id);
   });
 

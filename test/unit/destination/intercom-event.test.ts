@@ -53,7 +53,11 @@ describe('toIntercomEvent', () => {
 
   it('omits metadata when no selected property is present', () => {
     const result = toIntercomEvent({ ...event, event_properties: { internal: 'x' } }, settings(), options);
-    expect(result.ok && result.body).toEqual({ event_name: 'Order.Completed', created_at: 1_700_000_000, user_id: 'user-42' });
+    expect(result.ok && result.body).toEqual({
+      event_name: 'Order.Completed',
+      created_at: 1_700_000_000,
+      user_id: 'user-42',
+    });
   });
 
   it('reports metadata keys cut by the limit', () => {
@@ -64,25 +68,36 @@ describe('toIntercomEvent', () => {
 
   it.each(['$identify', '$groupidentify', '_all', '_identify'])('never sends %s as an event', (eventType) => {
     const all = settings({ sendEvents: { enabled: true, eventFilter: { allEvents: true } } });
-    expect(toIntercomEvent({ ...event, event_type: eventType }, all, options)).toEqual({ ok: false, reason: 'reserved_event_type' });
+    expect(toIntercomEvent({ ...event, event_type: eventType }, all, options)).toEqual({
+      ok: false,
+      reason: 'reserved_event_type',
+    });
   });
 
   it('sends nothing while Send Events is off', () => {
-    expect(toIntercomEvent(event, settings({ sendEvents: { enabled: false, eventFilter: { allEvents: true } } }), options)).toEqual({
+    expect(
+      toIntercomEvent(event, settings({ sendEvents: { enabled: false, eventFilter: { allEvents: true } } }), options),
+    ).toEqual({
       ok: false,
       reason: 'send_events_disabled',
     });
   });
 
   it('sends nothing when no event type is selected', () => {
-    expect(toIntercomEvent(event, settings({ sendEvents: { enabled: true } }), options)).toEqual({ ok: false, reason: 'filtered_out' });
+    expect(toIntercomEvent(event, settings({ sendEvents: { enabled: true } }), options)).toEqual({
+      ok: false,
+      reason: 'filtered_out',
+    });
   });
 
   it('filters out events failing a property condition', () => {
     const filtered = settings({
       sendEvents: {
         enabled: true,
-        eventFilter: { eventTypes: ['Order.Completed'], conditions: [{ property: 'plan', scope: 'event', operator: 'is', values: ['basic'] }] },
+        eventFilter: {
+          eventTypes: ['Order.Completed'],
+          conditions: [{ property: 'plan', scope: 'event', operator: 'is', values: ['basic'] }],
+        },
       },
     });
     expect(toIntercomEvent(event, filtered, options)).toEqual({ ok: false, reason: 'filtered_out' });

@@ -52,7 +52,11 @@ describe('buildMetadata', () => {
   });
 
   it('replaces "." and "$" in keys with "_"', () => {
-    const { metadata } = buildMetadata({ 'order.id': 'o-1', $plan: 'pro', cart: { 'item.count': 2 } }, ['order.id', '$plan', 'cart'], 10);
+    const { metadata } = buildMetadata(
+      { 'order.id': 'o-1', $plan: 'pro', cart: { 'item.count': 2 } },
+      ['order.id', '$plan', 'cart'],
+      10,
+    );
     expect(metadata).toEqual({ order_id: 'o-1', _plan: 'pro', cart_item_count: 2 });
   });
 
@@ -67,7 +71,12 @@ describe('buildMetadata', () => {
   });
 
   it('turns values of *_date keys into Unix seconds', () => {
-    const properties = { renewal_date: 1_700_000_000_123, trial_date: '2024-01-02T03:04:05Z', start_date: 1_700_000_000, due_date: 'soon' };
+    const properties = {
+      renewal_date: 1_700_000_000_123,
+      trial_date: '2024-01-02T03:04:05Z',
+      start_date: 1_700_000_000,
+      due_date: 'soon',
+    };
     expect(buildMetadata(properties, Object.keys(properties), 10).metadata).toEqual({
       renewal_date: 1_700_000_000,
       trial_date: 1_704_164_645,
@@ -77,7 +86,11 @@ describe('buildMetadata', () => {
   });
 
   it('skips null and empty values, reporting them, and ignores absent ones', () => {
-    const result = buildMetadata({ coupon: null, tags: [], meta: {}, plan: 'pro' }, ['coupon', 'missing', 'tags', 'meta', 'plan'], 10);
+    const result = buildMetadata(
+      { coupon: null, tags: [], meta: {}, plan: 'pro' },
+      ['coupon', 'missing', 'tags', 'meta', 'plan'],
+      10,
+    );
     expect(result.metadata).toEqual({ plan: 'pro' });
     expect(result.droppedKeys).toEqual([
       { key: 'coupon', reason: 'empty' },
@@ -87,7 +100,11 @@ describe('buildMetadata', () => {
   });
 
   it('drops non-finite numbers and keys that collide after sanitising', () => {
-    const result = buildMetadata({ ratio: Number.NaN, 'a.b': 1, a$b: 2, a: { b: 3 } }, ['ratio', 'a.b', 'a$b', 'a'], 10);
+    const result = buildMetadata(
+      { ratio: Number.NaN, 'a.b': 1, a$b: 2, a: { b: 3 } },
+      ['ratio', 'a.b', 'a$b', 'a'],
+      10,
+    );
     expect(result.metadata).toEqual({ a_b: 1 });
     expect(result.droppedKeys).toEqual([
       { key: 'ratio', reason: 'unsupported_value' },

@@ -56,7 +56,9 @@ describe('applySettingsPatch', () => {
         sendEvents: { enabled: true, eventFilter: { eventTypes: ['Order Completed'] }, eventProperties: ['plan'] },
       }),
     );
-    const next = expectValid(applySettingsPatch(withEvents, { sendEvents: { eventFilter: { allEvents: false, conditions: [] } } }));
+    const next = expectValid(
+      applySettingsPatch(withEvents, { sendEvents: { eventFilter: { allEvents: false, conditions: [] } } }),
+    );
     expect(next.sendEvents).toEqual({
       enabled: true,
       eventFilter: { eventTypes: ['Order Completed'], allEvents: false, conditions: [] },
@@ -68,7 +70,9 @@ describe('applySettingsPatch', () => {
 
   it('replaces the identity source whole', () => {
     const byProperty = expectValid(
-      applySettingsPatch(current, { mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'email' } } }),
+      applySettingsPatch(current, {
+        mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'email' } },
+      }),
     );
     const byUserId = expectValid(applySettingsPatch(byProperty, { mapping: { from: { kind: 'user_id' } } }));
     expect(byUserId.mapping).toEqual({ intercomUser: 'email', from: { kind: 'user_id' } });
@@ -92,7 +96,9 @@ describe('applySettingsPatch', () => {
 
   it('rejects reserved and identify event types, one line per issue with the path', () => {
     const lines = expectInvalid(
-      applySettingsPatch(current, { sendEvents: { eventFilter: { eventTypes: ['Signed Up', '_all', '_identify', '$identify'] } } }),
+      applySettingsPatch(current, {
+        sendEvents: { eventFilter: { eventTypes: ['Signed Up', '_all', '_identify', '$identify'] } },
+      }),
     );
     expect(lines).toEqual([
       'sendEvents.eventFilter.eventTypes[1]: is reserved by Amplitude event streaming and cannot be selected',
@@ -102,7 +108,9 @@ describe('applySettingsPatch', () => {
   });
 
   it('rejects blank and duplicate property names', () => {
-    const lines = expectInvalid(applySettingsPatch(current, { createUpdateUsers: { userProperties: ['plan', ' ', 'plan'] } }));
+    const lines = expectInvalid(
+      applySettingsPatch(current, { createUpdateUsers: { userProperties: ['plan', ' ', 'plan'] } }),
+    );
     expect(lines).toEqual([
       'createUpdateUsers.userProperties[1]: user property must not be empty',
       'createUpdateUsers.userProperties[2]: user property "plan" is selected twice',
@@ -140,9 +148,9 @@ describe('applySettingsPatch', () => {
   });
 
   it('requires a name for property identity sources', () => {
-    expect(expectInvalid(applySettingsPatch(current, { mapping: { from: { kind: 'event_property', name: '' } } }))).toEqual([
-      'mapping.from.name: event property must not be empty',
-    ]);
+    expect(
+      expectInvalid(applySettingsPatch(current, { mapping: { from: { kind: 'event_property', name: '' } } })),
+    ).toEqual(['mapping.from.name: event property must not be empty']);
   });
 });
 
@@ -150,6 +158,7 @@ describe('formatSettingsError', () => {
   it('names the root when the whole value is wrong', () => {
     const parsed = destinationSettingsSchema.safeParse('nope');
     expect(parsed.success).toBe(false);
-    if (!parsed.success) expect(formatSettingsError(parsed.error)).toBe('settings: Invalid input: expected object, received string');
+    if (!parsed.success)
+      expect(formatSettingsError(parsed.error)).toBe('settings: Invalid input: expected object, received string');
   });
 });

@@ -35,7 +35,10 @@ describe('parseIntercomError', () => {
   it('tolerates empty, non-JSON and odd bodies', () => {
     expect(parseIntercomError(202, '')).toEqual({ status: 202 });
     expect(parseIntercomError(502, null)).toEqual({ status: 502 });
-    expect(parseIntercomError(502, '<html>Bad Gateway</html>')).toEqual({ status: 502, message: '<html>Bad Gateway</html>' });
+    expect(parseIntercomError(502, '<html>Bad Gateway</html>')).toEqual({
+      status: 502,
+      message: '<html>Bad Gateway</html>',
+    });
     expect(parseIntercomError(500, '"oops"')).toEqual({ status: 500 });
     expect(parseIntercomError(500, '{"type":"error.list","errors":[]}')).toEqual({ status: 500 });
     expect(parseIntercomError(503, 'x'.repeat(2_000)).message).toHaveLength(500);
@@ -44,7 +47,9 @@ describe('parseIntercomError', () => {
 
 describe('conflictContactId', () => {
   it('extracts the id of the contact that already exists', () => {
-    expect(conflictContactId('A contact matching those details already exists with id=5f8a1b2c3d4e5f6a7b8c9d0e')).toEqual({
+    expect(
+      conflictContactId('A contact matching those details already exists with id=5f8a1b2c3d4e5f6a7b8c9d0e'),
+    ).toEqual({
       id: '5f8a1b2c3d4e5f6a7b8c9d0e',
       archived: false,
     });
@@ -65,7 +70,9 @@ describe('conflictContactId', () => {
 
 describe('predicates', () => {
   it('isEventTypeLimit recognises the active-event-name cap whatever the configured number', () => {
-    expect(isEventTypeLimit({ status: 422, code: '422', message: 'Cannot have more than 120 active event names' })).toBe(true);
+    expect(
+      isEventTypeLimit({ status: 422, code: '422', message: 'Cannot have more than 120 active event names' }),
+    ).toBe(true);
     expect(isEventTypeLimit({ status: 422, message: 'Cannot have more than 3 active event names' })).toBe(true);
     expect(isEventTypeLimit({ status: 422, message: 'Something else' })).toBe(false);
   });
@@ -87,12 +94,18 @@ describe('predicates', () => {
 
 describe('rateLimitFromHeaders', () => {
   it('reads fetch Headers and converts the reset to epoch milliseconds', () => {
-    const headers = new Headers({ 'X-RateLimit-Limit': '10000', 'X-RateLimit-Remaining': '1665', 'X-RateLimit-Reset': '1768392010' });
+    const headers = new Headers({
+      'X-RateLimit-Limit': '10000',
+      'X-RateLimit-Remaining': '1665',
+      'X-RateLimit-Reset': '1768392010',
+    });
     expect(rateLimitFromHeaders(headers)).toEqual({ limit: 10000, remaining: 1665, resetAt: 1768392010000 });
   });
 
   it('reads plain header objects in any case and skips missing or garbled values', () => {
-    expect(rateLimitFromHeaders({ 'x-ratelimit-limit': ['60'], 'X-RATELIMIT-REMAINING': 0, 'x-ratelimit-reset': 'soon' })).toEqual({
+    expect(
+      rateLimitFromHeaders({ 'x-ratelimit-limit': ['60'], 'X-RATELIMIT-REMAINING': 0, 'x-ratelimit-reset': 'soon' }),
+    ).toEqual({
       limit: 60,
       remaining: 0,
     });
@@ -111,7 +124,11 @@ describe('classifyIntercomResponse', () => {
     [429, undefined, 'rate_limited'],
     [404, { status: 404, code: 'not_found', message: 'User Not Found' }, 'not_found'],
     [410, { status: 410, code: 'contact_merged' }, 'not_found'],
-    [409, { status: 409, code: 'conflict', message: 'A contact matching those details already exists with id=1' }, 'conflict'],
+    [
+      409,
+      { status: 409, code: 'conflict', message: 'A contact matching those details already exists with id=1' },
+      'conflict',
+    ],
     [422, { status: 422, code: '422', message: 'Cannot have more than 120 active event names' }, 'event_type_limit'],
     [422, { status: 422, code: 'parameter_invalid', message: 'Bad' }, 'invalid'],
     [401, { status: 401, code: 'token_revoked' }, 'auth_revoked'],

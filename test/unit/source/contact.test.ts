@@ -13,7 +13,11 @@ describe('user topics', () => {
   it('contact.user.created (2.x): external_id is the user id; ISO timestamps become ISO UTC properties', () => {
     const { event, identity } = transformed('contact.user.created', contactV2());
     expect(identity).toEqual({ userId: 'u-1055', source: 'user_id' });
-    expect(event).toMatchObject({ event_type: '[Intercom] contact.user.created', user_id: 'u-1055', time: NOTIFIED_AT * 1000 });
+    expect(event).toMatchObject({
+      event_type: '[Intercom] contact.user.created',
+      user_id: 'u-1055',
+      time: NOTIFIED_AT * 1000,
+    });
     expect(event).not.toHaveProperty('device_id');
     expect(event.event_properties).toEqual({
       intercom_topic: 'contact.user.created',
@@ -87,7 +91,10 @@ describe('contact topics', () => {
     const { event } = transformed('contact.created', leadV1());
     expect(event.event_type).toBe('[Intercom] contact.lead.created');
     expect(event.user_id).toBe('8f9ef493-c5f9-4817-895d-874c3704ea49');
-    expect(event.event_properties).toMatchObject({ contact_role: 'lead', contact_updated_at: '2019-03-23T22:20:52.000Z' });
+    expect(event.event_properties).toMatchObject({
+      contact_role: 'lead',
+      contact_updated_at: '2019-03-23T22:20:52.000Z',
+    });
     expect(event.user_properties).toMatchObject({ intercom_role: 'lead', email: 'aaron@zulip.com' });
     expect(event.user_properties).not.toHaveProperty('name');
   });
@@ -115,7 +122,12 @@ describe('contact topics', () => {
   });
 
   it('user.deleted (1.x minimal payload) becomes contact.deleted and sets no user properties', () => {
-    const item = { type: 'user', id: '5c9553cb27e377f24eed49f7', user_id: '75067020-1204-495c-8edc-abb7d88bdd43', email: 'jerryguitarist@gmail.com' };
+    const item = {
+      type: 'user',
+      id: '5c9553cb27e377f24eed49f7',
+      user_id: '75067020-1204-495c-8edc-abb7d88bdd43',
+      email: 'jerryguitarist@gmail.com',
+    };
     const { event } = transformed('user.deleted', item);
     expect(event.event_type).toBe('[Intercom] contact.deleted');
     expect(event.user_id).toBe('75067020-1204-495c-8edc-abb7d88bdd43');
@@ -133,10 +145,17 @@ describe('contact topics', () => {
 
 describe('visitor topics', () => {
   it('visitor.signed_up reads the signed-up user', () => {
-    const item = userV1({ id: '6961e6de046e053d93e4da0b', user_id: 'fixture-user-1', email: 'fixture_user_1@example.com' });
+    const item = userV1({
+      id: '6961e6de046e053d93e4da0b',
+      user_id: 'fixture-user-1',
+      email: 'fixture_user_1@example.com',
+    });
     const { event } = transformed('visitor.signed_up', item);
     expect(event.event_type).toBe('[Intercom] visitor.signed_up');
     expect(event.user_id).toBe('fixture-user-1');
-    expect(event.event_properties).toMatchObject({ intercom_topic: 'visitor.signed_up', contact_id: '6961e6de046e053d93e4da0b' });
+    expect(event.event_properties).toMatchObject({
+      intercom_topic: 'visitor.signed_up',
+      contact_id: '6961e6de046e053d93e4da0b',
+    });
   });
 });

@@ -48,8 +48,17 @@ describe('conversation topics, 1.x shape', () => {
   });
 
   it('conversation.admin.closed: an admin-authored part still attributes the event to the customer', () => {
-    const closed = part({ id: '2824395628', part_type: 'close', body: null, author: ADMIN_AUTHOR, created_at: 1553291389 });
-    const { event } = transformed('conversation.admin.closed', conversationV1([closed], { open: false, state: 'closed' }));
+    const closed = part({
+      id: '2824395628',
+      part_type: 'close',
+      body: null,
+      author: ADMIN_AUTHOR,
+      created_at: 1553291389,
+    });
+    const { event } = transformed(
+      'conversation.admin.closed',
+      conversationV1([closed], { open: false, state: 'closed' }),
+    );
     expect(event.user_id).toBe('75067020-1204-495c-8edc-abb7d88bdd43');
     expect(event.event_properties).toMatchObject({
       conversation_state: 'closed',
@@ -100,7 +109,11 @@ describe('conversation topics, 2.x shape', () => {
   });
 
   it('conversation.operator.replied: a bot part author is not the customer', () => {
-    const botPart = part({ id: '37358121214', part_type: 'comment', author: { type: 'bot', id: '9608808', name: 'Fin' } });
+    const botPart = part({
+      id: '37358121214',
+      part_type: 'comment',
+      author: { type: 'bot', id: '9608808', name: 'Fin' },
+    });
     const { event } = transformed('conversation.operator.replied', conversationV2([botPart]));
     expect(event.user_id).toBe('5e68ece4-0ec8-4792-baac-02deba39e7fe');
     expect(event.event_properties).toMatchObject({ part_author_type: 'bot', source_type: 'conversation' });
@@ -109,7 +122,10 @@ describe('conversation topics, 2.x shape', () => {
   it('in a group conversation, a reply is attributed to the contact who wrote it', () => {
     const second = { type: 'contact', id: '6961cf78fb9d13be07871c78', external_id: '22' };
     const item = conversationV2([part({ author: { type: 'user', id: second.id, email: 'Second@Example.com' } })], {
-      contacts: { type: 'contact.list', contacts: [{ type: 'contact', id: '696205460674dbb9050aa7fd', external_id: 'first' }, second] },
+      contacts: {
+        type: 'contact.list',
+        contacts: [{ type: 'contact', id: '696205460674dbb9050aa7fd', external_id: 'first' }, second],
+      },
     });
     expect(transformed('conversation.user.replied', item).event.user_id).toBe('22');
     expect(transformed('conversation.user.replied', item, 'email').event.user_id).toBe('second@example.com');
@@ -166,9 +182,12 @@ describe('conversation topics, 2.x shape', () => {
   });
 
   it('conversation.deleted carries only identifiers, so there is no one to attribute it to', () => {
-    const result = toAmplitudeEvent(notification('conversation.deleted', { type: 'conversation', id: '215472621202693' }), {
-      identityMapping: 'email',
-    });
+    const result = toAmplitudeEvent(
+      notification('conversation.deleted', { type: 'conversation', id: '215472621202693' }),
+      {
+        identityMapping: 'email',
+      },
+    );
     expect(result).toEqual({ kind: 'dropped', reason: 'no_identity' });
   });
 });

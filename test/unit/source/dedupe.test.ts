@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { dedupeKeyFor, dedupeKeyForFact, factTimeSeconds, insertIdFor, toAmplitudeEvent } from '../../../src/source/transform';
+import {
+  dedupeKeyFor,
+  dedupeKeyForFact,
+  factTimeSeconds,
+  insertIdFor,
+  toAmplitudeEvent,
+} from '../../../src/source/transform';
 import {
   ADMIN_AUTHOR,
   contactAttachedItem,
@@ -18,9 +24,14 @@ import {
 } from './fixtures';
 
 /** What a redelivery looks like: same notification id, later attempt. */
-const redelivered = (n: ReturnType<typeof notification>) => ({ ...n, delivery_attempts: 2, first_sent_at: n.created_at + 60 });
+const redelivered = (n: ReturnType<typeof notification>) => ({
+  ...n,
+  delivery_attempts: 2,
+  first_sent_at: n.created_at + 60,
+});
 /** What backfill hands the transform: a REST object wrapped without a notification id. */
-const backfilled = (topic: string, item: Record<string, unknown>) => notification(topic, item, { id: null, created_at: 1768090000 });
+const backfilled = (topic: string, item: Record<string, unknown>) =>
+  notification(topic, item, { id: null, created_at: 1768090000 });
 
 describe('insertIdFor', () => {
   it('is a stable, prefixed 32-hex-char id', () => {
@@ -41,8 +52,12 @@ describe('insertIdFor', () => {
 
 describe('dedupe keys: contacts, users, visitors', () => {
   it('created and signed-up topics key on the item id', () => {
-    expect(dedupeKeyFor(notification('contact.user.created', contactV2()))).toBe('contact.user.created:6961d43b372591e999b3ea56');
-    expect(dedupeKeyFor(notification('visitor.signed_up', userV1()))).toBe('visitor.signed_up:5c9ab3e78cd7330140ce5033');
+    expect(dedupeKeyFor(notification('contact.user.created', contactV2()))).toBe(
+      'contact.user.created:6961d43b372591e999b3ea56',
+    );
+    expect(dedupeKeyFor(notification('visitor.signed_up', userV1()))).toBe(
+      'visitor.signed_up:5c9ab3e78cd7330140ce5033',
+    );
   });
 
   it('a legacy topic and its 2.x rename produce the same key', () => {
@@ -69,7 +84,9 @@ describe('dedupe keys: contacts, users, visitors', () => {
   it('deletion keys on the id alone; 1.x user.deleted and 2.x contact.deleted agree', () => {
     const minimal = { type: 'contact', id: '696122fb2591e0cadd20073a', external_id: '1', deleted: true };
     expect(dedupeKeyFor(notification('contact.deleted', minimal))).toBe('contact.deleted:696122fb2591e0cadd20073a');
-    expect(dedupeKeyFor(notification('user.deleted', { ...minimal, type: 'user' }))).toBe('contact.deleted:696122fb2591e0cadd20073a');
+    expect(dedupeKeyFor(notification('user.deleted', { ...minimal, type: 'user' }))).toBe(
+      'contact.deleted:696122fb2591e0cadd20073a',
+    );
   });
 
   it('falls back to the notification id when the fact lacks what its rule needs', () => {
@@ -80,7 +97,9 @@ describe('dedupe keys: contacts, users, visitors', () => {
 
 describe('dedupe keys: tags', () => {
   it('key on the tagged contact id and tag id; legacy and 2.x agree', () => {
-    const v2 = dedupeKeyFor(notification('contact.lead.tag.created', contactTagV2(contactV2({ id: '5c96b122177026171b401e20' }))));
+    const v2 = dedupeKeyFor(
+      notification('contact.lead.tag.created', contactTagV2(contactV2({ id: '5c96b122177026171b401e20' }))),
+    );
     expect(v2).toBe('contact.lead.tag.created:5c96b122177026171b401e20:12934044');
     expect(dedupeKeyFor(notification('contact.tag.created', contactTagV1()))).toBe(v2);
   });
@@ -103,7 +122,9 @@ describe('dedupe keys: conversations', () => {
   const close = part({ id: '2824395628', part_type: 'close', author: ADMIN_AUTHOR, created_at: 1553291389 });
 
   it('created topics key on the conversation id', () => {
-    expect(dedupeKeyFor(notification('conversation.user.created', conversationV1()))).toBe('conversation.user.created:21322009097');
+    expect(dedupeKeyFor(notification('conversation.user.created', conversationV1()))).toBe(
+      'conversation.user.created:21322009097',
+    );
     expect(dedupeKeyForFact('conversation.admin.single.created', conversationV2())).toBe(
       'conversation.admin.single.created:215472621202693',
     );
@@ -132,11 +153,15 @@ describe('dedupe keys: conversations', () => {
   });
 
   it('without parts, the conversation updated_at stands in', () => {
-    expect(dedupeKeyFor(notification('conversation.read', conversationV2()))).toBe('conversation.read:215472621202693:1768032534');
+    expect(dedupeKeyFor(notification('conversation.read', conversationV2()))).toBe(
+      'conversation.read:215472621202693:1768032534',
+    );
   });
 
   it('part tagging includes the added tag ids', () => {
-    const item = conversationV1([reply], { tags_added: { type: 'tag.list', tags: [{ id: '2525085', name: 'developer' }] } });
+    const item = conversationV1([reply], {
+      tags_added: { type: 'tag.list', tags: [{ id: '2525085', name: 'developer' }] },
+    });
     expect(dedupeKeyFor(notification('conversation_part.tag.created', item))).toBe(
       'conversation_part.tag.created:21322009097:2824391734:2525085',
     );
@@ -144,7 +169,9 @@ describe('dedupe keys: conversations', () => {
 
   it('rating keys on the conversation and the rating time', () => {
     const item = conversationV2([], { conversation_rating: { rating: 5, created_at: 1768033000 } });
-    expect(dedupeKeyFor(notification('conversation.rating.added', item))).toBe('conversation.rating.added:215472621202693:1768033000');
+    expect(dedupeKeyFor(notification('conversation.rating.added', item))).toBe(
+      'conversation.rating.added:215472621202693:1768033000',
+    );
   });
 
   it('the contact.attached shape keys on the model id and its part', () => {
@@ -163,7 +190,9 @@ describe('dedupe keys: data events', () => {
 
   it('without an id: normalised name, created_at and the user', () => {
     const item = dataEvent({ id: undefined, event_name: 'Invited.Friend' });
-    expect(dedupeKeyFor(notification('event.created', item))).toBe('event.created:invited-friend:1391691571:external_id:12345');
+    expect(dedupeKeyFor(notification('event.created', item))).toBe(
+      'event.created:invited-friend:1391691571:external_id:12345',
+    );
     expect(dedupeKeyForFact('event.created', { ...item, user_id: null })).toBe(
       'event.created:invited-friend:1391691571:email:jerryguitarist@gmail.com',
     );
@@ -172,7 +201,9 @@ describe('dedupe keys: data events', () => {
 
 describe('dedupe keys: fallbacks', () => {
   it('unsupported topics key on the notification id', () => {
-    expect(dedupeKeyFor(notification('company.created', { type: 'company', id: 'c1' }, { id: 'notif_x' }))).toBe('notification:notif_x');
+    expect(dedupeKeyFor(notification('company.created', { type: 'company', id: 'c1' }, { id: 'notif_x' }))).toBe(
+      'notification:notif_x',
+    );
     expect(dedupeKeyForFact('company.created', { type: 'company', id: 'c1' })).toBeNull();
   });
 

@@ -70,7 +70,12 @@ describe('unsupported topics and ping', () => {
 
 describe('echoCandidate', () => {
   it('describes an event.created item in the keys the destination records', () => {
-    const item = dataEvent({ event_name: 'Completed.Order', user_id: 'u-1055', email: ' Ada@Example.com ', created_at: 1768019000 });
+    const item = dataEvent({
+      event_name: 'Completed.Order',
+      user_id: 'u-1055',
+      email: ' Ada@Example.com ',
+      created_at: 1768019000,
+    });
     expect(echoCandidate(notification('event.created', item))).toEqual({
       eventName: 'completed-order',
       createdAt: 1768019000,
@@ -82,8 +87,12 @@ describe('echoCandidate', () => {
     expect(echoCandidate(notification('event.created', dataEvent({ user_id: null })))?.userKeys).toEqual([
       'email:jerryguitarist@gmail.com',
     ]);
-    expect(echoCandidate(notification('event.created', dataEvent({ email: 'null' })))?.userKeys).toEqual(['external_id:12345']);
-    expect(echoCandidate(notification('event.created', dataEvent({ user_id: null, email: null })))?.userKeys).toEqual([]);
+    expect(echoCandidate(notification('event.created', dataEvent({ email: 'null' })))?.userKeys).toEqual([
+      'external_id:12345',
+    ]);
+    expect(echoCandidate(notification('event.created', dataEvent({ user_id: null, email: null })))?.userKeys).toEqual(
+      [],
+    );
   });
 
   it('reads an ISO created_at as whole seconds', () => {

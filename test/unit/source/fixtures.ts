@@ -30,7 +30,11 @@ export function notification(
 }
 
 /** The raw JSON body Intercom posts (extra fields included), for envelope parsing tests. */
-export function rawNotification(topic: string, item: Item, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+export function rawNotification(
+  topic: string,
+  item: Item,
+  overrides: Record<string, unknown> = {},
+): Record<string, unknown> {
   return {
     type: 'notification_event',
     app_id: APP_ID,
@@ -74,8 +78,18 @@ export function contactV2(overrides: Item = {}): Item {
     os: 'OS X',
     location: { type: 'location', country: 'United Kingdom', region: 'England', city: 'London', country_code: 'GBR' },
     custom_attributes: {},
-    tags: { type: 'list', data: [{ id: '12934044', type: 'tag', url: '/tags/12934044' }], total_count: 1, has_more: false },
-    companies: { type: 'list', data: [{ id: '6961d37afb9d13c23f871b6d', type: 'company' }], total_count: 1, has_more: false },
+    tags: {
+      type: 'list',
+      data: [{ id: '12934044', type: 'tag', url: '/tags/12934044' }],
+      total_count: 1,
+      has_more: false,
+    },
+    companies: {
+      type: 'list',
+      data: [{ id: '6961d37afb9d13c23f871b6d', type: 'company' }],
+      total_count: 1,
+      has_more: false,
+    },
     utm_source: 'newsletter',
     utm_medium: null,
     utm_campaign: null,
@@ -107,7 +121,10 @@ export function userV1(overrides: Item = {}): Item {
     phone: '2345570987',
     name: 'Aaron Smith',
     app_id: 'i6wc9ipe',
-    companies: { type: 'company.list', companies: [{ type: 'company', company_id: '366', id: '5c9ab3e78cd7330140ce5034', name: 'Zulip' }] },
+    companies: {
+      type: 'company.list',
+      companies: [{ type: 'company', company_id: '366', id: '5c9ab3e78cd7330140ce5034', name: 'Zulip' }],
+    },
     location_data: {
       type: 'location_data',
       city_name: "St. John's",
@@ -243,7 +260,9 @@ export function conversationV2(parts: Item[] = [], overrides: Item = {}): Item {
     },
     contacts: {
       type: 'contact.list',
-      contacts: [{ type: 'contact', id: '696205460674dbb9050aa7fd', external_id: '5e68ece4-0ec8-4792-baac-02deba39e7fe' }],
+      contacts: [
+        { type: 'contact', id: '696205460674dbb9050aa7fd', external_id: '5e68ece4-0ec8-4792-baac-02deba39e7fe' },
+      ],
     },
     admin_assignee_id: 9608799,
     team_assignee_id: null,
@@ -252,7 +271,12 @@ export function conversationV2(parts: Item[] = [], overrides: Item = {}): Item {
     read: true,
     tags: { type: 'tag.list', tags: [{ type: 'tag', id: '2525085', name: 'billing' }] },
     priority: 'priority',
-    statistics: { type: 'conversation_statistics', time_to_admin_reply: 211, time_to_first_close: null, count_reopens: 0 },
+    statistics: {
+      type: 'conversation_statistics',
+      time_to_admin_reply: 211,
+      time_to_first_close: null,
+      count_reopens: 0,
+    },
     conversation_rating: null,
     title: 'Refund for order #1234',
     ai_agent_participated: false,

@@ -13,7 +13,10 @@ describe('identity mapping', () => {
   const neither = contactV2({ external_id: null, email: null });
 
   it("'user_id' uses the customer's own user id", () => {
-    expect(identify(both, 'user_id')).toMatchObject({ kind: 'event', identity: { userId: 'u-1055', source: 'user_id' } });
+    expect(identify(both, 'user_id')).toMatchObject({
+      kind: 'event',
+      identity: { userId: 'u-1055', source: 'user_id' },
+    });
   });
 
   it("'user_id' never falls back to email", () => {
@@ -21,11 +24,17 @@ describe('identity mapping', () => {
   });
 
   it("'email' uses the email when there is one", () => {
-    expect(identify(both, 'email')).toMatchObject({ kind: 'event', identity: { userId: 'ada@example.com', source: 'email' } });
+    expect(identify(both, 'email')).toMatchObject({
+      kind: 'event',
+      identity: { userId: 'ada@example.com', source: 'email' },
+    });
   });
 
   it("'email' falls back to the user id when the item has no email (Amplitude's documented rule)", () => {
-    expect(identify(idOnly, 'email')).toMatchObject({ kind: 'event', identity: { userId: 'u-1055', source: 'user_id' } });
+    expect(identify(idOnly, 'email')).toMatchObject({
+      kind: 'event',
+      identity: { userId: 'u-1055', source: 'user_id' },
+    });
   });
 
   it('drops the event when there is neither, under both mappings', () => {
@@ -39,7 +48,9 @@ describe('identity mapping', () => {
   });
 
   it('reads the 1.x user_id field as the user id', () => {
-    expect(identify(userV1({ user_id: '25' }), 'user_id', 'user.created')).toMatchObject({ identity: { userId: '25' } });
+    expect(identify(userV1({ user_id: '25' }), 'user_id', 'user.created')).toMatchObject({
+      identity: { userId: '25' },
+    });
   });
 
   it('keeps short ids: the delivery side sets min_id_length rather than losing them', () => {
@@ -47,7 +58,9 @@ describe('identity mapping', () => {
   });
 
   it('accepts numeric ids and trims whitespace', () => {
-    expect(identify(userV1({ user_id: 4711 }), 'user_id', 'user.created')).toMatchObject({ identity: { userId: '4711' } });
+    expect(identify(userV1({ user_id: 4711 }), 'user_id', 'user.created')).toMatchObject({
+      identity: { userId: '4711' },
+    });
     expect(identify(contactV2({ external_id: '  u-9  ' }), 'user_id')).toMatchObject({ identity: { userId: 'u-9' } });
   });
 
@@ -60,8 +73,20 @@ describe('identity mapping', () => {
 
 describe("Amplitude's invalid id strings", () => {
   const invalid = [
-    'anonymous', 'nil', 'none', 'null', 'n/a', 'na', 'undefined', 'unknown', '',
-    '00000000-0000-0000-0000-000000000000', '{}', 'lmy47d', '0', '-1',
+    'anonymous',
+    'nil',
+    'none',
+    'null',
+    'n/a',
+    'na',
+    'undefined',
+    'unknown',
+    '',
+    '00000000-0000-0000-0000-000000000000',
+    '{}',
+    'lmy47d',
+    '0',
+    '-1',
   ];
 
   it('covers the documented list', () => {
@@ -69,7 +94,10 @@ describe("Amplitude's invalid id strings", () => {
   });
 
   it.each(invalid)('treats user id %j as missing', (value) => {
-    expect(identify(contactV2({ external_id: value, email: null }), 'user_id')).toEqual({ kind: 'dropped', reason: 'no_identity' });
+    expect(identify(contactV2({ external_id: value, email: null }), 'user_id')).toEqual({
+      kind: 'dropped',
+      reason: 'no_identity',
+    });
     expect(identify(contactV2({ external_id: value, email: 'ada@example.com' }), 'email')).toMatchObject({
       identity: { userId: 'ada@example.com', source: 'email' },
     });
@@ -88,7 +116,11 @@ describe("Amplitude's invalid id strings", () => {
   });
 
   it('applies to numeric 0 and -1 too', () => {
-    expect(identify(dataEvent({ user_id: 0, email: null }), 'user_id', 'event.created')).toMatchObject({ kind: 'dropped' });
-    expect(identify(dataEvent({ user_id: -1, email: null }), 'user_id', 'event.created')).toMatchObject({ kind: 'dropped' });
+    expect(identify(dataEvent({ user_id: 0, email: null }), 'user_id', 'event.created')).toMatchObject({
+      kind: 'dropped',
+    });
+    expect(identify(dataEvent({ user_id: -1, email: null }), 'user_id', 'event.created')).toMatchObject({
+      kind: 'dropped',
+    });
   });
 });

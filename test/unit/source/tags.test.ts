@@ -36,7 +36,9 @@ describe('contact tag topics', () => {
   });
 
   it('contact.tag.deleted (1.x) becomes contact.lead.tag.deleted', () => {
-    expect(transformed('contact.tag.deleted', contactTagV1()).event.event_type).toBe('[Intercom] contact.lead.tag.deleted');
+    expect(transformed('contact.tag.deleted', contactTagV1()).event.event_type).toBe(
+      '[Intercom] contact.lead.tag.deleted',
+    );
   });
 });
 

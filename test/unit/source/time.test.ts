@@ -29,7 +29,18 @@ describe('parseIntercomTime', () => {
   });
 
   it('returns null for missing, zero ("never") and unparseable values', () => {
-    for (const value of [null, undefined, 0, -5, '', 'yesterday', '2026-02-30T00:00:00Z', '2026-13-01', {}, Number.NaN]) {
+    for (const value of [
+      null,
+      undefined,
+      0,
+      -5,
+      '',
+      'yesterday',
+      '2026-02-30T00:00:00Z',
+      '2026-13-01',
+      {},
+      Number.NaN,
+    ]) {
       expect(parseIntercomTime(value)).toBeNull();
     }
   });

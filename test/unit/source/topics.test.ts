@@ -64,12 +64,18 @@ describe('topicGroup', () => {
     expect(topicGroup(topic)).toBe(group);
   });
 
-  it.each(['company.created', 'company.contact.attached', 'ticket.created', 'admin.logged_in', 'content_stat.email', 'job.completed', 'granular.subscribe', 'ping'])(
-    '%s is unsupported',
-    (topic) => {
-      expect(topicGroup(topic)).toBe('unsupported');
-    },
-  );
+  it.each([
+    'company.created',
+    'company.contact.attached',
+    'ticket.created',
+    'admin.logged_in',
+    'content_stat.email',
+    'job.completed',
+    'granular.subscribe',
+    'ping',
+  ])('%s is unsupported', (topic) => {
+    expect(topicGroup(topic)).toBe('unsupported');
+  });
 
   it('puts a legacy topic and its 2.x rename in the same group', () => {
     for (const [legacy, current] of Object.entries(LEGACY_TOPIC_RENAMES)) {

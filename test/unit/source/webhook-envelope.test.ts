@@ -15,7 +15,11 @@ describe('parseNotification', () => {
 
   it('accepts a ping, whose id is null', () => {
     const result = parseNotification(
-      rawNotification('ping', { type: 'ping', message: 'something something interzen' }, { id: null, delivery_status: null }),
+      rawNotification(
+        'ping',
+        { type: 'ping', message: 'something something interzen' },
+        { id: null, delivery_status: null },
+      ),
     );
     expect(result).toMatchObject({ ok: true, notification: { id: null, topic: 'ping' } });
   });
@@ -31,7 +35,9 @@ describe('parseNotification', () => {
   });
 
   it('names fields of the wrong type, nested ones by their path', () => {
-    const result = parseNotification(rawNotification('event.created', { type: 'event' }, { created_at: '1768019995', data: { item: [] } }));
+    const result = parseNotification(
+      rawNotification('event.created', { type: 'event' }, { created_at: '1768019995', data: { item: [] } }),
+    );
     expect(result.ok).toBe(false);
     if (result.ok) return;
     expect(result.error).toContain('created_at: expected number, received string');
@@ -45,7 +51,10 @@ describe('parseNotification', () => {
 
   it('rejects other envelope types and non-objects', () => {
     const wrongType = parseNotification(rawNotification('event.created', { type: 'event' }, { type: 'notification' }));
-    expect(wrongType).toMatchObject({ ok: false, error: expect.stringContaining('type: expected "notification_event"') });
+    expect(wrongType).toMatchObject({
+      ok: false,
+      error: expect.stringContaining('type: expected "notification_event"'),
+    });
     expect(parseNotification('{"type":"notification_event"}')).toEqual({
       ok: false,
       error: 'invalid Intercom notification: body: expected object, received string',

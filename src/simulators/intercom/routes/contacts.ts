@@ -36,9 +36,17 @@ function contactField(workspace: Workspace, name: string): SearchField<ContactRe
     case 'last_seen_at':
       return field('date', (r) => r.fields.lastSeenAt);
   }
-  const custom = name.startsWith('custom_attributes.') ? workspace.attributes.custom(name.slice('custom_attributes.'.length)) : undefined;
+  const custom = name.startsWith('custom_attributes.')
+    ? workspace.attributes.custom(name.slice('custom_attributes.'.length))
+    : undefined;
   if (!custom) return undefined;
-  const kinds: Record<string, FieldKind> = { date: 'date', datetime: 'date', integer: 'number', float: 'number', boolean: 'boolean' };
+  const kinds: Record<string, FieldKind> = {
+    date: 'date',
+    datetime: 'date',
+    integer: 'number',
+    float: 'number',
+    boolean: 'boolean',
+  };
   return field(kinds[custom.dataType] ?? 'string', (r) => r.fields.customAttributes[custom.name] ?? null);
 }
 
@@ -57,7 +65,10 @@ export function contactRoutes(ctx: SimulatorContext): Router {
     const result = paginate(
       workspaceOf(res).contacts.visible(),
       { key: (r) => r.seq, seq: (r) => r.seq },
-      { perPage: parsePerPage(queryString(req, 'per_page'), CONTACTS_PER_PAGE), startingAfter: queryString(req, 'starting_after') },
+      {
+        perPage: parsePerPage(queryString(req, 'per_page'), CONTACTS_PER_PAGE),
+        startingAfter: queryString(req, 'starting_after'),
+      },
     );
     res.json({ type: 'list', data: result.data.map(render), total_count: result.totalCount, pages: result.pages });
   });

@@ -51,7 +51,10 @@ export function conversationRoutes(): Router {
     const result = paginate(
       workspaceOf(res).conversations.all(),
       { key: (r) => r.seq, seq: (r) => r.seq },
-      { perPage: parsePerPage(queryString(req, 'per_page'), CONVERSATIONS_PER_PAGE), startingAfter: queryString(req, 'starting_after') },
+      {
+        perPage: parsePerPage(queryString(req, 'per_page'), CONVERSATIONS_PER_PAGE),
+        startingAfter: queryString(req, 'starting_after'),
+      },
     );
     res.json(listBody(result));
   });

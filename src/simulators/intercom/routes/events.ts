@@ -38,7 +38,8 @@ export function eventRoutes(ctx: SimulatorContext): Router {
     const intercomUserId = queryString(req, 'intercom_user_id');
     const userId = queryString(req, 'user_id');
     const email = queryString(req, 'email');
-    if (!intercomUserId && !userId && !email) throw missingParameter('One of user_id, email or intercom_user_id is required', 'user_id');
+    if (!intercomUserId && !userId && !email)
+      throw missingParameter('One of user_id, email or intercom_user_id is required', 'user_id');
     const contact = intercomUserId
       ? workspace.contacts.visible().find((r) => r.fields.id === intercomUserId)
       : userId

@@ -12,7 +12,8 @@ export function queryString(req: Request, name: string): string | undefined {
 export function jsonBody(req: Request): Record<string, unknown> {
   const body: unknown = req.body;
   if (body === undefined) return {};
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw badParameter('Request body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw badParameter('Request body must be a JSON object');
   return body as Record<string, unknown>;
 }
 
@@ -20,7 +21,8 @@ export function jsonBody(req: Request): Record<string, unknown> {
 export function searchPagination(body: Record<string, unknown>): { perPageRaw: unknown; startingAfter?: string } {
   const pagination = body.pagination;
   if (pagination === undefined || pagination === null) return { perPageRaw: undefined };
-  if (typeof pagination !== 'object' || Array.isArray(pagination)) throw badParameter('pagination must be an object', 'pagination');
+  if (typeof pagination !== 'object' || Array.isArray(pagination))
+    throw badParameter('pagination must be an object', 'pagination');
   const { per_page: perPageRaw, starting_after: startingAfter } = pagination as Record<string, unknown>;
   if (startingAfter !== undefined && startingAfter !== null && typeof startingAfter !== 'string') {
     throw badParameter('starting_after must be a string', 'pagination.starting_after');
@@ -32,13 +34,18 @@ export function searchPagination(body: Record<string, unknown>): { perPageRaw: u
  * `sort: {field, order}` of a search body. Without one, results come in creation order: a stable
  * stand-in for Intercom's default (last_request_at descending), which the simulator does not track.
  */
-export function searchSort<T>(body: Record<string, unknown>, resolve: FieldResolver<T>, seq: (item: T) => number): SortOrder<T> {
+export function searchSort<T>(
+  body: Record<string, unknown>,
+  resolve: FieldResolver<T>,
+  seq: (item: T) => number,
+): SortOrder<T> {
   const sort = body.sort;
   if (sort === undefined || sort === null) return { key: seq, seq };
   if (typeof sort !== 'object' || Array.isArray(sort)) throw badParameter('sort must be an object', 'sort');
   const { field, order } = sort as Record<string, unknown>;
   const spec = typeof field === 'string' ? resolve(field) : undefined;
-  if (!spec || spec.kind === 'id_list' || spec.kind === 'boolean') throw badParameter(`Cannot sort by ${String(field)}`, 'sort.field');
+  if (!spec || spec.kind === 'id_list' || spec.kind === 'boolean')
+    throw badParameter(`Cannot sort by ${String(field)}`, 'sort.field');
   if (order !== undefined && order !== 'ascending' && order !== 'descending') {
     throw badParameter('sort.order must be ascending or descending', 'sort.order');
   }
@@ -46,7 +53,11 @@ export function searchSort<T>(body: Record<string, unknown>, resolve: FieldResol
     key: (item) => {
       const value = spec.get(item);
       if (typeof value === 'number') return value;
-      return value === null || value === undefined ? (spec.kind === 'date' || spec.kind === 'number' ? -1 : '') : String(value);
+      return value === null || value === undefined
+        ? spec.kind === 'date' || spec.kind === 'number'
+          ? -1
+          : ''
+        : String(value);
     },
     seq,
     descending: order === 'descending',
