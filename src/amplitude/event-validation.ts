@@ -1,5 +1,5 @@
 import type { EventIssues, IndexesByField } from './bodies';
-import { isPlainObject, type AmplitudeEvent } from './event';
+import { DEVICE_FIELDS, isPlainObject, type AmplitudeEvent } from './event';
 import { ALL_ZERO_IDFA, isInvalidIdValue, MAX_OBJECT_DEPTH, MAX_STRING_LENGTH, RESERVED_EVENT_TYPES } from './limits';
 
 /**
@@ -35,19 +35,7 @@ const FIELD_KINDS: Readonly<Record<string, FieldKind>> = {
       'insert_id',
       'ip',
       'user_agent',
-      'app_version',
-      'platform',
-      'os_name',
-      'os_version',
-      'device_brand',
-      'device_manufacturer',
-      'device_model',
-      'carrier',
-      'country',
-      'region',
-      'city',
-      'dma',
-      'language',
+      ...DEVICE_FIELDS,
       'productId',
       'revenueType',
       'currency',

@@ -91,6 +91,23 @@ export interface Identification {
   [key: string]: unknown;
 }
 
+/** Device and location fields (strings) that events and identifications alike carry. */
+export const DEVICE_FIELDS = [
+  'app_version',
+  'platform',
+  'os_name',
+  'os_version',
+  'device_brand',
+  'device_manufacturer',
+  'device_model',
+  'carrier',
+  'country',
+  'region',
+  'city',
+  'dma',
+  'language',
+] as const;
+
 /** Form fields of POST|GET /identify; `identification` is sent as JSON text. */
 export interface IdentifyRequest {
   api_key: string;

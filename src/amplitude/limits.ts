@@ -76,6 +76,7 @@ export const RESERVED_EVENT_TYPES: ReadonlySet<string> = new Set([
   '[Amplitude] Merged User',
 ]);
 
+/** Case-insensitive but untrimmed, as Amplitude checks the id it was sent; callers that trim ids do so first. */
 export function isInvalidIdValue(id: string): boolean {
   return INVALID_ID_VALUES.has(id.toLowerCase());
 }

@@ -1,4 +1,4 @@
-import { isPlainObject, type AmplitudeEvent, type Identification } from './event';
+import { DEVICE_FIELDS, isPlainObject, type AmplitudeEvent, type Identification } from './event';
 import { IDENTIFY_EVENT_TYPE } from './limits';
 
 /**
@@ -51,23 +51,7 @@ const MAP_OPERATIONS = {
   $remove: 'remove',
 } as const;
 
-const CONTEXT_FIELDS = [
-  'app_version',
-  'platform',
-  'os_name',
-  'os_version',
-  'device_brand',
-  'device_manufacturer',
-  'device_model',
-  'carrier',
-  'country',
-  'region',
-  'city',
-  'dma',
-  'language',
-  'paying',
-  'start_version',
-] as const;
+const CONTEXT_FIELDS = [...DEVICE_FIELDS, 'paying', 'start_version'] as const;
 
 export function isIdentifyEvent(event: Pick<AmplitudeEvent, 'event_type'>): boolean {
   return event.event_type === IDENTIFY_EVENT_TYPE;

@@ -1,18 +1,13 @@
+import type { AmplitudeEvent as ProtocolEvent } from '../amplitude/event';
+
+/** The fields of an Amplitude event (the protocol type) that the destination reads. */
+type ReadFields = 'user_id' | 'device_id' | 'time' | 'event_id' | 'insert_id' | 'event_properties' | 'user_properties';
+
 /**
- * The parts of an Amplitude HTTP V2 event the destination reads. Fields are optional and nullable
- * because SDKs omit them freely; the ingestion endpoint has already checked the event's shape.
+ * The parts of an Amplitude HTTP V2 event the destination reads. Fields are also nullable because SDKs
+ * send null freely; the ingestion endpoint has already checked the event's shape.
  */
-export interface AmplitudeEvent {
-  event_type: string;
-  user_id?: string | null;
-  device_id?: string | null;
-  /** Milliseconds since the epoch. */
-  time?: number | null;
-  event_id?: number | null;
-  insert_id?: string | null;
-  event_properties?: Record<string, unknown> | null;
-  user_properties?: Record<string, unknown> | null;
-}
+export type AmplitudeEvent = Pick<ProtocolEvent, 'event_type'> & { [K in ReadFields]?: ProtocolEvent[K] | null };
 
 /**
  * A user-property update as the identify parser hands it over, whether it came from a `$identify`

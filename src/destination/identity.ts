@@ -1,3 +1,4 @@
+import { isInvalidIdValue } from '../amplitude/limits';
 import type { AmplitudeEvent, NormalizedIdentify } from './amplitude-event';
 import type { IdentityMapping, IntercomUserField } from './settings';
 import { ownValue } from './values';
@@ -10,24 +11,6 @@ export interface IntercomUser {
 
 export type IdentityError = 'missing_identity' | 'invalid_email';
 export type IdentityResult = IntercomUser | { error: IdentityError };
-
-/** Placeholders Amplitude rejects as ids (compared trimmed and case-insensitively); they name nobody. */
-const AMPLITUDE_INVALID_IDS = new Set([
-  'anonymous',
-  'nil',
-  'none',
-  'null',
-  'n/a',
-  'na',
-  'undefined',
-  'unknown',
-  '',
-  '00000000-0000-0000-0000-000000000000',
-  '{}',
-  'lmy47d',
-  '0',
-  '-1',
-]);
 
 /** RFC 5321 caps a forward path at 254 characters. */
 const MAX_EMAIL_LENGTH = 254;
@@ -45,14 +28,11 @@ export function resolveIntercomUser(
   const raw = sourceValue(subject, mapping);
   const value =
     typeof raw === 'number' && Number.isFinite(raw) ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined;
-  if (value === undefined || isAmplitudeInvalidId(value)) return { error: 'missing_identity' };
+  // Amplitude's placeholder ids name nobody; `value` is already trimmed.
+  if (value === undefined || isInvalidIdValue(value)) return { error: 'missing_identity' };
   if (mapping.intercomUser === 'external_id') return { field: 'external_id', value };
   const email = normalizeEmail(value);
   return email === undefined ? { error: 'invalid_email' } : { field: 'email', value: email };
-}
-
-export function isAmplitudeInvalidId(value: string): boolean {
-  return AMPLITUDE_INVALID_IDS.has(value.trim().toLowerCase());
 }
 
 /** Trimmed and lower-cased (Intercom matches emails case-insensitively), or undefined if implausible. */

@@ -14,7 +14,6 @@ import { IDENTIFY_EVENT_TYPES, RESERVED_STREAMING_EVENT_TYPES, type DestinationS
 export type { AmplitudeEvent, NormalizedIdentify } from './amplitude-event';
 export { INTERCOM_SOURCE_EVENT_PREFIX, matchesEventFilter } from './event-filter';
 export {
-  isAmplitudeInvalidId,
   ledgerUserKey,
   normalizeEmail,
   resolveIntercomUser,

@@ -1,3 +1,4 @@
+import { isInvalidIdValue } from '../amplitude/limits';
 import { field, textAt, type JsonObject } from './item-fields';
 
 /**
@@ -27,32 +28,12 @@ export interface PersonRef {
   type?: string;
 }
 
-/**
- * Amplitude rejects these as ids (HTTP V2 "invalid IDs"). We compare case-insensitively after
- * trimming, since `NULL` or ` none ` are just as meaningless.
- */
-export const AMPLITUDE_INVALID_IDS: ReadonlySet<string> = new Set([
-  'anonymous',
-  'nil',
-  'none',
-  'null',
-  'n/a',
-  'na',
-  'undefined',
-  'unknown',
-  '',
-  '00000000-0000-0000-0000-000000000000',
-  '{}',
-  'lmy47d',
-  '0',
-  '-1',
-]);
-
+/** The trimmed id, or undefined for a non-id or one of Amplitude's placeholders (` NULL ` names nobody either). */
 export function validId(value: unknown): string | undefined {
   if (typeof value === 'number' && Number.isFinite(value)) value = String(value);
   if (typeof value !== 'string') return undefined;
   const trimmed = value.trim();
-  return AMPLITUDE_INVALID_IDS.has(trimmed.toLowerCase()) ? undefined : trimmed;
+  return isInvalidIdValue(trimmed) ? undefined : trimmed;
 }
 
 export function normalizeEmail(value: unknown): string | undefined {

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Harness } from './harness';
-import { eventually } from './eventually';
+import { waitForConnection } from './connection';
 
 /** Creates a destination sync against a fresh simulated workspace and returns what a user would keep. */
 export async function createSync(h: Harness, settings?: unknown, name = 'Test sync') {
@@ -36,22 +36,7 @@ export async function updateSettings(h: Harness, connectionId: string, patch: un
   return h.admin('PATCH', `/api/destinations/${connectionId}/settings`, patch);
 }
 
-export async function waitForSync(
-  h: Harness,
-  connectionId: string,
-  predicate: (status: any) => boolean,
-  timeoutMs = 30_000,
-) {
-  return eventually(
-    async () => {
-      const response = await h.admin('GET', `/api/connections/${connectionId}`);
-      if (response.status !== 200 || !predicate(response.body))
-        throw new Error(`sync status not reached: ${JSON.stringify(response.body)}`);
-      return response.body;
-    },
-    { timeoutMs, intervalMs: 150 },
-  );
-}
+export const waitForSync = waitForConnection;
 
 let clock = Date.UTC(2026, 10, 1);
 /** An Amplitude event with a distinct, whole-second time (Intercom dedupes on user + name + second). */

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import type { Harness } from './harness';
-import { eventually } from './eventually';
+import { waitForConnection } from './connection';
 
 /**
  * Drives onboarding the way a user does: create the source, follow the authorize URL through the
@@ -36,18 +36,4 @@ export async function sourceStatus(h: Harness, connectionId: string): Promise<an
   return response.body;
 }
 
-export async function waitForSource(
-  h: Harness,
-  connectionId: string,
-  predicate: (status: any) => boolean,
-  timeoutMs = 30_000,
-) {
-  return eventually(
-    async () => {
-      const status = await sourceStatus(h, connectionId);
-      if (!predicate(status)) throw new Error(`status not reached yet: ${JSON.stringify(status)}`);
-      return status;
-    },
-    { timeoutMs, intervalMs: 150 },
-  );
-}
+export const waitForSource = waitForConnection;

@@ -1,6 +1,4 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import {
   applyUserPropertyUpdate,
   BATCH_DAILY_QUOTA,
@@ -23,6 +21,7 @@ import {
   type UserPropertyUpdate,
 } from '../../amplitude/protocol';
 import { FaultInjector, recordRequests, type RecordedRequest } from '../faults';
+import { SimulatorServer } from '../http-server';
 import { DedupeIndex } from './dedupe';
 import { rawBodyOf, readRawBody, rejectOversizedBody } from './request-body';
 import { Throttle } from './throttle';
@@ -85,7 +84,7 @@ export class AmplitudeSimulator {
   private readonly userTables = new Map<string, Map<string, Record<string, unknown>>>();
   private readonly ingestFailures: IngestFailureStatus[] = [];
   private duplicates = 0;
-  private server?: Server;
+  private readonly server = new SimulatorServer(this.app);
 
   constructor(private readonly options: AmplitudeSimulatorOptions = {}) {
     this.now = options.now ?? Date.now;
@@ -127,24 +126,13 @@ export class AmplitudeSimulator {
     return this;
   }
 
-  async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = createServer(this.app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    this.server = server;
-    const address = server.address() as AddressInfo;
-    return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+  listen(port = 0, host = '127.0.0.1'): Promise<string> {
+    return this.server.listen(port, host);
   }
 
   async close(): Promise<void> {
     this.faults.releaseHanging();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await this.server.close();
   }
 
   /** Forgets everything received and every queued fault, keeping the configuration. */

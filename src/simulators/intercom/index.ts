@@ -1,7 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express, { type Express } from 'express';
 import { FaultInjector, recordRequests, type RecordedRequest } from '../faults';
+import { SimulatorServer } from '../http-server';
 import { faultBody } from './api-error';
 import { OAuthCodes, TokenRegistry } from './auth';
 import type { SimulatorContext } from './context';
@@ -119,7 +118,7 @@ export class IntercomSimulator implements SimulatorContext {
   private oauthWorkspaceId: string | undefined;
   private searchLagMs: number;
   private seededPeople = 0;
-  private server: Server | undefined;
+  private readonly server: SimulatorServer;
   private readonly pending = new Set<Promise<unknown>>();
 
   constructor(options: IntercomSimulatorOptions = {}) {
@@ -134,6 +133,7 @@ export class IntercomSimulator implements SimulatorContext {
     this.limiter = new WindowRateLimiter(options.rateLimitPerMinute ?? 10_000, this.now);
     this.webhooks = new WebhookSender(this.clientSecret, this.now);
     this.app = this.buildApp();
+    this.server = new SimulatorServer(this.app);
   }
 
   private buildApp(): Express {
@@ -161,28 +161,14 @@ export class IntercomSimulator implements SimulatorContext {
   // ----- lifecycle --------------------------------------------------------------------------
 
   async listen(port = 0, host = '127.0.0.1'): Promise<string> {
-    const server = createServer(this.app);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.server = server;
-    const { port: bound } = server.address() as AddressInfo;
-    this.baseUrl = `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+    this.baseUrl = await this.server.listen(port, host);
     return this.baseUrl;
   }
 
   /** Stops listening, releasing hanging requests and open connections. */
   async close(): Promise<void> {
     this.faults.releaseHanging();
-    const server = this.server;
-    this.server = undefined;
-    if (!server) return;
-    server.closeAllConnections();
-    await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    await this.server.close();
   }
 
   /** Waits for background sends (uninstall notifications, webhooks fired by API writes). */

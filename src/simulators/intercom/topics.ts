@@ -1,3 +1,4 @@
+import { CURRENT_TOPICS, LEGACY_TOPICS } from '../../source/topics';
 import { newContactId, newNumericId } from './ids';
 import {
   buildCompany,
@@ -22,77 +23,68 @@ import {
   type Timestamps,
 } from './items';
 
-/**
- * Webhook topics by the groups Amplitude's Intercom source consumes (plus company and ping), in
- * both the legacy 1.x names and the 2.x names, and a realistic `data.item` for each.
- */
-export const WEBHOOK_TOPIC_GROUPS = {
-  conversation: [
-    'conversation.user.created',
-    'conversation.user.replied',
-    'conversation.admin.replied',
-    'conversation.admin.single.created',
-    'conversation.admin.assigned',
-    'conversation.admin.open.assigned',
-    'conversation.admin.noted',
-    'conversation.admin.closed',
-    'conversation.admin.opened',
-    'conversation.admin.snoozed',
-    'conversation.admin.unsnoozed',
-    'conversation.operator.replied',
-    'conversation.read',
-    'conversation.rating.added',
-    'conversation.priority.updated',
-    'conversation.contact.attached',
-    'conversation.contact.detached',
-    'conversation_part.tag.created',
-    'conversation_part.redacted',
-    'conversation.deleted',
-  ],
-  contact: [
-    'contact.user.created',
-    'contact.user.updated',
-    'contact.lead.created',
-    'contact.lead.updated',
-    'contact.lead.signed_up',
-    'contact.lead.added_email',
-    'contact.email.updated',
-    'contact.merged',
-    'contact.archived',
-    'contact.unarchived',
-    'contact.deleted',
-    'contact.subscribed',
-    'contact.unsubscribed',
-    // 1.x: "contact" meant lead
-    'contact.created',
-    'contact.signed_up',
-    'contact.added_email',
-  ],
-  contact_tag: [
-    'contact.user.tag.created',
-    'contact.user.tag.deleted',
-    'contact.lead.tag.created',
-    'contact.lead.tag.deleted',
-    'contact.tag.created',
-    'contact.tag.deleted',
-  ],
-  user: ['user.created', 'user.deleted', 'user.unsubscribed', 'user.email.updated'],
-  user_tag: ['user.tag.created', 'user.tag.deleted'],
-  visitor: ['visitor.signed_up'],
-  event: ['event.created'],
-  company: ['company.created', 'company.updated', 'company.deleted'],
-  ping: ['ping'],
-} as const;
+type IntercomTopic = (typeof LEGACY_TOPICS)[number] | (typeof CURRENT_TOPICS)[number];
 
-export type WebhookTopicGroup = keyof typeof WEBHOOK_TOPIC_GROUPS;
-export type WebhookTopic = (typeof WEBHOOK_TOPIC_GROUPS)[WebhookTopicGroup][number];
+/** Topics of the source's catalogue the simulator has no captured payload for, so builds no item. */
+const WITHOUT_ITEM = [
+  'contact.unarchive',
+  'company.contact.attached',
+  'company.contact.detached',
+  'job.completed',
+  'granular.subscribe',
+  'granular.unsubscribe',
+] as const satisfies readonly IntercomTopic[];
+
+export type WebhookTopic = Exclude<IntercomTopic, (typeof WITHOUT_ITEM)[number]>;
+
+/**
+ * Webhook topics by the shape of their `data.item`: the groups Amplitude's Intercom source consumes plus
+ * company and ping. Unlike the source's topicGroup this goes by the name as sent, not normalised: legacy
+ * `user.*` topics carry a 1.x user, `contact.user.*` ones a 2.x contact.
+ */
+export type WebhookTopicGroup =
+  'conversation' | 'contact' | 'contact_tag' | 'user' | 'user_tag' | 'visitor' | 'event' | 'company' | 'ping';
+
+function shapeOf(topic: WebhookTopic): WebhookTopicGroup {
+  if (topic === 'ping') return 'ping';
+  if (topic.startsWith('company.')) return 'company';
+  if (topic.startsWith('conversation.') || topic.startsWith('conversation_part.')) return 'conversation';
+  if (topic.startsWith('visitor.')) return 'visitor';
+  if (topic.startsWith('event.')) return 'event';
+  if (topic.startsWith('user.tag.')) return 'user_tag';
+  if (topic.startsWith('user.')) return 'user';
+  if (topic.startsWith('contact.') && topic.includes('.tag.')) return 'contact_tag';
+  if (topic.startsWith('contact.')) return 'contact'; // 1.x `contact.*` meant lead
+  // Fails at load, so a topic added to the catalogue gets a builder or a place in WITHOUT_ITEM.
+  throw new Error(`No item shape for Intercom topic "${topic}"`);
+}
+
+/** Every topic of the source's catalogue (2.x names first) that the simulator builds an item for, by group. */
+export const WEBHOOK_TOPIC_GROUPS: Readonly<Record<WebhookTopicGroup, readonly WebhookTopic[]>> = (() => {
+  const groups: Record<WebhookTopicGroup, WebhookTopic[]> = {
+    conversation: [],
+    contact: [],
+    contact_tag: [],
+    user: [],
+    user_tag: [],
+    visitor: [],
+    event: [],
+    company: [],
+    ping: [],
+  };
+  const withoutItem: readonly IntercomTopic[] = WITHOUT_ITEM;
+  for (const topic of new Set<IntercomTopic>([...CURRENT_TOPICS, ...LEGACY_TOPICS])) {
+    if (!withoutItem.includes(topic)) groups[shapeOf(topic as WebhookTopic)].push(topic as WebhookTopic);
+  }
+  return groups;
+})();
 
 export const ALL_WEBHOOK_TOPICS: readonly WebhookTopic[] = Object.values(WEBHOOK_TOPIC_GROUPS).flat();
 
+const GROUP_OF = new Map<string, WebhookTopicGroup>(ALL_WEBHOOK_TOPICS.map((topic) => [topic, shapeOf(topic)]));
+
 export function topicGroup(topic: string): WebhookTopicGroup | undefined {
-  return (Object.keys(WEBHOOK_TOPIC_GROUPS) as WebhookTopicGroup[]).find((group) =>
-    (WEBHOOK_TOPIC_GROUPS[group] as readonly string[]).includes(topic),
-  );
+  return GROUP_OF.get(topic);
 }
 
 export interface TopicItemContext {

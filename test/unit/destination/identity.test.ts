@@ -86,6 +86,7 @@ describe('resolveIntercomUser for events', () => {
     '-1',
     '',
     '   ',
+    '""',
     '00000000-0000-0000-0000-000000000000',
     'lmy47d',
     '{}',

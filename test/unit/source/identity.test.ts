@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AMPLITUDE_INVALID_IDS } from '../../../src/source/identity';
+import { INVALID_ID_VALUES } from '../../../src/amplitude/limits';
 import { toAmplitudeEvent, type IdentityMapping } from '../../../src/source/transform';
 import { contactV2, dataEvent, notification, userV1 } from './fixtures';
 
@@ -82,6 +82,7 @@ describe("Amplitude's invalid id strings", () => {
     'undefined',
     'unknown',
     '',
+    '""',
     '00000000-0000-0000-0000-000000000000',
     '{}',
     'lmy47d',
@@ -90,7 +91,7 @@ describe("Amplitude's invalid id strings", () => {
   ];
 
   it('covers the documented list', () => {
-    expect([...AMPLITUDE_INVALID_IDS].sort()).toEqual([...invalid].sort());
+    expect([...INVALID_ID_VALUES].sort()).toEqual([...invalid].sort());
   });
 
   it.each(invalid)('treats user id %j as missing', (value) => {
