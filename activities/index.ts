@@ -2,6 +2,7 @@ import type { Services } from '../src/runtime/services';
 import { createRetentionActivities } from './retention';
 import { createSourceActivities } from './source';
 import { createDestinationActivities } from './destination';
+import { createBackfillActivities } from './backfill';
 
 /** All activities, built over the process's services (dependency injection, as in Temporal's samples). */
 export function createActivities(services: Services) {
@@ -9,6 +10,7 @@ export function createActivities(services: Services) {
     ...createRetentionActivities(services),
     ...createSourceActivities(services),
     ...createDestinationActivities(services),
+    ...createBackfillActivities(services),
   };
 }
 

@@ -3,3 +3,4 @@
 export { retention } from './retention';
 export { intercomSourceConnection } from './intercom-source';
 export { intercomDestinationSync } from './intercom-destination';
+export { intercomSourceBackfill } from './intercom-source-backfill';

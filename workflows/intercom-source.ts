@@ -7,8 +7,11 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  getExternalWorkflowHandle,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -26,6 +29,15 @@ import {
   resumeSignal,
   type DisconnectReason,
 } from './connection-signals';
+import {
+  BACKFILL_OBJECTS,
+  backfillProgressSignal,
+  backfillRequestProblem,
+  backfillSignal,
+  type BackfillProgress,
+  type BackfillRequest,
+} from './backfill-messages';
+import { intercomSourceBackfill } from './intercom-source-backfill';
 import { AmplitudeProjectKey, ConnectionStatusKey, IntercomWorkspaceKey, ProviderKey } from './search-attributes';
 
 /**
@@ -63,6 +75,9 @@ interface SourceCarriedState {
   paused: boolean;
   disconnect?: DisconnectReason;
   uninstallCheck: boolean;
+  backfillQueue: BackfillRequest[];
+  backfill?: BackfillProgress;
+  backfillsStarted: number;
 }
 
 export interface SourceStatus {
@@ -79,6 +94,9 @@ export interface SourceStatus {
   delivered: number;
   pending: number;
   dropped: Record<string, number>;
+  /** The running or last backfill, and how many more are queued. */
+  backfill?: BackfillProgress;
+  backfillsQueued: number;
 }
 
 export interface SourceResult {
@@ -132,6 +150,8 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
     pending: 0,
     paused: false,
     uninstallCheck: false,
+    backfillQueue: [],
+    backfillsStarted: 0,
   };
   let doorbell = true; // look at the inbox once on every (re)start
   let nextDueAt: number | undefined;
@@ -143,6 +163,7 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
     if (changedStatus || phase === 'disconnected') {
       await control.setConnectionStatus({ connectionId: input.connectionId, status: STATUS_BY_PHASE[phase] });
     }
+    setCurrentDetails(detailsOf(statusOf(input, state)));
   };
 
   upsertSearchAttributes([
@@ -151,6 +172,31 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
     ...(state.workspaceId ? [{ key: IntercomWorkspaceKey, value: state.workspaceId }] : []),
     { key: ConnectionStatusKey, value: STATUS_BY_PHASE[state.phase] },
   ]);
+
+  const showDetails = () => setCurrentDetails(detailsOf(statusOf(input, state)));
+  const backfillRunning = () => state.backfill?.status === 'running';
+  /** Starts the next queued backfill as a child; it outlives continue-as-new and reports by signal. */
+  const startQueuedBackfill = async () => {
+    const request = state.backfillQueue.shift()!;
+    state.backfillsStarted += 1;
+    const workflowId = `${workflowInfo().workflowId}-backfill-${state.backfillsStarted}`;
+    await startChild(intercomSourceBackfill, {
+      workflowId,
+      args: [
+        {
+          connectionId: input.connectionId,
+          parentWorkflowId: workflowInfo().workflowId,
+          since: request.since,
+          until: request.until,
+          objects: request.objects ?? [...BACKFILL_OBJECTS],
+        },
+      ],
+      parentClosePolicy: 'ABANDON',
+      staticSummary: `Backfill ${request.since} → ${request.until}`.slice(0, 200),
+    });
+    state.backfill = { status: 'running', since: request.since, until: request.until, objects: {}, workflowId };
+    showDetails();
+  };
 
   setHandler(eventsAvailableSignal, () => {
     doorbell = true;
@@ -188,6 +234,20 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
       },
     },
   );
+  setHandler(backfillSignal, (request) => {
+    const problem = backfillRequestProblem(request);
+    if (problem) state.lastError = { message: `backfill request ignored: ${problem}`, at: Date.now() };
+    else
+      state.backfillQueue.push({
+        ...request,
+        objects: request.objects?.length ? request.objects : [...BACKFILL_OBJECTS],
+      });
+  });
+  setHandler(backfillProgressSignal, (progress) => {
+    state.backfill = { ...progress, workflowId: state.backfill?.workflowId };
+    doorbell = true;
+    showDetails();
+  });
   setHandler(statusQuery, () => statusOf(input, state));
 
   const applyReport = async (report: SourceDeliveryReport) => {
@@ -200,6 +260,7 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
       await setPhase(state.paused ? 'paused' : 'streaming');
     }
     if (report.more) doorbell = true;
+    showDetails();
   };
 
   // Authorizing: wait for the OAuth callback to store the token and name the workspace.
@@ -229,10 +290,15 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
       await condition(() => !state.paused || !!state.disconnect || state.uninstallCheck);
       continue;
     }
+    if (!backfillRunning() && state.backfillQueue.length > 0) await startQueuedBackfill();
     if (!doorbell) {
       const wait = nextDueAt !== undefined ? Math.max(nextDueAt - Date.now(), 1_000) : IDLE_CHECK_MS;
-      await condition(() => doorbell || !!state.disconnect || state.paused || state.uninstallCheck, wait);
-      if (state.disconnect || state.paused || state.uninstallCheck) continue;
+      const backfillWaiting = () => !backfillRunning() && state.backfillQueue.length > 0;
+      await condition(
+        () => doorbell || !!state.disconnect || state.paused || state.uninstallCheck || backfillWaiting(),
+        wait,
+      );
+      if (state.disconnect || state.paused || state.uninstallCheck || backfillWaiting()) continue;
     }
     doorbell = false;
     try {
@@ -258,9 +324,16 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
     }
   }
 
-  // Disconnecting: deliver what was already accepted, then revoke and forget the token.
+  // Disconnecting: stop any backfill, deliver what was already accepted, then revoke and forget the token.
   const reason = state.disconnect;
   await setPhase('disconnecting');
+  if (backfillRunning() && state.backfill?.workflowId) {
+    await getExternalWorkflowHandle(state.backfill.workflowId)
+      .cancel()
+      .catch(() => undefined);
+    state.backfill = { ...state.backfill, status: 'failed', error: 'cancelled: the connection was disconnected' };
+  }
+  state.backfillQueue = [];
   if (state.settings.identityMapping && state.workspaceId) {
     try {
       await applyReport(
@@ -303,7 +376,29 @@ function statusOf(input: SourceInput, state: SourceCarriedState): SourceStatus {
     delivered,
     pending: state.pending,
     dropped,
+    backfill: state.backfill,
+    backfillsQueued: state.backfillQueue.length,
   };
+}
+
+/** Markdown for the Temporal UI's "current details" of the connection. */
+function detailsOf(status: SourceStatus): string {
+  const lines = [
+    `**${status.status}** — Amplitude project ${status.amplitudeProjectId}${status.workspaceId ? `, Intercom workspace ${status.workspaceId}` : ''}`,
+    `received ${status.received} · delivered ${status.delivered} · pending ${status.pending}`,
+  ];
+  const dropped = Object.entries(status.dropped);
+  if (dropped.length > 0) lines.push(`dropped: ${dropped.map(([reason, n]) => `${reason} ${n}`).join(', ')}`);
+  if (status.backfill) {
+    const objects = Object.entries(status.backfill.objects).map(
+      ([o, c]) => `${o} ${c?.imported ?? 0}/${c?.scanned ?? 0}`,
+    );
+    lines.push(
+      `backfill ${status.backfill.status} (${status.backfill.since} → ${status.backfill.until}) ${objects.join(', ')}`,
+    );
+  }
+  if (status.lastError) lines.push(`last error: ${status.lastError.message}`);
+  return lines.join('\n\n');
 }
 
 function iso(ms: number | undefined): string | undefined {

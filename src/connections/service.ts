@@ -28,6 +28,7 @@ import {
 } from '../destination/settings';
 import { randomToken, sha256Hex } from '../crypto/secrets';
 import { IntercomWorkspaceKey } from '../../workflows/search-attributes';
+import { backfillRequestProblem, backfillSignal, type BackfillRequest } from '../../workflows/backfill-messages';
 import { AmplitudeProjectKey, ConnectionStatusKey, ProviderKey } from '../../workflows/search-attributes';
 
 /** A problem the caller can fix; the HTTP layer turns it into a 4xx with this message. */
@@ -281,7 +282,11 @@ export class ConnectionsService {
         : await this.handle(connectionId).query(destinationStatusQuery);
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { connectionId, status: connection.status };
-      throw err;
+      // A query needs a worker: say so instead of failing obscurely (the workflow itself is unharmed).
+      throw new UserError(
+        `could not query the connection's workflow (${(err as Error).message}); is a worker polling task queue ${this.taskQueue}?`,
+        503,
+      );
     }
   }
 
@@ -290,6 +295,14 @@ export class ConnectionsService {
     await this.signalRunning(connectionId, () =>
       this.handle(connectionId).signal(disconnectSignal, { reason: 'operator' }),
     );
+  }
+
+  /** Queues a historical backfill on a source connection; progress shows in its status. */
+  async backfill(connectionId: string, request: BackfillRequest): Promise<void> {
+    await this.requireKind(connectionId, 'intercom_source');
+    const problem = backfillRequestProblem(request);
+    if (problem) throw new UserError(problem);
+    await this.signalRunning(connectionId, () => this.handle(connectionId).signal(backfillSignal, request));
   }
 
   async pause(connectionId: string): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
-import type { NativeConnection, Worker } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { loadEnv, type Env } from '../../src/config/env';
 import { openPostgres, type Database } from '../../src/db/client';
 import { SecretBox, generateKeyBase64 } from '../../src/crypto/secrets';
@@ -22,6 +22,8 @@ import type { Server } from 'node:http';
  */
 export interface Harness {
   env: Env;
+  /** The variables `env` was loaded from, for processes the test starts (a worker process). */
+  rawEnv: Record<string, string>;
   /** Our API (webhooks, OAuth, ingestion, admin) on a real port. */
   apiUrl: string;
   api: Api;
@@ -36,8 +38,7 @@ export interface Harness {
   services: Services;
   client: Client;
   taskQueue: string;
-  worker: Worker;
-  /** Stops the worker the way a crash would not: gracefully. Use `restartWorker` to bring up a new one. */
+  /** Stops the in-process worker gracefully and starts a new one (see WorkerProcess for a crash). */
   restartWorker(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -48,6 +49,8 @@ export function uniqueId(prefix: string): string {
 
 export interface HarnessOptions {
   env?: Record<string, string>;
+  /** Run no worker in the test process (the test starts worker processes itself). */
+  noInProcessWorker?: boolean;
   intercom?: Parameters<typeof createIntercomSimulator>[0];
   amplitude?: Parameters<typeof createAmplitudeSimulator>[0];
 }
@@ -66,26 +69,24 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const intercomUrl = await intercom.listen();
   const amplitude = createAmplitudeSimulator(options.amplitude);
   const amplitudeUrl = await amplitude.listen();
-  const env = loadEnv(
-    {
-      NODE_ENV: 'test',
-      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      ENCRYPTION_KEY: generateKeyBase64(),
-      PORT: String(apiPort),
-      PUBLIC_URL: apiUrl,
-      ADMIN_TOKEN: adminToken,
-      INTERCOM_CLIENT_ID: intercom.clientId,
-      INTERCOM_CLIENT_SECRET: intercom.clientSecret,
-      INTERCOM_API_URL: intercomUrl,
-      INTERCOM_OAUTH_URL: `${intercomUrl}/oauth`,
-      AMPLITUDE_API_URL: amplitudeUrl,
-      ...options.env,
-    },
-    'test',
-  );
+  const rawEnv: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: inject('databaseUrl'),
+    TEMPORAL_ADDRESS: inject('temporalAddress'),
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    ENCRYPTION_KEY: generateKeyBase64(),
+    PORT: String(apiPort),
+    PUBLIC_URL: apiUrl,
+    ADMIN_TOKEN: adminToken,
+    INTERCOM_CLIENT_ID: intercom.clientId,
+    INTERCOM_CLIENT_SECRET: intercom.clientSecret,
+    INTERCOM_API_URL: intercomUrl,
+    INTERCOM_OAUTH_URL: `${intercomUrl}/oauth`,
+    AMPLITUDE_API_URL: amplitudeUrl,
+    ...options.env,
+  };
+  const env = loadEnv(rawEnv, 'test');
   const database = await openPostgres(env.DATABASE_URL!, { max: 5 });
   const services: Services = {
     env,
@@ -97,7 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   const target = { address: env.TEMPORAL_ADDRESS!, namespace: env.TEMPORAL_NAMESPACE };
   const client = await connectClient(target);
-  let nativeConnection: NativeConnection = await connectNative(target);
+  const nativeConnection: NativeConnection = await connectNative(target);
   const spawnWorker = async () => {
     const worker = await createWorker({
       services,
@@ -108,7 +109,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     const running = worker.run();
     return { worker, running };
   };
-  let current = await spawnWorker();
+  let current = options.noInProcessWorker ? undefined : await spawnWorker();
   const api = createApp({ services, temporal: client, taskQueue });
   const server: Server = await new Promise((resolve) => {
     const s = api.app.listen(apiPort, '127.0.0.1', () => resolve(s));
@@ -116,6 +117,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
   const harness: Harness = {
     env,
+    rawEnv,
     apiUrl,
     api,
     adminToken,
@@ -145,12 +147,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     services,
     client,
     taskQueue,
-    get worker() {
-      return current.worker;
-    },
     async restartWorker() {
-      current.worker.shutdown();
-      await current.running;
+      if (current) {
+        current.worker.shutdown();
+        await current.running;
+      }
       current = await spawnWorker();
     },
     async stop() {
@@ -158,8 +159,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       server.closeAllConnections();
       await closed;
       await api.doorbell.flush();
-      if (current.worker.getState() === 'RUNNING') current.worker.shutdown();
-      await current.running.catch(() => {});
+      if (current?.worker.getState() === 'RUNNING') current.worker.shutdown();
+      await current?.running.catch(() => {});
       await nativeConnection.close();
       await client.connection.close();
       await database.close();

@@ -25,6 +25,14 @@ const createDestinationSchema = z
   })
   .strict();
 
+const backfillSchema = z
+  .object({
+    since: z.iso.datetime({ offset: true }),
+    until: z.iso.datetime({ offset: true }),
+    objects: z.array(z.enum(['contacts', 'conversations'])).optional(),
+  })
+  .strict();
+
 const replaySchema = z
   .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
   .strict();
@@ -71,6 +79,14 @@ export function adminRoutes(connections: ConnectionsService, adminToken: string 
       }),
     );
   }
+
+  router.post(
+    '/api/connections/:id/backfill',
+    route(async (req, res) => {
+      await connections.backfill(String(req.params.id), backfillSchema.parse(req.body));
+      res.status(202).json({ ok: true, action: 'backfill' });
+    }),
+  );
 
   router.post(
     '/api/sources',
