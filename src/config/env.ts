@@ -122,7 +122,7 @@ export type Env = z.infer<typeof envSchema>;
 const REQUIRED_BY_ROLE: Record<Role, readonly (keyof Env)[]> = {
   api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY', 'INTERCOM_CLIENT_ID', 'INTERCOM_CLIENT_SECRET'],
   worker: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY'],
-  cli: ['TEMPORAL_ADDRESS'],
+  cli: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY'],
   dev: [],
   test: [],
 };
