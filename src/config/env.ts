@@ -47,6 +47,8 @@ const envSchema = z.object({
   LOG_LEVEL: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
 
   PORT: port.default(3000),
+  /** Worker: port of its Prometheus /metrics (ours and the Temporal SDK's); 0 turns it off. */
+  METRICS_PORT: port.default(9464),
   /** Where browsers and Intercom reach the API (OAuth redirect URI, setup page links). */
   PUBLIC_URL: url.optional(),
 

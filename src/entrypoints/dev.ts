@@ -5,10 +5,10 @@ import { createApp } from '../http/app';
 import { createLogger } from '../observability/logger';
 import { buildServices, devEncryptionKey, loadEnvOrExit } from '../runtime/boot';
 import { connectClient, connectNative, waitForNamespace } from '../temporal/connection';
-import { findTemporalCli, startDevServer, type DevServer } from '../temporal/dev-server';
+import { findTemporalCli, freePort, startDevServer, type DevServer } from '../temporal/dev-server';
 import { ensureRetentionSchedule } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
-import { createWorker, installTemporalRuntime } from '../temporal/worker';
+import { createWorker, installTemporalRuntime, sdkMetrics } from '../temporal/worker';
 import { createIntercomSimulator } from '../simulators/intercom';
 import { createAmplitudeSimulator } from '../simulators/amplitude';
 import { randomToken } from '../crypto/secrets';
@@ -100,7 +100,8 @@ async function main() {
   }
   await migrateDatabase(database);
 
-  installTemporalRuntime({ logLevel: 'warn' });
+  const sdkMetricsAddress = `127.0.0.1:${await freePort()}`;
+  installTemporalRuntime({ logger: log, logLevel: 'warn', metricsBindAddress: sdkMetricsAddress });
   const services = buildServices(env, database, log);
   const target = { address: env.TEMPORAL_ADDRESS!, namespace: env.TEMPORAL_NAMESPACE };
   const client = await connectClient(target);
@@ -116,7 +117,12 @@ async function main() {
   });
   const running = worker.run();
 
-  const { app, doorbell } = createApp({ services, temporal: client, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const { app, doorbell } = createApp({
+    services,
+    temporal: client,
+    taskQueue: env.TEMPORAL_TASK_QUEUE,
+    extraMetrics: sdkMetrics(sdkMetricsAddress),
+  });
   const server = app.listen(env.PORT);
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
 

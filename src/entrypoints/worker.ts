@@ -3,7 +3,10 @@ import { buildServices, loadEnvOrExit } from '../runtime/boot';
 import { connectClient, connectNative, temporalTargetFromEnv } from '../temporal/connection';
 import { ensureRetentionSchedule } from '../temporal/schedules';
 import { ensureSearchAttributes } from '../temporal/search-attributes';
-import { createWorker, installTemporalRuntime } from '../temporal/worker';
+import { createWorker, installTemporalRuntime, sdkMetrics } from '../temporal/worker';
+import { freePort } from '../temporal/dev-server';
+import { createLogger } from '../observability/logger';
+import { startMetricsServer } from '../observability/metrics-server';
 
 /**
  * `npm run worker`: the Temporal worker. Registers our search attributes and the retention schedule
@@ -11,9 +14,14 @@ import { createWorker, installTemporalRuntime } from '../temporal/worker';
  */
 async function main() {
   const env = loadEnvOrExit('worker');
-  installTemporalRuntime({ logLevel: 'warn', metricsBindAddress: process.env.TEMPORAL_METRICS_BIND_ADDRESS });
+  const logger = createLogger(env.LOG_LEVEL, { process: 'worker' });
+  const sdkMetricsAddress = env.METRICS_PORT ? `127.0.0.1:${await freePort()}` : undefined;
+  installTemporalRuntime({ logger, logLevel: 'warn', metricsBindAddress: sdkMetricsAddress });
   const database = await openPostgres(env.DATABASE_URL!, { max: env.DATABASE_POOL_MAX });
-  const services = buildServices(env, database);
+  const services = buildServices(env, database, logger);
+  const metricsServer = env.METRICS_PORT
+    ? startMetricsServer(env.METRICS_PORT, services.metrics, sdkMetrics(sdkMetricsAddress))
+    : undefined;
   const target = temporalTargetFromEnv(env);
   const client = await connectClient(target);
   try {
@@ -34,8 +42,16 @@ async function main() {
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     bundlePath: env.WORKFLOW_BUNDLE_PATH,
   });
-  services.logger.info({ taskQueue: env.TEMPORAL_TASK_QUEUE, namespace: env.TEMPORAL_NAMESPACE }, 'worker running');
+  services.logger.info(
+    {
+      taskQueue: env.TEMPORAL_TASK_QUEUE,
+      namespace: env.TEMPORAL_NAMESPACE,
+      metricsPort: env.METRICS_PORT || undefined,
+    },
+    'worker running',
+  );
   await worker.run();
+  metricsServer?.close();
   await connection.close();
   await client.connection.close();
   await database.close();

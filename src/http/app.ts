@@ -3,6 +3,7 @@ import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
 import type { Services } from '../runtime/services';
 import { ConnectionsService } from '../connections/service';
+import { renderMetrics } from '../observability/metrics-server';
 import { Doorbell } from '../temporal/doorbell';
 import { eventsAvailableSignal } from '../../workflows/connection-signals';
 import { intercomWebhookRoutes } from './routes/intercom-webhooks';
@@ -77,15 +78,14 @@ export function createApp(deps: AppDependencies): Api {
   });
 
   app.get('/metrics', async (_req, res) => {
-    const ours = await services.metrics.registry.metrics();
-    const theirs = deps.extraMetrics ? await deps.extraMetrics().catch(() => '') : '';
-    res.type(services.metrics.registry.contentType).send(`${ours}\n${theirs}`);
+    res.type(services.metrics.registry.contentType).send(await renderMetrics(services.metrics, deps.extraMetrics));
   });
 
   app.use(intercomWebhookRoutes({ services, doorbell, temporal: deps.temporal }));
   app.use(oauthRoutes(connections));
   app.use(adminRoutes(connections, services.env.ADMIN_TOKEN));
   app.use(amplitudeIngestRoutes({ services, connections, doorbell }));
+  app.use(require('./routes/setup').setupRoutes());
 
   const errors: ErrorRequestHandler = (err, req, res, _next) => {
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;

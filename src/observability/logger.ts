@@ -27,13 +27,18 @@ export const REDACT_PATHS = [
 ];
 
 /** Structured JSON logs; secrets are censored by key name, and callers never pass secret values in messages. */
-export function createLogger(level: string, base: Record<string, unknown> = {}): Logger {
-  return pino({
+export function createLogger(
+  level: string,
+  base: Record<string, unknown> = {},
+  destination?: pino.DestinationStream,
+): Logger {
+  const options = {
     level,
     base: { service: 'intercom-amplitude', ...base },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 export type { Logger };

@@ -4,28 +4,51 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterSt
 import type { LogLevel } from '@temporalio/common';
 import { createActivities } from '../../activities';
 import type { Services } from '../runtime/services';
+import type { Logger } from '../observability/logger';
 
 let runtimeInstalled = false;
 
+const SDK_LEVELS: Record<string, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+};
+
 /**
- * Routes the SDK's own logs through our level and, when asked, exposes its metrics for Prometheus.
- * Must run before the first connection or worker is created in the process.
+ * Routes the SDK's own logs into our JSON logger and, when asked, exposes the SDK's metrics
+ * (workflow task latency, activity failures, sticky cache, …) on a Prometheus endpoint that our
+ * /metrics appends. Must run before the first connection or worker is created in the process.
  */
-export function installTemporalRuntime(options: { logLevel?: string; metricsBindAddress?: string } = {}): void {
+export function installTemporalRuntime(
+  options: { logger?: Logger; logLevel?: string; metricsBindAddress?: string } = {},
+): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  const level = (
-    ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'].includes((options.logLevel ?? 'warn').toUpperCase())
-      ? (options.logLevel ?? 'warn').toUpperCase()
-      : 'WARN'
-  ) as LogLevel;
+  const wanted = (options.logLevel ?? 'warn').toUpperCase();
+  const level = (wanted in SDK_LEVELS ? wanted : 'WARN') as LogLevel;
+  const logger = options.logger;
   Runtime.install({
-    logger: new DefaultLogger(level),
+    logger: logger
+      ? new DefaultLogger(level, (entry) =>
+          logger[SDK_LEVELS[entry.level] ?? 'info']({ temporal: entry.meta }, entry.message),
+        )
+      : new DefaultLogger(level),
     telemetryOptions: {
       logging: { filter: makeTelemetryFilterString({ core: 'WARN', other: 'WARN' }), forward: {} },
       ...(options.metricsBindAddress ? { metrics: { prometheus: { bindAddress: options.metricsBindAddress } } } : {}),
     },
   });
+}
+
+/** Reads the SDK's Prometheus text from its exporter (empty when it is not running). */
+export function sdkMetrics(bindAddress: string | undefined): () => Promise<string> {
+  return async () => {
+    if (!bindAddress) return '';
+    const response = await fetch(`http://${bindAddress}/metrics`, { signal: AbortSignal.timeout(2_000) });
+    return response.ok ? response.text() : '';
+  };
 }
 
 /** The workflow code: a prebuilt bundle in production, the sources (bundled at start-up) in dev and tests. */

@@ -138,4 +138,16 @@ describe('operator tools', () => {
     expect(h.intercom.events(sync.appId)).toHaveLength(1);
     expect(h.intercom.duplicateEventCount(sync.appId)).toBe(1);
   });
+
+  it('exposes Prometheus metrics for webhooks, ingest, delivery, drops and latency, and the Temporal SDK', async () => {
+    const response = await fetch(`${h.apiUrl}/metrics`);
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toMatch(/intercom_webhooks_total\{outcome="accepted"\} [1-9]/);
+    expect(text).toMatch(/amplitude_ingest_events_total\{endpoint="httpapi",outcome="accepted"\} [1-9]/);
+    expect(text).toMatch(/connector_events_delivered_total\{direction="source"\} [1-9]/);
+    expect(text).toMatch(/connector_events_delivered_total\{direction="destination"\} [1-9]/);
+    expect(text).toMatch(/connector_delivery_latency_seconds_count\{direction="source"\} [1-9]/);
+    expect(text).toMatch(/^temporal_[a-z_]+/m); // the SDK's own metrics
+  });
 });

@@ -9,7 +9,7 @@ import { createLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
 import { externalUrlsFromEnv, type Services } from '../../src/runtime/services';
 import { connectClient, connectNative } from '../../src/temporal/connection';
-import { createWorker, installTemporalRuntime } from '../../src/temporal/worker';
+import { createWorker, installTemporalRuntime, sdkMetrics } from '../../src/temporal/worker';
 import { freePort } from '../../src/temporal/dev-server';
 import { createApp, type Api } from '../../src/http/app';
 import { createIntercomSimulator, type IntercomSimulator } from '../../src/simulators/intercom';
@@ -55,8 +55,14 @@ export interface HarnessOptions {
   amplitude?: Parameters<typeof createAmplitudeSimulator>[0];
 }
 
+/** One SDK runtime per test process, its metrics exporter on a free port so /metrics can show them. */
+let sdkMetricsAddress: string | undefined;
+
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  installTemporalRuntime({ logLevel: process.env.TEST_TEMPORAL_LOG_LEVEL ?? 'error' });
+  if (!sdkMetricsAddress) {
+    sdkMetricsAddress = `127.0.0.1:${await freePort()}`;
+    installTemporalRuntime({ logLevel: process.env.TEST_TEMPORAL_LOG_LEVEL ?? 'error', metricsBindAddress: sdkMetricsAddress });
+  }
   const taskQueue = uniqueId('test-queue');
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
@@ -110,7 +116,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     return { worker, running };
   };
   let current = options.noInProcessWorker ? undefined : await spawnWorker();
-  const api = createApp({ services, temporal: client, taskQueue });
+  const api = createApp({ services, temporal: client, taskQueue, extraMetrics: sdkMetrics(sdkMetricsAddress) });
   const server: Server = await new Promise((resolve) => {
     const s = api.app.listen(apiPort, '127.0.0.1', () => resolve(s));
   });

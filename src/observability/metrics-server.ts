@@ -1,0 +1,25 @@
+import http from 'node:http';
+import type { Metrics } from './metrics';
+
+/** Our registry followed by the Temporal SDK's own metrics, as one Prometheus text page. */
+export async function renderMetrics(metrics: Metrics, extra?: () => Promise<string>): Promise<string> {
+  const ours = await metrics.registry.metrics();
+  const theirs = extra ? await extra().catch(() => '') : '';
+  return theirs ? `${ours}\n${theirs}` : ours;
+}
+
+/** The worker has no API: it serves /metrics on its own port. */
+export function startMetricsServer(port: number, metrics: Metrics, extra?: () => Promise<string>): http.Server {
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/metrics') {
+      res.writeHead(404).end();
+      return;
+    }
+    renderMetrics(metrics, extra).then(
+      (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
+      () => res.writeHead(500).end(),
+    );
+  });
+  server.listen(port);
+  return server;
+}
