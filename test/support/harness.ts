@@ -61,7 +61,10 @@ let sdkMetricsAddress: string | undefined;
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
   if (!sdkMetricsAddress) {
     sdkMetricsAddress = `127.0.0.1:${await freePort()}`;
-    installTemporalRuntime({ logLevel: process.env.TEST_TEMPORAL_LOG_LEVEL ?? 'error', metricsBindAddress: sdkMetricsAddress });
+    installTemporalRuntime({
+      logLevel: process.env.TEST_TEMPORAL_LOG_LEVEL ?? 'error',
+      metricsBindAddress: sdkMetricsAddress,
+    });
   }
   const taskQueue = uniqueId('test-queue');
   const apiPort = await freePort();
