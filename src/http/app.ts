@@ -10,6 +10,7 @@ import { intercomWebhookRoutes } from './routes/intercom-webhooks';
 import { oauthRoutes } from './routes/oauth';
 import { adminRoutes } from './routes/admin';
 import { amplitudeIngestRoutes } from './routes/amplitude-ingest';
+import { setupRoutes } from './routes/setup';
 
 export interface AppDependencies {
   services: Services;
@@ -85,7 +86,7 @@ export function createApp(deps: AppDependencies): Api {
   app.use(oauthRoutes(connections));
   app.use(adminRoutes(connections, services.env.ADMIN_TOKEN));
   app.use(amplitudeIngestRoutes({ services, connections, doorbell }));
-  app.use(require('./routes/setup').setupRoutes());
+  app.use(setupRoutes());
 
   const errors: ErrorRequestHandler = (err, req, res, _next) => {
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 600 ? err.status : 500;

@@ -62,7 +62,13 @@
   function field(labelText, input, hint) {
     const id = input.id || `f-${Math.random().toString(36).slice(2)}`;
     input.id = id;
-    return h('div', { class: 'field' }, h('label', { for: id, text: labelText }), input, hint && h('div', { class: 'hint', text: hint }));
+    return h(
+      'div',
+      { class: 'field' },
+      h('label', { for: id, text: labelText }),
+      input,
+      hint && h('div', { class: 'hint', text: hint }),
+    );
   }
 
   function alertBox(kind, testid) {
@@ -119,20 +125,37 @@
     for (const item of items) {
       const value = typeof item.value === 'number' ? item.value : sum(item.value);
       tiles.append(
-        h('div', { class: 'stat' }, h('dt', { text: item.label }), h('dd', { testid: `counter-${item.key}`, text: count(value) })),
+        h(
+          'div',
+          { class: 'stat' },
+          h('dt', { text: item.label }),
+          h('dd', { testid: `counter-${item.key}`, text: count(value) }),
+        ),
       );
       if (item.value && typeof item.value === 'object') {
         for (const [reason, n] of Object.entries(item.value)) {
-          details.push(h('li', { testid: `${item.key}-${reason}` }, `${item.label} · `, h('code', { text: reason }), `: ${count(n)}`));
+          details.push(
+            h(
+              'li',
+              { testid: `${item.key}-${reason}` },
+              `${item.label} · `,
+              h('code', { text: reason }),
+              `: ${count(n)}`,
+            ),
+          );
         }
       }
     }
-    return [tiles, details.length > 0 && h('ul', { class: 'breakdown' }, details)];
+    return details.length > 0 ? [tiles, h('ul', { class: 'breakdown' }, details)] : [tiles];
   }
 
   function lastErrorBox(lastError) {
     if (!lastError) return null;
-    return h('div', { class: 'alert error', testid: 'last-error' }, `Last error (${when(lastError.at)}): ${lastError.message}`);
+    return h(
+      'div',
+      { class: 'alert error', testid: 'last-error' },
+      `Last error (${when(lastError.at)}): ${lastError.message}`,
+    );
   }
 
   /** Comma-separated names as typed: trimmed, empty entries dropped (duplicates are for the API to judge). */
@@ -323,11 +346,21 @@
       h(
         'div',
         { class: 'page-head' },
-        h('div', {}, h('h1', { text: 'Connections' }), h('p', { class: 'muted', text: 'Intercom sources and Amplitude → Intercom syncs.' })),
+        h(
+          'div',
+          {},
+          h('h1', { text: 'Connections' }),
+          h('p', { class: 'muted', text: 'Intercom sources and Amplitude → Intercom syncs.' }),
+        ),
         h(
           'div',
           { class: 'actions' },
-          h('button', { type: 'button', testid: 'new-source-button', text: 'New Intercom source', onclick: () => openForm('source') }),
+          h('button', {
+            type: 'button',
+            testid: 'new-source-button',
+            text: 'New Intercom source',
+            onclick: () => openForm('source'),
+          }),
           h('button', {
             type: 'button',
             class: 'secondary',
@@ -345,7 +378,18 @@
         h(
           'table',
           { testid: 'connections-table' },
-          h('thead', {}, h('tr', {}, h('th', { text: 'Name' }), h('th', { text: 'Type' }), h('th', { text: 'Amplitude project / Intercom workspace' }), h('th', { text: 'Status' }))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { text: 'Name' }),
+              h('th', { text: 'Type' }),
+              h('th', { text: 'Amplitude project / Intercom workspace' }),
+              h('th', { text: 'Status' }),
+            ),
+          ),
           body,
         ),
         empty,
@@ -371,7 +415,10 @@
               h('div', { class: 'muted small mono', text: c.id }),
             ),
             h('td', { text: KIND_LABEL[c.kind] || c.kind }),
-            h('td', { class: 'mono', text: [c.amplitudeProjectId, c.intercomWorkspaceId].filter(Boolean).join(' / ') || '—' }),
+            h('td', {
+              class: 'mono',
+              text: [c.amplitudeProjectId, c.intercomWorkspaceId].filter(Boolean).join(' / ') || '—',
+            }),
             h('td', {}, badge(c.status, 'connection-status')),
           ),
         );
@@ -397,9 +444,20 @@
   }
 
   function sourceForm(slot, prefill) {
-    const project = h('input', { type: 'text', testid: 'source-project-id', required: true, value: prefill || '', autocomplete: 'off' });
+    const project = h('input', {
+      type: 'text',
+      testid: 'source-project-id',
+      required: true,
+      value: prefill || '',
+      autocomplete: 'off',
+    });
     const apiKey = h('input', { type: 'password', testid: 'source-api-key', required: true, autocomplete: 'off' });
-    const region = h('select', { testid: 'source-region' }, h('option', { value: 'US', text: 'US' }), h('option', { value: 'EU', text: 'EU' }));
+    const region = h(
+      'select',
+      { testid: 'source-region' },
+      h('option', { value: 'US', text: 'US' }),
+      h('option', { value: 'EU', text: 'EU' }),
+    );
     const error = alertBox('error', 'form-error');
     const submit = h('button', { type: 'submit', testid: 'source-create', text: 'Next' });
     return h(
@@ -427,18 +485,31 @@
       },
       h('h2', { text: 'New Intercom source' }),
       stepper(0),
-      h('p', { class: 'muted', text: 'Intercom events will stream into this Amplitude project as “[Intercom] <topic>” events.' }),
+      h('p', {
+        class: 'muted',
+        text: 'Intercom events will stream into this Amplitude project as “[Intercom] <topic>” events.',
+      }),
       field('Amplitude project ID', project),
       field('Amplitude API key', apiKey, 'The project’s API key (Settings → Projects). Stored encrypted.'),
       field('Amplitude data region', region),
       error,
-      h('div', { class: 'actions' }, submit, h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => slot.replaceChildren() })),
+      h(
+        'div',
+        { class: 'actions' },
+        submit,
+        h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => slot.replaceChildren() }),
+      ),
     );
   }
 
   function destinationForm(slot) {
     const name = h('input', { type: 'text', testid: 'destination-name', required: true, autocomplete: 'off' });
-    const accessToken = h('input', { type: 'password', testid: 'destination-token', required: true, autocomplete: 'off' });
+    const accessToken = h('input', {
+      type: 'password',
+      testid: 'destination-token',
+      required: true,
+      autocomplete: 'off',
+    });
     const region = h(
       'select',
       { testid: 'destination-region' },
@@ -470,12 +541,24 @@
         },
       },
       h('h2', { text: 'New Amplitude → Intercom sync' }),
-      h('p', { class: 'muted', text: 'Sends Amplitude events and user properties to one Intercom workspace. Everything starts off: choose what to send after creating it.' }),
+      h('p', {
+        class: 'muted',
+        text: 'Sends Amplitude events and user properties to one Intercom workspace. Everything starts off: choose what to send after creating it.',
+      }),
       field('Name', name),
-      field('Intercom access token', accessToken, 'From your Intercom app (Developer Hub → Authentication). Stored encrypted.'),
+      field(
+        'Intercom access token',
+        accessToken,
+        'From your Intercom app (Developer Hub → Authentication). Stored encrypted.',
+      ),
       field('Intercom region', region),
       error,
-      h('div', { class: 'actions' }, submit, h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => slot.replaceChildren() })),
+      h(
+        'div',
+        { class: 'actions' },
+        submit,
+        h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: () => slot.replaceChildren() }),
+      ),
     );
   }
 
@@ -489,12 +572,15 @@
       const data = await api('GET', '/api/connections');
       record = data.connections.find((c) => c.id === id);
     } catch (err) {
-      if (gen === generation) loading.replaceWith(h('div', { class: 'alert error', testid: 'page-error', text: err.message }));
+      if (gen === generation)
+        loading.replaceWith(h('div', { class: 'alert error', testid: 'page-error', text: err.message }));
       return;
     }
     if (gen !== generation) return;
     if (!record) {
-      loading.replaceWith(h('div', { class: 'alert error', testid: 'page-error', text: `There is no connection ${id}.` }));
+      loading.replaceWith(
+        h('div', { class: 'alert error', testid: 'page-error', text: `There is no connection ${id}.` }),
+      );
       return;
     }
     loading.remove();
@@ -508,7 +594,15 @@
           'div',
           {},
           h('h1', { testid: 'connection-name', text: record.name || id }),
-          h('div', { class: 'muted small' }, KIND_LABEL[record.kind] || record.kind, ' · ', h('span', { class: 'mono', text: id }), ' · workflow ', h('span', { class: 'mono', text: record.workflowId })),
+          h(
+            'div',
+            { class: 'muted small' },
+            KIND_LABEL[record.kind] || record.kind,
+            ' · ',
+            h('span', { class: 'mono', text: id }),
+            ' · workflow ',
+            h('span', { class: 'mono', text: record.workflowId }),
+          ),
         ),
         statusBadge,
       ),
@@ -551,15 +645,28 @@
     resume.addEventListener('click', action('resume', resume));
     disconnect.addEventListener(
       'click',
-      action('disconnect', disconnect, 'Disconnect this connection? Its workflow stops and its Intercom access is removed.'),
+      action(
+        'disconnect',
+        disconnect,
+        'Disconnect this connection? Its workflow stops and its Intercom access is removed.',
+      ),
     );
-    const root = h('div', { class: 'card', testid: 'controls' }, h('h2', { text: 'Manage' }), error, h('div', { class: 'actions' }, extra, pause, resume, disconnect));
+    const root = h(
+      'div',
+      { class: 'card', testid: 'controls' },
+      h('h2', { text: 'Manage' }),
+      error,
+      h('div', { class: 'actions' }, extra, pause, resume, disconnect),
+    );
     return {
       root,
       update(status, paused, gone) {
         root.hidden = gone;
         pause.hidden = paused;
         resume.hidden = !paused;
+      },
+      pauseAllowed(allowed) {
+        if (!allowed) pause.hidden = true;
       },
     };
   }
@@ -571,7 +678,14 @@
     const facts = h('dl', { class: 'facts' });
     const counters = h('div');
     const lastError = h('div');
-    const details = h('div', { class: 'card', testid: 'details' }, h('h2', { text: 'Activity' }), facts, counters, lastError);
+    const details = h(
+      'div',
+      { class: 'card', testid: 'details' },
+      h('h2', { text: 'Activity' }),
+      facts,
+      counters,
+      lastError,
+    );
     const manage = controls(id, alertBox('error', 'action-error'));
     let step;
     let chosen = false;
@@ -611,7 +725,8 @@
             memory.authorizeUrls.delete(id); // single use
             if (!url) url = (await api('POST', `/api/sources/${enc(id)}/authorize`)).authorizeUrl;
             const target = new URL(url, location.href);
-            if (target.protocol !== 'https:' && target.protocol !== 'http:') throw new Error('unexpected authorize URL');
+            if (target.protocol !== 'https:' && target.protocol !== 'http:')
+              throw new Error('unexpected authorize URL');
             location.assign(target.href);
           } catch (err) {
             show(error, err.message);
@@ -634,7 +749,13 @@
           h(
             'label',
             { class: 'choice' },
-            h('input', { type: 'radio', name: 'identity', value, testid: `identity-${value}`, checked: s.settings && s.settings.identityMapping === value }),
+            h('input', {
+              type: 'radio',
+              name: 'identity',
+              value,
+              testid: `identity-${value}`,
+              checked: s.settings && s.settings.identityMapping === value,
+            }),
             h('span', {}, h('strong', { text: title }), h('span', { class: 'muted small', text: description })),
           );
         const next = h('button', { type: 'submit', testid: 'identity-next', text: 'Next' });
@@ -665,7 +786,11 @@
           h('h2', { text: 'Choose the Intercom user property' }),
           h('p', { text: 'Which Intercom property becomes the Amplitude User ID of the events?' }),
           option('user_id', IDENTITY_LABEL.user_id, 'The user_id (external id) of the Intercom contact.'),
-          option('email', IDENTITY_LABEL.email, 'The contact’s email, lowercased; contacts without an email use their User ID.'),
+          option(
+            'email',
+            IDENTITY_LABEL.email,
+            'The contact’s email, lowercased; contacts without an email use their User ID.',
+          ),
           error,
           h('div', { class: 'actions' }, next),
         );
@@ -678,7 +803,15 @@
             'div',
             { class: 'listening', testid: 'listening' },
             h('div', { class: 'spinner', 'aria-hidden': 'true' }),
-            h('div', {}, h('h2', { text: 'Listening for the first event…' }), h('p', { class: 'muted', text: 'Do something in Intercom (create a user, start a conversation). As soon as the first event arrives, the connection is complete.' })),
+            h(
+              'div',
+              {},
+              h('h2', { text: 'Listening for the first event…' }),
+              h('p', {
+                class: 'muted',
+                text: 'Do something in Intercom (create a user, start a conversation). As soon as the first event arrives, the connection is complete.',
+              }),
+            ),
           ),
         ];
       },
@@ -689,18 +822,39 @@
             'div',
             { class: 'success', testid: 'connected' },
             h('span', { class: 'check', 'aria-hidden': 'true', text: '✓' }),
-            h('div', {}, h('h2', { text: 'Connected' }), h('p', { class: 'muted', text: `Intercom events are streaming into Amplitude project ${project} as “[Intercom] <topic>” events.` })),
+            h(
+              'div',
+              {},
+              h('h2', { text: 'Connected' }),
+              h('p', {
+                class: 'muted',
+                text: `Intercom events are streaming into Amplitude project ${project} as “[Intercom] <topic>” events.`,
+              }),
+            ),
           ),
-          h('div', { class: 'actions' }, h('button', { type: 'button', testid: 'finish', text: 'Finish', onclick: () => navigate('/setup') })),
+          h(
+            'div',
+            { class: 'actions' },
+            h('button', { type: 'button', testid: 'finish', text: 'Finish', onclick: () => navigate('/setup') }),
+          ),
         ];
       },
       paused() {
-        return [h('h2', { text: 'Paused' }), h('p', { class: 'muted', text: 'Webhooks are still received and stored; delivery to Amplitude resumes when you resume the connection.' })];
+        return [
+          h('h2', { text: 'Paused' }),
+          h('p', {
+            class: 'muted',
+            text: 'Webhooks are still received and stored; delivery to Amplitude resumes when you resume the connection.',
+          }),
+        ];
       },
       disconnected() {
         return [
           h('h2', { text: 'Disconnected' }),
-          h('p', { class: 'muted', text: 'This connection no longer receives Intercom events. Create the source again to reconnect (you will need the Amplitude API key).' }),
+          h('p', {
+            class: 'muted',
+            text: 'This connection no longer receives Intercom events. Create the source again to reconnect (you will need the Amplitude API key).',
+          }),
           h(
             'div',
             { class: 'actions' },
@@ -717,7 +871,10 @@
         ];
       },
       unknown(s) {
-        return [h('h2', { text: s.status || 'Unknown' }), h('p', { class: 'muted', text: 'The connection’s workflow is not running.' })];
+        return [
+          h('h2', { text: s.status || 'Unknown' }),
+          h('p', { class: 'muted', text: 'The connection’s workflow is not running.' }),
+        ];
       },
     };
 
@@ -738,7 +895,10 @@
           h('dt', { text: 'Intercom workspace' }),
           h('dd', { class: 'mono', testid: 'workspace-id', text: s.workspaceId || '—' }),
           h('dt', { text: 'User property' }),
-          h('dd', { testid: 'identity-mapping', text: mapping ? IDENTITY_LABEL[mapping] || mapping : 'not chosen yet' }),
+          h('dd', {
+            testid: 'identity-mapping',
+            text: mapping ? IDENTITY_LABEL[mapping] || mapping : 'not chosen yet',
+          }),
           h('dt', { text: 'Connected since' }),
           h('dd', { text: when(s.connectedAt) }),
           h('dt', { text: 'Last event' }),
@@ -754,6 +914,8 @@
         );
         lastError.replaceChildren(...[lastErrorBox(s.lastError)].filter(Boolean));
         manage.update(s, s.phase === 'paused', next === 'disconnected' || next === 'unknown');
+        // Pausing means holding delivery: only meaningful once the connection listens.
+        manage.pauseAllowed(s.phase === 'listening' || s.phase === 'streaming');
       },
     };
   }
@@ -763,10 +925,22 @@
     const facts = h('dl', { class: 'facts' });
     const counters = h('div');
     const lastError = h('div');
-    const activity = h('div', { class: 'card', testid: 'details' }, h('h2', { text: 'Activity' }), facts, counters, lastError);
+    const activity = h(
+      'div',
+      { class: 'card', testid: 'details' },
+      h('h2', { text: 'Activity' }),
+      facts,
+      counters,
+      lastError,
+    );
     const settingsCard = h('div', { class: 'card', testid: 'settings-card', hidden: true });
     const actionError = alertBox('error', 'action-error');
-    const rotate = h('button', { type: 'button', class: 'secondary', testid: 'rotate-ingest-key', text: 'New ingest key' });
+    const rotate = h('button', {
+      type: 'button',
+      class: 'secondary',
+      testid: 'rotate-ingest-key',
+      text: 'New ingest key',
+    });
     rotate.addEventListener('click', async () => {
       if (!window.confirm('Issue a new ingest key? The current key stops working at once.')) return;
       rotate.disabled = true;
@@ -804,7 +978,10 @@
           h('code', { text: `${location.origin}/2/httpapi` }),
           ' (or /batch, /identify).',
         ),
-        h('div', { class: 'actions' }, h('button', {
+        h(
+          'div',
+          { class: 'actions' },
+          h('button', {
             type: 'button',
             class: 'secondary',
             testid: 'ingest-key-done',
@@ -813,7 +990,8 @@
               keyCard.replaceChildren();
               keyCard.hidden = true;
             },
-          })),
+          }),
+        ),
       );
       keyCard.hidden = false;
     }
@@ -859,11 +1037,26 @@
   /** Every destination setting. Save sends one PATCH; the API's validation message is shown as is. */
   function settingsForm(id, initial) {
     const usersEnabled = h('input', { type: 'checkbox', testid: 'setting-users-enabled' });
-    const userProperties = h('input', { type: 'text', testid: 'setting-user-properties', placeholder: 'plan, company', autocomplete: 'off' });
+    const userProperties = h('input', {
+      type: 'text',
+      testid: 'setting-user-properties',
+      placeholder: 'plan, company',
+      autocomplete: 'off',
+    });
     const eventsEnabled = h('input', { type: 'checkbox', testid: 'setting-events-enabled' });
     const allEvents = h('input', { type: 'checkbox', testid: 'setting-all-events' });
-    const eventTypes = h('input', { type: 'text', testid: 'setting-event-types', placeholder: 'Purchased, Signed Up', autocomplete: 'off' });
-    const eventProperties = h('input', { type: 'text', testid: 'setting-event-properties', placeholder: 'plan, amount', autocomplete: 'off' });
+    const eventTypes = h('input', {
+      type: 'text',
+      testid: 'setting-event-types',
+      placeholder: 'Purchased, Signed Up',
+      autocomplete: 'off',
+    });
+    const eventProperties = h('input', {
+      type: 'text',
+      testid: 'setting-event-properties',
+      placeholder: 'plan, amount',
+      autocomplete: 'off',
+    });
     const conditionsNote = h('div', { class: 'hint', testid: 'setting-conditions' });
     const intercomUser = h(
       'select',
@@ -875,10 +1068,15 @@
       'select',
       { testid: 'setting-from-kind' },
       h('option', { value: 'user_id', text: 'Amplitude User ID' }),
-      h('option', { value: 'user_property', text: 'An Amplitude user property' }),
-      h('option', { value: 'event_property', text: 'An Amplitude event property' }),
+      h('option', { value: 'user_property', text: 'Amplitude user property' }),
+      h('option', { value: 'event_property', text: 'Amplitude event property' }),
     );
-    const fromName = h('input', { type: 'text', testid: 'setting-from-name', placeholder: 'property name', autocomplete: 'off' });
+    const fromName = h('input', {
+      type: 'text',
+      testid: 'setting-from-name',
+      placeholder: 'property name',
+      autocomplete: 'off',
+    });
     const fromNameField = field('Property name', fromName);
     const status = h(
       'select',
@@ -889,14 +1087,26 @@
     const error = alertBox('error', 'settings-error');
     const saved = alertBox('ok', 'settings-saved');
     const save = h('button', { type: 'submit', testid: 'settings-save', text: 'Save' });
-    const usersBlock = h('div', { class: 'indent' }, field('User properties', userProperties, 'Comma-separated Amplitude user property names, copied to Intercom contact attributes.'));
+    const usersBlock = h(
+      'div',
+      { class: 'indent' },
+      field(
+        'User properties',
+        userProperties,
+        'Comma-separated Amplitude user property names, copied to Intercom contact attributes.',
+      ),
+    );
     const eventsBlock = h(
       'div',
       { class: 'indent' },
       h('label', { class: 'toggle' }, allEvents, 'All events'),
       field('Event types', eventTypes, 'Comma-separated Amplitude event types to send.'),
       conditionsNote,
-      field('Event properties', eventProperties, 'Comma-separated event property names sent as Intercom event metadata.'),
+      field(
+        'Event properties',
+        eventProperties,
+        'Comma-separated event property names sent as Intercom event metadata.',
+      ),
     );
 
     const sync = () => {
@@ -915,7 +1125,9 @@
       eventProperties.value = settings.sendEvents.eventProperties.join(', ');
       const conditions = settings.sendEvents.eventFilter.conditions.length;
       conditionsNote.textContent =
-        conditions > 0 ? `${conditions} property condition${conditions === 1 ? '' : 's'} narrow this filter (kept as they are; edit them through the API).` : '';
+        conditions > 0
+          ? `${conditions} property condition${conditions === 1 ? '' : 's'} narrow this filter (kept as they are; edit them through the API).`
+          : '';
       conditionsNote.hidden = conditions === 0;
       intercomUser.value = settings.mapping.intercomUser;
       fromKind.value = settings.mapping.from.kind;
@@ -936,7 +1148,8 @@
           save.disabled = true;
           hide(error);
           hide(saved);
-          const from = fromKind.value === 'user_id' ? { kind: 'user_id' } : { kind: fromKind.value, name: fromName.value.trim() };
+          const from =
+            fromKind.value === 'user_id' ? { kind: 'user_id' } : { kind: fromKind.value, name: fromName.value.trim() };
           try {
             const result = await api('PATCH', `/api/destinations/${enc(id)}/settings`, {
               createUpdateUsers: { enabled: usersEnabled.checked, userProperties: list(userProperties.value) },
@@ -958,8 +1171,20 @@
         },
       },
       h('h2', { text: 'Settings' }),
-      h('div', { class: 'section' }, h('label', { class: 'toggle' }, usersEnabled, 'Create & Update Users'), h('p', { class: 'muted small', text: 'Identifies create or update Intercom contacts.' }), usersBlock),
-      h('div', { class: 'section' }, h('label', { class: 'toggle' }, eventsEnabled, 'Send Events'), h('p', { class: 'muted small', text: 'Events go to contacts that exist in Intercom.' }), eventsBlock),
+      h(
+        'div',
+        { class: 'section' },
+        h('label', { class: 'toggle' }, usersEnabled, 'Create & Update Users'),
+        h('p', { class: 'muted small', text: 'Identifies create or update Intercom contacts.' }),
+        usersBlock,
+      ),
+      h(
+        'div',
+        { class: 'section' },
+        h('label', { class: 'toggle' }, eventsEnabled, 'Send Events'),
+        h('p', { class: 'muted small', text: 'Events go to contacts that exist in Intercom.' }),
+        eventsBlock,
+      ),
       h(
         'div',
         { class: 'section' },
