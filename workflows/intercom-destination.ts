@@ -191,10 +191,11 @@ export async function intercomDestinationSync(
     if (disabled) {
       // Nothing may wait while disabled: what arrived (or was waiting) is recorded as skipped.
       if (doorbell || !disabledSince) {
+        // Cleared first: a doorbell rung while the activity runs must bring us back here.
+        doorbell = false;
         apply(await control.skipPendingDestinationRows({ connectionId: input.connectionId, reason: 'sync_disabled' }));
         disabledSince = true;
       }
-      doorbell = false;
       await condition(
         () => doorbell || state.disconnect || state.settings.status !== 'disabled' || state.replays.length > 0,
       );

@@ -276,12 +276,22 @@ export class ConnectionsService {
   async status(connectionId: string): Promise<unknown> {
     const connection = await this.repository.get(connectionId);
     if (!connection) throw new UserError(`no connection ${connectionId}`, 404);
+    const identity = {
+      connectionId,
+      kind: connection.kind,
+      name: connection.name,
+      workflowId: this.handle(connectionId).workflowId,
+      amplitudeRegion: connection.amplitudeRegion,
+      intercomRegion: connection.intercomRegion,
+    };
     try {
-      return connection.kind === 'intercom_source'
-        ? await this.handle(connectionId).query(sourceStatusQuery)
-        : await this.handle(connectionId).query(destinationStatusQuery);
+      const live =
+        connection.kind === 'intercom_source'
+          ? await this.handle(connectionId).query(sourceStatusQuery)
+          : await this.handle(connectionId).query(destinationStatusQuery);
+      return { ...identity, ...live };
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { connectionId, status: connection.status };
+      if (err instanceof WorkflowNotFoundError) return { ...identity, status: connection.status };
       // A query needs a worker: say so instead of failing obscurely (the workflow itself is unharmed).
       throw new UserError(
         `could not query the connection's workflow (${(err as Error).message}); is a worker polling task queue ${this.taskQueue}?`,
