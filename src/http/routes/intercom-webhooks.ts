@@ -5,6 +5,7 @@ import { queryRows } from '../../db/client';
 import { verifyWebhookSignature, SIGNATURE_HEADER } from '../../intercom/webhook-signature';
 import { parseNotification } from '../../intercom/webhook-envelope';
 import { dedupeKeyFor } from '../../source/dedupe-key';
+import { InboxWriter, type StoredResult } from '../../source/inbox-writer';
 import { SOURCE_RECEIVING_STATUSES } from '../../connections/repository';
 import { workflowIdFor } from '../../connections/ids';
 import type { Services } from '../../runtime/services';
@@ -31,6 +32,7 @@ export function intercomWebhookRoutes(deps: { services: Services; doorbell: Door
   const { db, metrics, logger } = services;
   const router = Router();
   const raw = express.raw({ type: () => true, limit: '1mb' });
+  const inbox = new InboxWriter(db);
 
   router.head('/intercom/webhooks', (_req, res) => {
     res.status(200).end();
@@ -65,22 +67,15 @@ export function intercomWebhookRoutes(deps: { services: Services; doorbell: Door
       return;
     }
 
-    let inserted: { connection_id: string }[];
+    let stored: StoredResult;
     try {
-      // Routing and storing in one statement: only connections receiving for this workspace get a row.
-      inserted = await queryRows<{ connection_id: string }>(
-        db,
-        sql`INSERT INTO source_inbox (connection_id, dedupe_key, notification_id, topic, payload)
-            SELECT c.id, ${dedupeKeyFor(notification)}, ${notification.id}, ${notification.topic}, ${body.toString('utf8')}::jsonb
-            FROM connections c
-            WHERE c.kind = 'intercom_source' AND c.intercom_workspace_id = ${notification.app_id}
-              AND c.status IN (${sql.join(
-                SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`),
-                sql`, `,
-              )})
-            ON CONFLICT (connection_id, dedupe_key) DO NOTHING
-            RETURNING connection_id`,
-      );
+      stored = await inbox.store({
+        appId: notification.app_id,
+        dedupeKey: dedupeKeyFor(notification),
+        notificationId: notification.id,
+        topic: notification.topic,
+        body: body.toString('utf8'),
+      });
     } catch (err) {
       metrics.webhooks.inc({ outcome: 'storage_error' });
       logger.error({ err: { message: (err as Error).message }, appId: notification.app_id }, 'could not store webhook');
@@ -88,10 +83,11 @@ export function intercomWebhookRoutes(deps: { services: Services; doorbell: Door
       return;
     }
 
-    if (inserted.length > 0) {
-      metrics.webhooks.inc({ outcome: 'accepted' }, inserted.length);
-      for (const row of inserted) doorbell.ring(workflowIdFor(row.connection_id));
+    if (stored.connectionIds.length > 0) {
+      metrics.webhooks.inc({ outcome: 'accepted' }, stored.connectionIds.length);
+      for (const connectionId of stored.connectionIds) doorbell.ring(workflowIdFor(connectionId));
     } else {
+      // Rare: tell a duplicate from a workspace with no live connection, for the metric only.
       const [known] = await queryRows<{ n: number }>(
         db,
         sql`SELECT count(*)::int AS n FROM connections WHERE kind = 'intercom_source' AND intercom_workspace_id = ${notification.app_id}

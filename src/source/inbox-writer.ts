@@ -1,0 +1,95 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { queryRows } from '../db/client';
+import { SOURCE_RECEIVING_STATUSES } from '../connections/repository';
+
+/**
+ * Stores accepted webhooks with group commit: requests that arrive while a write is in flight are
+ * written together by the next one. Under light load a webhook is written at once (no added
+ * latency); under heavy load one INSERT carries hundreds of notifications, which is what lets the
+ * endpoint keep up. Routing happens in the same statement: a row is created for every connection
+ * currently receiving for the notification's workspace (app_id), and none otherwise.
+ */
+export interface IncomingNotification {
+  appId: string;
+  dedupeKey: string;
+  notificationId: string | null;
+  topic: string;
+  /** The raw JSON body, stored as received. */
+  body: string;
+}
+
+export interface StoredResult {
+  /** Connections that got a new row (ring their doorbells); empty for duplicates and unknown workspaces. */
+  connectionIds: string[];
+}
+
+interface Pending {
+  notification: IncomingNotification;
+  resolve: (result: StoredResult) => void;
+  reject: (err: unknown) => void;
+}
+
+export class InboxWriter {
+  private queue: Pending[] = [];
+  private inFlight = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly options: { maxBatch?: number; maxConcurrentWrites?: number } = {},
+  ) {}
+
+  store(notification: IncomingNotification): Promise<StoredResult> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ notification, resolve, reject });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    const maxConcurrent = this.options.maxConcurrentWrites ?? 2;
+    const maxBatch = this.options.maxBatch ?? 500;
+    while (this.queue.length > 0 && this.inFlight < maxConcurrent) {
+      const batch = this.queue.splice(0, maxBatch);
+      this.inFlight += 1;
+      this.write(batch)
+        .catch((err) => batch.forEach((p) => p.reject(err)))
+        .finally(() => {
+          this.inFlight -= 1;
+          this.pump();
+        });
+    }
+  }
+
+  private async write(batch: Pending[]): Promise<void> {
+    const values = sql.join(
+      batch.map(
+        ({ notification: n }, i) =>
+          sql`(${i}::int, ${n.appId}, ${n.dedupeKey}, ${n.notificationId}, ${n.topic}, ${n.body}::jsonb)`,
+      ),
+      sql`, `,
+    );
+    const statuses = sql.join(
+      SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`),
+      sql`, `,
+    );
+    const rows = await queryRows<{ connection_id: string; dedupe_key: string }>(
+      this.db,
+      sql`INSERT INTO source_inbox (connection_id, dedupe_key, notification_id, topic, payload)
+          SELECT c.id, v.dedupe_key, v.notification_id, v.topic, v.payload
+          FROM (VALUES ${values}) AS v(i, app_id, dedupe_key, notification_id, topic, payload)
+          JOIN connections c ON c.kind = 'intercom_source' AND c.intercom_workspace_id = v.app_id AND c.status IN (${statuses})
+          ORDER BY v.i
+          ON CONFLICT (connection_id, dedupe_key) DO NOTHING
+          RETURNING connection_id, dedupe_key`,
+    );
+    const byKey = new Map<string, string[]>();
+    for (const row of rows) byKey.set(row.dedupe_key, [...(byKey.get(row.dedupe_key) ?? []), row.connection_id]);
+    for (const pending of batch) {
+      const connectionIds = byKey.get(pending.notification.dedupeKey) ?? [];
+      // A duplicate within the batch gets nothing: the first copy took the row.
+      byKey.delete(pending.notification.dedupeKey);
+      pending.resolve({ connectionIds });
+    }
+  }
+}
