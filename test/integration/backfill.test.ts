@@ -4,7 +4,7 @@ import { queryRows } from '../../src/db/client';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
 import { eventually } from '../support/eventually';
 import { onboardSource, waitForSource } from '../support/source-flow';
-import { WorkerProcess } from '../support/worker-process';
+import { ServiceProcess } from '../support/service-process';
 
 /**
  * Historical backfill, with the worker running as its own process and killed with SIGKILL
@@ -12,10 +12,10 @@ import { WorkerProcess } from '../support/worker-process';
  */
 describe('source backfill', () => {
   let h: Harness;
-  let worker: WorkerProcess;
+  let worker: ServiceProcess;
   beforeAll(async () => {
     h = await startHarness({ noInProcessWorker: true });
-    worker = new WorkerProcess(h.rawEnv);
+    worker = new ServiceProcess('worker', h.rawEnv);
     await worker.start();
   });
   afterAll(async () => {

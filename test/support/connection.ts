@@ -1,9 +1,9 @@
-import type { Harness } from './harness';
+import type { ApiDriver } from './api-driver';
 import { eventually } from './eventually';
 
 /** Polls a connection's status (sources and destination syncs alike) until `predicate` holds, returning it. */
 export async function waitForConnection(
-  h: Harness,
+  h: ApiDriver,
   connectionId: string,
   predicate: (status: any) => boolean,
   timeoutMs = 30_000,

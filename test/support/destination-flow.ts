@@ -1,16 +1,16 @@
-import { expect } from 'vitest';
-import type { Harness } from './harness';
+import type { ApiDriver } from './api-driver';
+import { must } from './api-driver';
 import { waitForConnection } from './connection';
 
 /** Creates a destination sync against a fresh simulated workspace and returns what a user would keep. */
-export async function createSync(h: Harness, settings?: unknown, name = 'Test sync') {
+export async function createSync(h: ApiDriver, settings?: unknown, name = 'Test sync') {
   const workspace = h.intercom.addWorkspace({ name });
   const created = await h.admin('POST', '/api/destinations', {
     name,
     intercomAccessToken: workspace.accessToken,
     ...(settings ? { settings } : {}),
   });
-  expect(created.status).toBe(201);
+  must(created.status === 201, `creating the connection answered ${created.status}: ${JSON.stringify(created.body)}`);
   return {
     appId: workspace.appId,
     token: workspace.accessToken,
@@ -23,7 +23,7 @@ export async function createSync(h: Harness, settings?: unknown, name = 'Test sy
  * Uploads events the way an Amplitude SDK does (HTTP V2 API). Like Amplitude, the endpoint strips ids
  * shorter than 5 characters unless the request lowers `min_id_length`; tests use short ids, so they do.
  */
-export async function ingest(h: Harness, ingestKey: string, events: Record<string, unknown>[]) {
+export async function ingest(h: ApiDriver, ingestKey: string, events: Record<string, unknown>[]) {
   const response = await fetch(`${h.apiUrl}/2/httpapi`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -32,7 +32,7 @@ export async function ingest(h: Harness, ingestKey: string, events: Record<strin
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
 
-export async function updateSettings(h: Harness, connectionId: string, patch: unknown) {
+export async function updateSettings(h: ApiDriver, connectionId: string, patch: unknown) {
   return h.admin('PATCH', `/api/destinations/${connectionId}/settings`, patch);
 }
 

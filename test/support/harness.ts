@@ -1,3 +1,4 @@
+import { adminClient, type ApiDriver } from './api-driver';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
@@ -20,7 +21,7 @@ import type { Server } from 'node:http';
  * A real stack for one test file: the run's Postgres database and Temporal dev server
  * (test/global-setup.ts), and a worker on a task queue of its own.
  */
-export interface Harness {
+export interface Harness extends ApiDriver {
   env: Env;
   /** The variables `env` was loaded from, for processes the test starts (a worker process). */
   rawEnv: Record<string, string>;
@@ -134,24 +135,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     intercomUrl,
     amplitude,
     amplitudeUrl,
-    async admin(method, path, body) {
-      const response = await fetch(`${apiUrl}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${adminToken}`,
-          ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-        },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
-      const text = await response.text();
-      let parsed: unknown = text;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: response.status, body: parsed };
-    },
+    admin: adminClient(apiUrl, adminToken),
     database,
     services,
     client,

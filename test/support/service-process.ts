@@ -1,52 +1,84 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * The worker as a separate OS process (`npm run worker`), so tests can kill it with SIGKILL the way a
- * crash or an OOM kill would, and start a fresh one.
+ * The api or the worker as a separate OS process (`npm run api|worker`), so tests and fault scripts
+ * can kill it with SIGKILL the way a crash or an OOM kill would, and start a fresh one.
  */
-export class WorkerProcess {
+export type ServiceKind = 'api' | 'worker';
+
+const READY_LINE: Record<ServiceKind, string> = { api: 'api listening', worker: 'worker running' };
+
+export class ServiceProcess {
   private child?: ChildProcess;
   private output = '';
+  private peakRssKb = 0;
 
-  /** `env`: the same variables the harness loaded its configuration from. */
-  constructor(private readonly env: Record<string, string>) {}
+  /** `env`: the variables the service reads (the same ones a harness loads its configuration from). */
+  constructor(
+    readonly kind: ServiceKind,
+    private readonly env: Record<string, string>,
+    /** Extra node flags, e.g. `--cpu-prof` for profiling under load. */
+    private readonly nodeArgs: string[] = [],
+  ) {}
 
   async start(): Promise<void> {
     const root = path.resolve(__dirname, '../..');
-    this.child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/entrypoints/worker.ts')], {
+    this.output = '';
+    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', path.join(root, `src/entrypoints/${this.kind}.ts`)], {
       cwd: root,
-      // info: readiness is read from the 'worker running' log line.
+      // info: readiness is read from the service's "listening"/"running" log line.
       env: { ...process.env, ...this.env, LOG_LEVEL: 'info' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.child.stdout?.on('data', (d: Buffer) => (this.output += d.toString()));
-    this.child.stderr?.on('data', (d: Buffer) => (this.output += d.toString()));
+    this.child = child;
+    child.stdout?.on('data', (d: Buffer) => this.keep(d));
+    child.stderr?.on('data', (d: Buffer) => this.keep(d));
     const deadline = Date.now() + 60_000;
-    while (!this.output.includes('worker running')) {
-      if (this.child.exitCode !== null) throw new Error(`worker exited early:\n${this.output}`);
-      if (Date.now() > deadline) throw new Error(`worker did not start:\n${this.output}`);
+    while (!this.output.includes(READY_LINE[this.kind])) {
+      if (child.exitCode !== null) throw new Error(`${this.kind} exited early:\n${this.output}`);
+      if (Date.now() > deadline) throw new Error(`${this.kind} did not start:\n${this.output}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
 
-  /** SIGKILL: no graceful shutdown, in-flight activities are lost mid-way. */
+  /** Keeps the last 64 KB of output, for error messages. */
+  private keep(data: Buffer): void {
+    this.output = (this.output + data.toString()).slice(-65_536);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.exitCode === null ? this.child.pid : undefined;
+  }
+
+  /** Peak resident memory (VmHWM) of the current process in KB, kept across restarts. */
+  sampleRss(): number {
+    const pid = this.pid;
+    if (pid) {
+      const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) this.peakRssKb = Math.max(this.peakRssKb, Number(match[1]));
+    }
+    return this.peakRssKb;
+  }
+
+  /** SIGKILL: no graceful shutdown, in-flight work is lost mid-way. */
   async kill(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
-      child.kill('SIGKILL');
-    });
+    await this.signal('SIGKILL');
   }
 
   async stop(): Promise<void> {
+    await this.signal('SIGTERM');
+  }
+
+  private async signal(signal: NodeJS.Signals): Promise<void> {
     const child = this.child;
-    if (!child || child.exitCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    this.sampleRss();
     await new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
-      child.kill('SIGTERM');
-      setTimeout(() => child.kill('SIGKILL'), 25_000).unref();
+      child.kill(signal);
+      if (signal !== 'SIGKILL') setTimeout(() => child.kill('SIGKILL'), 25_000).unref();
     });
   }
 

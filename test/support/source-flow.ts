@@ -1,5 +1,5 @@
-import { expect } from 'vitest';
-import type { Harness } from './harness';
+import type { ApiDriver } from './api-driver';
+import { must } from './api-driver';
 import { waitForConnection } from './connection';
 
 /**
@@ -7,7 +7,7 @@ import { waitForConnection } from './connection';
  * Intercom simulator's consent screen, land on our OAuth callback.
  */
 export async function onboardSource(
-  h: Harness,
+  h: ApiDriver,
   options: { projectId: string; appId: string; identityMapping?: 'user_id' | 'email'; amplitudeApiKey?: string },
 ): Promise<{ connectionId: string; workflowId: string; callbackStatus: number }> {
   const created = await h.admin('POST', '/api/sources', {
@@ -15,24 +15,24 @@ export async function onboardSource(
     amplitudeApiKey: options.amplitudeApiKey ?? `amp-key-${options.projectId}`,
     ...(options.identityMapping ? { identityMapping: options.identityMapping } : {}),
   });
-  expect(created.status).toBe(201);
+  must(created.status === 201, `creating the connection answered ${created.status}: ${JSON.stringify(created.body)}`);
   const callbackStatus = await authorize(h, created.body.authorizeUrl, options.appId);
   return { connectionId: created.body.connectionId, workflowId: created.body.workflowId, callbackStatus };
 }
 
 /** Consent in the simulator for `appId`, then call our callback with what Intercom redirected to. */
-export async function authorize(h: Harness, authorizeUrl: string, appId: string): Promise<number> {
+export async function authorize(h: ApiDriver, authorizeUrl: string, appId: string): Promise<number> {
   const consent = new URL(authorizeUrl);
   consent.searchParams.set('workspace', appId);
   const redirect = await fetch(consent, { redirect: 'manual' });
-  expect(redirect.status).toBe(302);
+  must(redirect.status === 302, `the consent screen answered ${redirect.status}`);
   const callback = await fetch(redirect.headers.get('location')!, { headers: { accept: 'application/json' } });
   return callback.status;
 }
 
-export async function sourceStatus(h: Harness, connectionId: string): Promise<any> {
+export async function sourceStatus(h: ApiDriver, connectionId: string): Promise<any> {
   const response = await h.admin('GET', `/api/connections/${connectionId}`);
-  expect(response.status).toBe(200);
+  must(response.status === 200, `status answered ${response.status}: ${JSON.stringify(response.body)}`);
   return response.body;
 }
 

