@@ -37,6 +37,13 @@ export interface SourceDeliveryReport {
 const CLAIM_SIZE = 500;
 /** How long one activity keeps draining before handing back to the workflow (keeps histories and heartbeats short). */
 const DRAIN_BUDGET_MS = 20_000;
+/**
+ * Under a steady stream the activity lingers, polling the inbox, instead of returning as soon as it
+ * is empty: one activity then serves many doorbells, which keeps Temporal's history (and cost) per
+ * event small without adding latency. It returns after this long without new rows.
+ */
+const LINGER_MS = 1_000;
+const LINGER_POLL_MS = 25;
 
 export function createSourceActivities(services: Services) {
   const { db, env, logger, metrics, urls } = services;
@@ -123,9 +130,17 @@ export function createSourceActivities(services: Services) {
       const started = Date.now();
       let processed = 0;
       let lastEventAt: number | undefined;
-      while (Date.now() - started < DRAIN_BUDGET_MS) {
+      const activity = Context.current();
+      let lastRowsAt = Date.now();
+      while (Date.now() - started < DRAIN_BUDGET_MS && !activity.cancellationSignal.aborted) {
         const claimed = await claimInboxRows(db, input.connectionId, owner, CLAIM_SIZE);
-        if (claimed.length === 0) break;
+        if (claimed.length === 0) {
+          if (Date.now() - lastRowsAt >= LINGER_MS) break;
+          activity.heartbeat({ processed });
+          await new Promise((resolve) => setTimeout(resolve, LINGER_POLL_MS));
+          continue;
+        }
+        lastRowsAt = Date.now();
         processed += claimed.length;
         const rows = new Map(claimed.map((r) => [r.id, r]));
         const echoes = await findEchoes(connection.intercomWorkspaceId, claimed);
@@ -156,7 +171,7 @@ export function createSourceActivities(services: Services) {
           });
         }
         await settle(input.connectionId, rows, upload, drops);
-        Context.current().heartbeat({ processed });
+        activity.heartbeat({ processed });
       }
 
       const summary = await pendingSummary(db, input.connectionId);
@@ -168,6 +183,10 @@ export function createSourceActivities(services: Services) {
         more: summary.due > 0,
         lastEventAt,
       };
+    },
+
+    async sourceCounters(input: { connectionId: string }): Promise<Record<string, number>> {
+      return readCounters(db, input.connectionId);
     },
 
     async setConnectionStatus(input: { connectionId: string; status: string }): Promise<void> {

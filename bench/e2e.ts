@@ -4,6 +4,7 @@ import { runLoadProcess } from './lib/run-load';
 import { percentile, report, round } from './lib/report';
 import { onboardSource, waitForSource } from '../test/support/source-flow';
 import { historyEvents, naiveHistoryEventsPerEvent } from './lib/temporal-cost';
+import { cpuByRole, cpuSnapshot } from './lib/cpu';
 
 /**
  * End to end: signed Intercom webhooks → api → Postgres → workflow → Amplitude (simulator).
@@ -32,8 +33,9 @@ async function main() {
       amplitudeApiKey: 'amp-bench-key',
     });
     if (!connectionId) throw new Error('onboarding failed');
-    const load = (runId: string, rate?: number) =>
+    const load = (runId: string, rate?: number, precomputed?: number) =>
       runLoadProcess({
+        precomputed,
         url: `${stack.apiUrl}/intercom/webhooks`,
         secret: stack.intercom.clientSecret,
         appId,
@@ -67,9 +69,14 @@ async function main() {
     await waitForSource(stack, connectionId, (s) => s.pending === 0);
     const baseDelivered = delivered();
 
-    // 1. Throughput.
+    // 1. Throughput, with where the machine's CPU goes in the middle of it.
     const t0 = Date.now();
-    const max = await load('max');
+    let cpuStart: ReturnType<typeof cpuSnapshot> | undefined;
+    let cpu: Record<string, number> = {};
+    const windowMs = (seconds - 3) * 1000;
+    setTimeout(() => (cpuStart = cpuSnapshot()), 2_000);
+    setTimeout(() => (cpu = cpuByRole(cpuStart!, cpuSnapshot())), 2_000 + windowMs);
+    const max = await load('max', undefined, 120_000);
     const accepted = max['2xx'];
     const tDone = await drain(baseDelivered + accepted);
     const throughputDelivered = delivered() - baseDelivered;
@@ -96,9 +103,17 @@ async function main() {
     const rss = { apiMb: round(stack.api.sampleRss() / 1024), workerMb: round(stack.worker.sampleRss() / 1024) };
     const duplicates = stack.amplitude.duplicateCount;
 
+    const cpuShare = Object.fromEntries(
+      Object.entries(cpu)
+        .filter(([, ms]) => ms > 0)
+        .map(([role, ms]) => [role, round((ms / windowMs) * 100)]),
+    );
     report(
       'e2e',
       [
+        ...Object.entries(cpuShare).map(
+          ([role, pct]) => [`CPU at max load: ${role} (% of one core)`, pct] as [string, number],
+        ),
         ['webhooks accepted/s (max load)', round(accepted / seconds)],
         ['events delivered/s sustained', round(sustained), 'target ≥ 5,000 on 2 cores'],
         ['ack p99 at max load (ms)', max.latency.p99],
@@ -126,6 +141,7 @@ async function main() {
         historyEventsPerDeliveredEvent: ours,
         naiveHistoryEventsPerEvent: naive,
         peakRss: rss,
+        cpuPercentOfOneCoreAtMaxLoad: cpuShare,
         non2xx: max.non2xx + fixed.non2xx,
       },
     );

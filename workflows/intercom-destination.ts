@@ -179,7 +179,14 @@ export async function intercomDestinationSync(
     if (report.more) doorbell = true;
   };
 
+  // Every wait also ends when Temporal suggests continuing as new: signals (doorbells while paused or
+  // in error) grow the history even when nothing else happens.
+  const suggested = () => workflowInfo().continueAsNewSuggested;
   while (!state.disconnect) {
+    if (suggested()) {
+      await condition(allHandlersFinished);
+      return continueAsNew<typeof intercomDestinationSync>({ ...input, carried: state });
+    }
     await showStatus();
     while (state.replays.length > 0) {
       const request = state.replays.shift()!;
@@ -197,7 +204,12 @@ export async function intercomDestinationSync(
         disabledSince = true;
       }
       await condition(
-        () => doorbell || state.disconnect || state.settings.status !== 'disabled' || state.replays.length > 0,
+        () =>
+          doorbell ||
+          state.disconnect ||
+          state.settings.status !== 'disabled' ||
+          state.replays.length > 0 ||
+          suggested(),
       );
       continue;
     }
@@ -208,7 +220,8 @@ export async function intercomDestinationSync(
           state.disconnect ||
           state.replays.length > 0 ||
           (!state.paused && !state.authError) ||
-          state.settings.status === 'disabled',
+          state.settings.status === 'disabled' ||
+          suggested(),
       );
       continue;
     }
@@ -220,11 +233,13 @@ export async function intercomDestinationSync(
           state.disconnect ||
           state.paused ||
           state.settings.status === 'disabled' ||
-          state.replays.length > 0,
+          state.replays.length > 0 ||
+          suggested(),
         wait,
       );
       if (state.disconnect || state.paused || state.settings.status === 'disabled' || state.replays.length > 0)
         continue;
+      if (suggested()) continue;
     }
     doorbell = false;
     try {
@@ -234,10 +249,6 @@ export async function intercomDestinationSync(
       await condition(() => state.disconnect, ERROR_BACKOFF_MS);
       doorbell = true;
       continue;
-    }
-    if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof intercomDestinationSync>({ ...input, carried: state });
     }
   }
 

@@ -1,6 +1,8 @@
 import {
   ApplicationFailure,
+  CancellationScope,
   allHandlersFinished,
+  isCancellation,
   condition,
   continueAsNew,
   defineQuery,
@@ -78,6 +80,8 @@ interface SourceCarriedState {
   backfillQueue: BackfillRequest[];
   backfill?: BackfillProgress;
   backfillsStarted: number;
+  /** Events the connection had handled before this run started (a reconnect waits for a new first event). */
+  handledBaseline?: number;
 }
 
 export interface SourceStatus {
@@ -114,7 +118,9 @@ export const statusQuery = defineQuery<SourceStatus>('status');
 
 const delivery = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
+  // Short: a crashed worker's delivery is retried within seconds, and cancellation (delivered with
+  // heartbeats, which the SDK throttles to 80% of this) reaches a lingering delivery quickly.
+  heartbeatTimeout: '5 seconds',
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
@@ -155,6 +161,8 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
   };
   let doorbell = true; // look at the inbox once on every (re)start
   let nextDueAt: number | undefined;
+  let deliveryScope: CancellationScope | undefined;
+  const interruptDelivery = () => deliveryScope?.cancel();
 
   const setPhase = async (phase: SourcePhase) => {
     const changedStatus = STATUS_BY_PHASE[phase] !== STATUS_BY_PHASE[state.phase];
@@ -208,12 +216,15 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
   });
   setHandler(disconnectSignal, ({ reason }) => {
     state.disconnect ??= reason ?? 'operator';
+    interruptDelivery();
   });
   setHandler(uninstallReportedSignal, () => {
     state.uninstallCheck = true;
+    interruptDelivery();
   });
   setHandler(pauseSignal, () => {
     state.paused = true;
+    interruptDelivery();
   });
   setHandler(resumeSignal, () => {
     state.paused = false;
@@ -255,7 +266,9 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
     state.pending = report.pending;
     nextDueAt = report.nextDueAt;
     if (report.lastEventAt) state.lastEventAt = Math.max(state.lastEventAt ?? 0, report.lastEventAt);
-    if (report.processed > 0 && !state.connectedAt) {
+    // Connected once this run's connection has handled an event (delivered or dropped): counters, not
+    // this report's own count, since a cancelled delivery's report never arrives.
+    if (!state.connectedAt && handled(report.counters) > (state.handledBaseline ?? 0)) {
       state.connectedAt = Date.now();
       await setPhase(state.paused ? 'paused' : 'streaming');
     }
@@ -263,18 +276,38 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
     showDetails();
   };
 
+  // Every wait also ends when Temporal suggests continuing as new: signals (doorbells of webhooks that
+  // arrive while configuring or paused) grow the history even when nothing else happens.
+  const suggested = () => workflowInfo().continueAsNewSuggested;
+  const continueIfSuggested = async () => {
+    if (!suggested()) return;
+    await condition(allHandlersFinished);
+    await continueAsNew<typeof intercomSourceConnection>({ ...input, carried: state });
+  };
+
+  if (state.handledBaseline === undefined) {
+    state.handledBaseline = handled(await control.sourceCounters({ connectionId: input.connectionId }));
+  }
+
   // Authorizing: wait for the OAuth callback to store the token and name the workspace.
-  if (!state.workspaceId) await condition(() => !!state.workspaceId || !!state.disconnect);
+  while (!state.workspaceId && !state.disconnect) {
+    await condition(() => !!state.workspaceId || !!state.disconnect || suggested());
+    await continueIfSuggested();
+  }
   // Configuring: the identity mapping may have been chosen already, during onboarding.
   if (!state.disconnect && !state.settings.identityMapping) {
     if (state.phase !== 'configuring') await setPhase('configuring');
-    await condition(() => !!state.settings.identityMapping || !!state.disconnect);
+    while (!state.settings.identityMapping && !state.disconnect) {
+      await condition(() => !!state.settings.identityMapping || !!state.disconnect || suggested());
+      await continueIfSuggested();
+    }
   }
   if (!state.disconnect && (state.phase === 'authorizing' || state.phase === 'configuring')) {
     await setPhase(state.connectedAt ? 'streaming' : 'listening');
   }
 
   while (!state.disconnect) {
+    await continueIfSuggested();
     if (state.uninstallCheck) {
       state.uninstallCheck = false;
       const access = await control.checkIntercomAccess({ connectionId: input.connectionId });
@@ -287,7 +320,7 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
     const wantPhase: SourcePhase = state.paused ? 'paused' : state.connectedAt ? 'streaming' : 'listening';
     if (state.phase !== wantPhase) await setPhase(wantPhase);
     if (state.paused) {
-      await condition(() => !state.paused || !!state.disconnect || state.uninstallCheck);
+      await condition(() => !state.paused || !!state.disconnect || state.uninstallCheck || suggested());
       continue;
     }
     if (!backfillRunning() && state.backfillQueue.length > 0) await startQueuedBackfill();
@@ -295,20 +328,28 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
       const wait = nextDueAt !== undefined ? Math.max(nextDueAt - Date.now(), 1_000) : IDLE_CHECK_MS;
       const backfillWaiting = () => !backfillRunning() && state.backfillQueue.length > 0;
       await condition(
-        () => doorbell || !!state.disconnect || state.paused || state.uninstallCheck || backfillWaiting(),
+        () =>
+          doorbell || !!state.disconnect || state.paused || state.uninstallCheck || backfillWaiting() || suggested(),
         wait,
       );
-      if (state.disconnect || state.paused || state.uninstallCheck || backfillWaiting()) continue;
+      if (state.disconnect || state.paused || state.uninstallCheck || backfillWaiting() || suggested()) continue;
     }
     doorbell = false;
     try {
-      await applyReport(
-        await delivery.deliverSourceEvents({
+      // Cancellable: a delivery lingers while events keep coming; operators' signals cut it short.
+      deliveryScope = new CancellationScope();
+      const report = await deliveryScope.run(() =>
+        delivery.deliverSourceEvents({
           connectionId: input.connectionId,
           identityMapping: state.settings.identityMapping!,
         }),
       );
+      await applyReport(report);
     } catch (err) {
+      if (isCancellation(err)) {
+        doorbell = true;
+        continue;
+      }
       state.lastError = { message: errorMessage(err), at: Date.now() };
       log.warn('source delivery failed; backing off', {
         connectionId: input.connectionId,
@@ -317,10 +358,8 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
       await condition(() => !!state.disconnect, ERROR_BACKOFF_MS);
       doorbell = true;
       continue;
-    }
-    if (workflowInfo().continueAsNewSuggested) {
-      await condition(allHandlersFinished);
-      return continueAsNew<typeof intercomSourceConnection>({ ...input, carried: state });
+    } finally {
+      deliveryScope = undefined;
     }
   }
 
@@ -399,6 +438,12 @@ function detailsOf(status: SourceStatus): string {
   }
   if (status.lastError) lines.push(`last error: ${status.lastError.message}`);
   return lines.join('\n\n');
+}
+
+function handled(counters: Record<string, number>): number {
+  return Object.entries(counters)
+    .filter(([name]) => name === 'delivered' || name.startsWith('dropped:'))
+    .reduce((sum, [, value]) => sum + value, 0);
 }
 
 function iso(ms: number | undefined): string | undefined {

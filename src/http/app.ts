@@ -42,9 +42,11 @@ export function createApp(deps: AppDependencies): Api {
   const { services } = deps;
   const connections = new ConnectionsService(services, deps.temporal, deps.taskQueue);
   // Both workflows answer the same doorbell signal name, so one coalescer serves sources and destinations.
+  // At most one signal a second per connection: the first rings at once; a busy source's delivery
+  // lingers and polls, so the trailing ring only matters for latency when it is idle.
   const doorbell = new Doorbell(
     (workflowId) => deps.temporal.workflow.getHandle(workflowId).signal(eventsAvailableSignal),
-    200,
+    1_000,
     (workflowId, err) =>
       services.logger.warn(
         { workflowId, err: { message: (err as Error).message } },

@@ -156,15 +156,18 @@ describe('Intercom source delivery', () => {
   it('continues as new when the history grows, carrying its counters', async () => {
     const firstRun = (await h.client.workflow.getHandle(workflowId).describe()).runId;
     const before = await waitForSource(h, connectionId, () => true);
-    // The test server suggests continue-as-new at 400 history events (test/global-setup.ts).
-    for (let i = 0; i < 60; i += 1) {
+    // The test server suggests continue-as-new at 400 history events (test/global-setup.ts). A busy
+    // delivery lingers, so events alone grow the history slowly: pause/resume cycles make it grow.
+    for (let i = 0; i < 40; i += 1) {
       await h.intercom.deliverWebhook(url(), contactCreated(`can-${i}`));
       await eventually(() => expect(deliveredTo(`can-${i}`)).toBe(1), { intervalMs: 20 });
+      expect((await h.admin('POST', `/api/connections/${connectionId}/pause`)).status).toBe(202);
+      expect((await h.admin('POST', `/api/connections/${connectionId}/resume`)).status).toBe(202);
     }
     const description = await h.client.workflow.getHandle(workflowId).describe();
     expect(description.runId).not.toBe(firstRun);
     expect(description.historyLength).toBeLessThan(400);
-    const after = await waitForSource(h, connectionId, (s) => s.delivered === before.delivered + 60);
+    const after = await waitForSource(h, connectionId, (s) => s.delivered === before.delivered + 40);
     expect(after.phase).toBe('streaming');
     expect(after.dropped).toEqual(before.dropped);
   });
