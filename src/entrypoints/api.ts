@@ -9,11 +9,12 @@ async function main() {
   const database = await openPostgres(env.DATABASE_URL!, { max: env.DATABASE_POOL_MAX });
   const services = buildServices(env, database);
   const temporal = await connectClient(temporalTargetFromEnv(env));
-  const { app, doorbell } = createApp({ services, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE });
-  const server = app.listen(env.PORT, () => services.logger.info({ port: env.PORT }, 'api listening'));
+  const api = createApp({ services, temporal, taskQueue: env.TEMPORAL_TASK_QUEUE });
+  const server = await api.listen(env.PORT);
+  services.logger.info({ port: env.PORT }, 'api listening');
   onShutdown(services.logger, async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await doorbell.flush();
+    await api.doorbell.flush();
     await temporal.connection.close();
     await database.close();
   });

@@ -117,14 +117,13 @@ async function main() {
   });
   const running = worker.run();
 
-  const { app, doorbell } = createApp({
+  const api = createApp({
     services,
     temporal: client,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
     extraMetrics: sdkMetrics(sdkMetricsAddress),
   });
-  const server = app.listen(env.PORT);
-  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  const server = await api.listen(env.PORT);
 
   process.stdout.write(
     [
@@ -145,7 +144,7 @@ async function main() {
     stopping = true;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await doorbell.flush();
+    await api.doorbell.flush();
     worker.shutdown();
     await running.catch(() => {});
     await connection.close();

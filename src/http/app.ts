@@ -1,3 +1,4 @@
+import { createServer, type RequestListener, type Server } from 'node:http';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import type { Client } from '@temporalio/client';
 import { sql } from 'drizzle-orm';
@@ -6,7 +7,7 @@ import { ConnectionsService } from '../connections/service';
 import { renderMetrics } from '../observability/metrics-server';
 import { Doorbell } from '../temporal/doorbell';
 import { eventsAvailableSignal } from '../../workflows/connection-signals';
-import { intercomWebhookRoutes } from './routes/intercom-webhooks';
+import { createWebhookReceiver, intercomUninstallRoutes, WEBHOOK_PATH } from './routes/intercom-webhooks';
 import { oauthRoutes } from './routes/oauth';
 import { adminRoutes } from './routes/admin';
 import { amplitudeIngestRoutes } from './routes/amplitude-ingest';
@@ -34,6 +35,9 @@ function timing(services: Services): RequestHandler {
 
 export interface Api {
   app: Express;
+  /** The HTTP handler to serve: Intercom's webhooks first (no framework on the hottest path), then Express. */
+  handler: RequestListener;
+  listen(port: number, host?: string): Promise<Server>;
   doorbell: Doorbell;
   connections: ConnectionsService;
 }
@@ -84,7 +88,7 @@ export function createApp(deps: AppDependencies): Api {
     res.type(services.metrics.registry.contentType).send(await renderMetrics(services.metrics, deps.extraMetrics));
   });
 
-  app.use(intercomWebhookRoutes({ services, doorbell, temporal: deps.temporal }));
+  app.use(intercomUninstallRoutes({ services, temporal: deps.temporal }));
   app.use(oauthRoutes(connections));
   app.use(adminRoutes(connections, services.env.ADMIN_TOKEN));
   app.use(amplitudeIngestRoutes({ services, connections, doorbell }));
@@ -98,5 +102,17 @@ export function createApp(deps: AppDependencies): Api {
     res.status(status).json({ error: status >= 500 ? 'internal error' : err?.expose ? err.message : 'bad request' });
   };
   app.use(errors);
-  return { app, doorbell, connections };
+  const webhooks = createWebhookReceiver({ services, doorbell });
+  const handler: RequestListener = (req, res) => {
+    const path = req.url?.split('?')[0];
+    if (path === WEBHOOK_PATH && (req.method === 'POST' || req.method === 'HEAD')) webhooks.handle(req, res);
+    else app(req, res);
+  };
+  const listen = (port: number, host?: string) =>
+    new Promise<Server>((resolve, reject) => {
+      const server = createServer(handler);
+      server.once('error', reject);
+      server.listen(port, host, () => resolve(server));
+    });
+  return { app, handler, listen, doorbell, connections };
 }

@@ -121,9 +121,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   };
   let current = options.noInProcessWorker ? undefined : await spawnWorker();
   const api = createApp({ services, temporal: client, taskQueue, extraMetrics: sdkMetrics(sdkMetricsAddress) });
-  const server: Server = await new Promise((resolve) => {
-    const s = api.app.listen(apiPort, '127.0.0.1', () => resolve(s));
-  });
+  const server: Server = await api.listen(apiPort, '127.0.0.1');
 
   const harness: Harness = {
     env,

@@ -26,12 +26,16 @@ export class ServiceProcess {
   async start(): Promise<void> {
     const root = path.resolve(__dirname, '../..');
     this.output = '';
-    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', path.join(root, `src/entrypoints/${this.kind}.ts`)], {
-      cwd: root,
-      // info: readiness is read from the service's "listening"/"running" log line.
-      env: { ...process.env, ...this.env, LOG_LEVEL: 'info' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...this.nodeArgs, '--import', 'tsx', path.join(root, `src/entrypoints/${this.kind}.ts`)],
+      {
+        cwd: root,
+        // info: readiness is read from the service's "listening"/"running" log line.
+        env: { ...process.env, ...this.env, LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.child = child;
     child.stdout?.on('data', (d: Buffer) => this.keep(d));
     child.stderr?.on('data', (d: Buffer) => this.keep(d));

@@ -1,11 +1,12 @@
 import express, { Router } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
 import { queryRows } from '../../db/client';
 import { verifyWebhookSignature, SIGNATURE_HEADER } from '../../intercom/webhook-signature';
 import { parseNotification } from '../../intercom/webhook-envelope';
 import { dedupeKeyFor } from '../../source/dedupe-key';
-import { InboxWriter, type StoredResult } from '../../source/inbox-writer';
+import { InboxWriter } from '../../source/inbox-writer';
 import { SOURCE_RECEIVING_STATUSES } from '../../connections/repository';
 import { workflowIdFor } from '../../connections/ids';
 import type { Services } from '../../runtime/services';
@@ -20,6 +21,7 @@ import { uninstallReportedSignal } from '../../../workflows/intercom-source';
  *   HEAD                             → 200 (Intercom checks the URL when it is saved)
  *   bad or missing X-Hub-Signature   → 401, nothing stored (not from Intercom, or our secret is wrong)
  *   signed but not JSON / not an envelope → 400 with the reason, nothing stored
+ *   body over 1 MB                   → 413, nothing stored
  *   ping                             → 200, nothing stored
  *   workspace with no live connection → 200, nothing stored, counted: errors here would pause
  *                                      delivery for every other workspace on the subscription
@@ -27,84 +29,126 @@ import { uninstallReportedSignal } from '../../../workflows/intercom-source';
  *   storage unavailable              → 503 so Intercom's single retry has a chance
  * Never 410, never 429.
  */
-export function intercomWebhookRoutes(deps: { services: Services; doorbell: Doorbell; temporal: Client }): Router {
+export const WEBHOOK_PATH = '/intercom/webhooks';
+const MAX_BODY_BYTES = 1_000_000;
+
+export interface WebhookAnswer {
+  status: number;
+  body?: Record<string, unknown>;
+}
+
+/**
+ * The receiver, free of any web framework: it is the hottest path of the service, so the API
+ * serves it before Express (see createApp), and it is a plain function tests can call.
+ */
+export function createWebhookReceiver(deps: { services: Services; doorbell: Doorbell }) {
   const { services, doorbell } = deps;
   const { db, metrics, logger } = services;
-  const router = Router();
-  const raw = express.raw({ type: () => true, limit: '1mb' });
   const inbox = new InboxWriter(db);
 
-  router.head('/intercom/webhooks', (_req, res) => {
-    res.status(200).end();
-  });
-
-  router.post('/intercom/webhooks', raw, async (req, res) => {
-    const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+  async function receive(body: Buffer, signature: string | undefined): Promise<WebhookAnswer> {
     const secret = services.env.INTERCOM_CLIENT_SECRET;
-    if (!secret || !verifyWebhookSignature(body, req.get(SIGNATURE_HEADER), secret)) {
+    if (!secret || !verifyWebhookSignature(body, signature, secret)) {
       metrics.webhooks.inc({ outcome: 'unsigned' });
-      res.status(401).json({ error: 'missing or invalid X-Hub-Signature' });
-      return;
+      return { status: 401, body: { error: 'missing or invalid X-Hub-Signature' } };
     }
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
       metrics.webhooks.inc({ outcome: 'malformed' });
-      res.status(400).json({ error: 'body is not valid JSON' });
-      return;
+      return { status: 400, body: { error: 'body is not valid JSON' } };
     }
     const parsed = parseNotification(json);
     if (!parsed.ok) {
       metrics.webhooks.inc({ outcome: 'malformed' });
-      res.status(400).json({ error: parsed.error });
-      return;
+      return { status: 400, body: { error: parsed.error } };
     }
     const notification = parsed.notification;
     if (notification.topic === 'ping') {
       metrics.webhooks.inc({ outcome: 'ping' });
-      res.status(200).json({ ok: true });
-      return;
+      return { status: 200, body: { ok: true } };
     }
 
-    let stored: StoredResult;
+    let connectionIds: string[];
     try {
-      stored = await inbox.store({
+      ({ connectionIds } = await inbox.store({
         appId: notification.app_id,
         dedupeKey: dedupeKeyFor(notification),
         notificationId: notification.id,
         topic: notification.topic,
         body: body.toString('utf8'),
-      });
+      }));
     } catch (err) {
       metrics.webhooks.inc({ outcome: 'storage_error' });
       logger.error({ err: { message: (err as Error).message }, appId: notification.app_id }, 'could not store webhook');
-      res.status(503).json({ error: 'temporarily unable to store the notification' });
-      return;
+      return { status: 503, body: { error: 'temporarily unable to store the notification' } };
     }
 
-    if (stored.connectionIds.length > 0) {
-      metrics.webhooks.inc({ outcome: 'accepted' }, stored.connectionIds.length);
-      for (const connectionId of stored.connectionIds) doorbell.ring(workflowIdFor(connectionId));
+    if (connectionIds.length > 0) {
+      metrics.webhooks.inc({ outcome: 'accepted' }, connectionIds.length);
+      for (const connectionId of connectionIds) doorbell.ring(workflowIdFor(connectionId));
     } else {
       // Rare: tell a duplicate from a workspace with no live connection, for the metric only.
-      const [known] = await queryRows<{ n: number }>(
-        db,
-        sql`SELECT count(*)::int AS n FROM connections WHERE kind = 'intercom_source' AND intercom_workspace_id = ${notification.app_id}
-              AND status IN (${sql.join(
-                SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`),
-                sql`, `,
-              )})`,
-      ).catch(() => [{ n: 1 }]);
-      metrics.webhooks.inc({ outcome: (known?.n ?? 0) > 0 ? 'duplicate' : 'unknown_app' });
+      const known = await liveConnections(notification.app_id).catch(() => 1);
+      metrics.webhooks.inc({ outcome: known > 0 ? 'duplicate' : 'unknown_app' });
     }
-    res.status(200).json({ ok: true });
-  });
+    return { status: 200, body: { ok: true } };
+  }
 
-  /**
-   * Intercom's uninstall notice: `{"app_id": "…"}`, unsigned. We do not trust it blindly: each
-   * connection's workflow checks its token against /me before disconnecting. Intercom expects no body.
-   */
+  async function liveConnections(appId: string): Promise<number> {
+    const statuses = sql.join(
+      SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`),
+      sql`, `,
+    );
+    const [row] = await queryRows<{ n: number }>(
+      db,
+      sql`SELECT count(*)::int AS n FROM connections
+          WHERE kind = 'intercom_source' AND intercom_workspace_id = ${appId} AND status IN (${statuses})`,
+    );
+    return row?.n ?? 0;
+  }
+
+  /** Node's own request handler for POST/HEAD on WEBHOOK_PATH. */
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    const end = metrics.httpDuration.startTimer();
+    const answer = ({ status, body }: WebhookAnswer) => {
+      if (body) res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      else res.writeHead(status).end();
+      end({ route: WEBHOOK_PATH, status: `${Math.floor(status / 100)}xx` });
+    };
+    if (req.method === 'HEAD') return answer({ status: 200 });
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (tooLarge) {
+        metrics.webhooks.inc({ outcome: 'too_large' });
+        return answer({ status: 413, body: { error: 'body larger than 1 MB' } });
+      }
+      receive(Buffer.concat(chunks), req.headers[SIGNATURE_HEADER] as string | undefined).then(answer, (err) => {
+        logger.error({ err: { message: (err as Error).message } }, 'webhook handling failed');
+        answer({ status: 503, body: { error: 'temporarily unable to store the notification' } });
+      });
+    });
+    req.on('error', () => res.destroy());
+  }
+
+  return { receive, handle };
+}
+
+/**
+ * Intercom's uninstall notice: `{"app_id": "…"}`, unsigned. We do not trust it blindly: each
+ * connection's workflow checks its token against /me before disconnecting. Intercom expects no body.
+ */
+export function intercomUninstallRoutes(deps: { services: Services; temporal: Client }): Router {
+  const { db, logger } = deps.services;
+  const router = Router();
   router.post('/intercom/uninstall', express.json({ limit: '16kb' }), async (req, res) => {
     const appId = typeof req.body?.app_id === 'string' ? req.body.app_id : undefined;
     if (!appId) {
@@ -127,6 +171,5 @@ export function intercomWebhookRoutes(deps: { services: Services; doorbell: Door
     );
     res.status(200).end();
   });
-
   return router;
 }
