@@ -4,6 +4,7 @@ import {
   bigserial,
   index,
   integer,
+  json,
   jsonb,
   pgTable,
   primaryKey,
@@ -83,7 +84,8 @@ export const sourceInbox = pgTable(
     dedupeKey: text('dedupe_key').notNull(),
     notificationId: text('notification_id'),
     topic: text('topic').notNull(),
-    payload: jsonb('payload').notNull(),
+    /** `json`, not `jsonb`: stored once and read whole, so the cheaper text form wins (it is the hottest write). */
+    payload: json('payload').notNull(),
     origin: text('origin', { enum: ['webhook', 'backfill'] })
       .notNull()
       .default('webhook'),
@@ -123,7 +125,7 @@ export const destinationOutbox = pgTable(
       .references(() => connections.id, { onDelete: 'cascade' }),
     insertId: text('insert_id').notNull(),
     kind: text('kind', { enum: ['event', 'identify'] }).notNull(),
-    payload: jsonb('payload').notNull(),
+    payload: json('payload').notNull(),
     /** Amplitude user_id or device_id: rows of one user are delivered in order, and an identify unparks its events. */
     userKey: text('user_key').notNull(),
     eventTime: ts('event_time').notNull(),

@@ -41,7 +41,7 @@ export async function insertOutboxRows(db: Db, rows: NewOutboxRow[]): Promise<nu
   const values = sql.join(
     rows.map(
       (r) =>
-        sql`(${r.connectionId}, ${r.insertId}, ${r.kind}, ${JSON.stringify(r.payload)}::jsonb, ${r.userKey}, ${r.eventTime.toISOString()}::timestamptz)`,
+        sql`(${r.connectionId}, ${r.insertId}, ${r.kind}, ${JSON.stringify(r.payload)}::json, ${r.userKey}, ${r.eventTime.toISOString()}::timestamptz)`,
     ),
     sql`, `,
   );

@@ -65,7 +65,7 @@ export class InboxWriter {
     const values = sql.join(
       batch.map(
         ({ notification: n }, i) =>
-          sql`(${i}::int, ${n.appId}, ${n.dedupeKey}, ${n.notificationId}, ${n.topic}, ${n.body}::jsonb)`,
+          sql`(${i}::int, ${n.appId}, ${n.dedupeKey}, ${n.notificationId}, ${n.topic}, ${n.body}::json)`,
       ),
       sql`, `,
     );

@@ -33,7 +33,7 @@ export async function insertInboxRows(db: Db, rows: NewInboxRow[]): Promise<numb
   const values = sql.join(
     rows.map(
       (r) =>
-        sql`(${r.connectionId}, ${r.dedupeKey}, ${r.notificationId}, ${r.topic}, ${JSON.stringify(r.payload)}::jsonb, ${r.origin ?? 'webhook'})`,
+        sql`(${r.connectionId}, ${r.dedupeKey}, ${r.notificationId}, ${r.topic}, ${JSON.stringify(r.payload)}::json, ${r.origin ?? 'webhook'})`,
     ),
     sql`, `,
   );
