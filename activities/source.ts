@@ -31,6 +31,8 @@ export interface SourceDeliveryReport {
   more: boolean;
   /** Newest Intercom notification time among the processed rows (epoch ms). */
   lastEventAt?: number;
+  /** A partial failure this activity recovered from (the rest was put back for a retry). */
+  lastError?: string;
 }
 
 /** Rows per claim; one claim is usually one Amplitude request (≤ 2,000 events, < 1 MB). */
@@ -44,6 +46,8 @@ const DRAIN_BUDGET_MS = 20_000;
  */
 const LINGER_MS = 1_000;
 const LINGER_POLL_MS = 25;
+/** After a partial failure, rows not sent go back to the inbox due this soon. */
+const RETRY_AFTER_PROGRESS_MS = 1_000;
 
 export function createSourceActivities(services: Services) {
   const { db, env, logger, metrics, urls } = services;
@@ -130,6 +134,8 @@ export function createSourceActivities(services: Services) {
       const started = Date.now();
       let processed = 0;
       let lastEventAt: number | undefined;
+      let delivered = 0;
+      let lastError: string | undefined;
       const activity = Context.current();
       let lastRowsAt = Date.now();
       while (Date.now() - started < DRAIN_BUDGET_MS && !activity.cancellationSignal.aborted) {
@@ -163,13 +169,29 @@ export function createSourceActivities(services: Services) {
               : { delivered: [], dropped: [], retryLater: [], requests: 0 };
         } catch (err) {
           if (!(err instanceof UploadInterrupted)) throw err;
-          await settle(input.connectionId, rows, err.partial as UploadResult<number>, drops);
-          throw ApplicationFailure.create({
-            message: err.message,
-            type: err.fatal ? 'AmplitudeRejected' : 'AmplitudeUnavailable',
-            nonRetryable: err.fatal,
-          });
+          // What was settled is kept; the rest goes back to the inbox at once (lease released).
+          const partial = err.partial as UploadResult<number>;
+          const settled = new Set([
+            ...partial.delivered,
+            ...partial.dropped.map((d) => d.ref),
+            ...partial.retryLater.map((r) => r.ref),
+          ]);
+          const unsettled = items.map((i) => i.ref).filter((id) => !settled.has(id));
+          await settle(input.connectionId, rows, partial, drops);
+          await retryLater(db, unsettled, RETRY_AFTER_PROGRESS_MS, 'amplitude_unavailable');
+          // Partial failure (this activity delivered something): hand back normally and try again soon,
+          // so Temporal's backoff does not grow while Amplitude is only flaky. Complete failure: throw.
+          if (err.fatal || delivered + partial.delivered.length === 0) {
+            throw ApplicationFailure.create({
+              message: err.message,
+              type: err.fatal ? 'AmplitudeRejected' : 'AmplitudeUnavailable',
+              nonRetryable: err.fatal,
+            });
+          }
+          lastError = err.message;
+          break;
         }
+        delivered += upload.delivered.length;
         await settle(input.connectionId, rows, upload, drops);
         activity.heartbeat({ processed });
       }
@@ -182,6 +204,7 @@ export function createSourceActivities(services: Services) {
         nextDueAt: summary.nextDueAt,
         more: summary.due > 0,
         lastEventAt,
+        lastError,
       };
     },
 

@@ -124,7 +124,8 @@ const delivery = proxyActivities<Activities>({
   retry: {
     initialInterval: '1 second',
     backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
+    // Amplitude being down is noticed, and its recovery used, within ~10 s.
+    maximumInterval: '10 seconds',
     maximumAttempts: 8,
     nonRetryableErrorTypes: ['AmplitudeRejected'],
   },
@@ -136,7 +137,7 @@ const control = proxyActivities<Activities>({
 
 /** With no doorbell, look at the inbox this often anyway, in case a doorbell was lost. */
 const IDLE_CHECK_MS = 10 * 60_000;
-const ERROR_BACKOFF_MS = 30_000;
+const ERROR_BACKOFF_MS = 10_000;
 
 const STATUS_BY_PHASE: Record<SourcePhase, SourceConnectionStatus> = {
   authorizing: 'Authorizing',
@@ -266,6 +267,7 @@ export async function intercomSourceConnection(input: SourceInput): Promise<Sour
     state.pending = report.pending;
     nextDueAt = report.nextDueAt;
     if (report.lastEventAt) state.lastEventAt = Math.max(state.lastEventAt ?? 0, report.lastEventAt);
+    if (report.lastError) state.lastError = { message: report.lastError, at: Date.now() };
     // Connected once this run's connection has handled an event (delivered or dropped): counters, not
     // this report's own count, since a cancelled delivery's report never arrives.
     if (!state.connectedAt && handled(report.counters) > (state.handledBaseline ?? 0)) {

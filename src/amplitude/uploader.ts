@@ -37,7 +37,12 @@ export interface UploaderOptions {
   apiKey: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /** Waits before re-sending after a 5xx or a network failure, within this upload (like Amplitude's own streaming). */
+  transientRetryDelaysMs?: number[];
+  sleep?: (ms: number) => Promise<void>;
 }
+
+const TRANSIENT_RETRY_DELAYS_MS = [200, 800];
 
 /** Upper bound on requests per upload, so a misbehaving server cannot keep us looping. */
 const MAX_REQUESTS_FACTOR = 4;
@@ -56,24 +61,41 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
       break;
     }
     result.requests += 1;
-    let status: number;
-    let text: string;
-    try {
-      const response = await doFetch(`${options.baseUrl}/2/httpapi`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', accept: '*/*' },
-        // min_id_length 1: Intercom user ids can be shorter than Amplitude's default of 5 and would be stripped.
-        body: JSON.stringify({
-          api_key: options.apiKey,
-          events: chunk.map((i) => i.event),
-          options: { min_id_length: 1 },
-        }),
-        signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (err) {
-      throw new UploadInterrupted(`Amplitude request failed: ${(err as Error).message}`, result, false);
+    const body = JSON.stringify({
+      api_key: options.apiKey,
+      events: chunk.map((i) => i.event),
+      // min_id_length 1: Intercom user ids can be shorter than Amplitude's default of 5 and would be stripped.
+      options: { min_id_length: 1 },
+    });
+    const delays = options.transientRetryDelaysMs ?? TRANSIENT_RETRY_DELAYS_MS;
+    const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    let status = 0;
+    let text = '';
+    // A brief hiccup (5xx, reset connection) is retried here, so one bad answer does not fail the batch.
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const response = await doFetch(`${options.baseUrl}/2/httpapi`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: '*/*' },
+          body,
+          signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+        });
+        status = response.status;
+        text = await response.text();
+        if ((status >= 500 || status === 408) && attempt < delays.length) {
+          await sleep(delays[attempt]!);
+          result.requests += 1;
+          continue;
+        }
+        break;
+      } catch (err) {
+        if (attempt < delays.length) {
+          await sleep(delays[attempt]!);
+          result.requests += 1;
+          continue;
+        }
+        throw new UploadInterrupted(`Amplitude request failed: ${(err as Error).message}`, result, false);
+      }
     }
 
     const outcome = classifyUploadResponse(

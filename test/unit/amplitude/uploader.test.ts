@@ -74,9 +74,28 @@ describe('uploadEvents', () => {
     expect(sent[1]!.map((e) => e.user_id)).toEqual(['user-0', 'user-2']);
   });
 
-  it('stops with what was settled on 5xx (retryable) and on a rejected key (fatal)', async () => {
-    const { fake } = scripted([() => ({ status: 502, body: { code: 502 } })]);
-    const failure = await uploadEvents(items(2), { baseUrl: 'http://amp', apiKey: 'k', fetch: fake }).catch((e) => e);
+  it('retries a brief 5xx within the upload, then delivers', async () => {
+    const waits: number[] = [];
+    const { fake, sent } = scripted([
+      () => ({ status: 503, body: { code: 503 } }),
+      () => ({ status: 502, body: { code: 502 } }),
+      (e) => ({ status: 200, body: successBody(e.length, 100, 1) }),
+    ]);
+    const sleep = async (ms: number) => void waits.push(ms);
+    const result = await uploadEvents(items(2), { baseUrl: 'http://amp', apiKey: 'k', fetch: fake, sleep });
+    expect(result.delivered).toEqual([0, 1]);
+    expect(waits).toEqual([200, 800]);
+    expect(sent).toHaveLength(3);
+  });
+
+  it('stops with what was settled when 5xx persists (retryable) and on a rejected key (fatal)', async () => {
+    const { fake } = scripted([502, 502, 502].map((status) => () => ({ status, body: { code: status } })));
+    const failure = await uploadEvents(items(2), {
+      baseUrl: 'http://amp',
+      apiKey: 'k',
+      fetch: fake,
+      sleep: async () => {},
+    }).catch((e) => e);
     expect(failure).toBeInstanceOf(UploadInterrupted);
     expect(failure.fatal).toBe(false);
 

@@ -1,0 +1,68 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { freePort } from '../../src/temporal/dev-server';
+
+/**
+ * A Postgres server of the fault scripts' own (initdb in a temporary folder, its own port), so they
+ * can restart it mid-stream without disturbing the machine's server. Runs as the `postgres` user
+ * when started as root (initdb refuses root).
+ */
+export class PrivatePostgres {
+  private constructor(
+    readonly dir: string,
+    readonly port: number,
+    private readonly bin: string,
+  ) {}
+
+  static async start(): Promise<PrivatePostgres> {
+    const versions = readdirSync('/usr/lib/postgresql').sort();
+    const bin = path.join('/usr/lib/postgresql', versions[versions.length - 1]!, 'bin');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'connector-pg-'));
+    chmodSync(dir, 0o777);
+    const port = await freePort();
+    const server = new PrivatePostgres(dir, port, bin);
+    server.run('initdb', ['-D', path.join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+    server.ctl('start');
+    return server;
+  }
+
+  get adminUrl(): string {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+
+  /** A fast restart: open connections are cut, as in a crash-restart or a failover. */
+  restart(): void {
+    this.ctl('restart', ['-m', 'fast']);
+  }
+
+  stop(): void {
+    this.ctl('stop', ['-m', 'immediate']);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private ctl(command: string, extra: string[] = []): void {
+    this.run('pg_ctl', [
+      '-D',
+      path.join(this.dir, 'data'),
+      '-o',
+      `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1`,
+      '-l',
+      path.join(this.dir, 'log'),
+      '-w',
+      ...extra,
+      command,
+    ]);
+  }
+
+  private run(tool: string, args: string[]): void {
+    const command = path.join(this.bin, tool);
+    if (process.getuid?.() === 0) {
+      const result = spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr || result.stdout}`);
+    } else {
+      execFileSync(command, args, { stdio: 'pipe' });
+    }
+  }
+}
