@@ -61,7 +61,7 @@ export interface StrippedId {
 export interface EventsValidation {
   issues: EventIssues;
   hasIssues: boolean;
-  /** The events as Amplitude keeps them: too-short ids removed, long strings truncated. */
+  /** The events as Amplitude keeps them: too-short ids removed, long strings truncated (none when hasIssues). */
   events: AmplitudeEvent[];
   /** Ids removed for being shorter than min_id_length (silently, unless no id was left). */
   strippedIds: StrippedId[];
@@ -70,7 +70,7 @@ export interface EventsValidation {
 export function validateEvents(events: readonly Record<string, unknown>[], minIdLength: number): EventsValidation {
   const issues: EventIssues = { invalidFields: {}, missingFields: {}, invalidIdLengths: {} };
   const strippedIds: StrippedId[] = [];
-  const normalised = events.map((event, index) => {
+  const tooShortIds = events.map((event, index) => {
     const report = (map: IndexesByField, field: string) => (map[field] ??= []).push(index);
     checkEventType(
       event.event_type,
@@ -85,11 +85,13 @@ export function validateEvents(events: readonly Record<string, unknown>[], minId
       if (ids.tooShort.length > 0) ids.tooShort.forEach((field) => report(issues.invalidIdLengths, field));
       else ID_FIELDS.forEach((field) => report(issues.missingFields, field));
     }
-    return normaliseEvent(event, ids.tooShort);
+    return ids.tooShort;
   });
   const hasIssues = [issues.invalidFields, issues.missingFields, issues.invalidIdLengths].some(
     (map) => Object.keys(map).length > 0,
   );
+  // Nothing of a request with issues is kept; only checked events (nesting within the limit) are normalised.
+  const normalised = hasIssues ? [] : events.map((event, index) => normaliseEvent(event, tooShortIds[index]!));
   return { issues, hasIssues, events: normalised, strippedIds };
 }
 
@@ -106,7 +108,15 @@ function checkTypedFields(event: Record<string, unknown>, invalid: (field: strin
   }
   // An all-zero IDFA is what iOS sends under Limit Ad Tracking; Amplitude drops it and errors.
   if (event.idfa === ALL_ZERO_IDFA) invalid('idfa');
+  // Other keys are kept as sent, so they obey the same nesting limit (and nothing unbounded is walked later).
+  for (const [field, value] of Object.entries(event)) {
+    if (!Object.hasOwn(FIELD_KINDS, field) && !UNCHECKED_DEPTH.has(field) && exceedsDepth(value, MAX_OBJECT_DEPTH))
+      invalid(field);
+  }
 }
+
+/** Checked on their own (they must be strings). */
+const UNCHECKED_DEPTH = new Set(['event_type', 'user_id', 'device_id']);
 
 function hasKind(value: unknown, kind: FieldKind): boolean {
   switch (kind) {

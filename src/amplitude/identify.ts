@@ -1,6 +1,7 @@
 import { invalidApiKeyBody, missingEventBody, missingFieldBody } from './bodies';
 import { isPlainObject, type Identification } from './event';
-import { DEFAULT_MIN_ID_LENGTH, isInvalidIdValue, MAX_STRING_LENGTH } from './limits';
+import { exceedsDepth } from './event-validation';
+import { DEFAULT_MIN_ID_LENGTH, isInvalidIdValue, MAX_OBJECT_DEPTH, MAX_STRING_LENGTH } from './limits';
 import { mediaType, rejectWith, type ParseOptions, type Rejection } from './upload';
 
 export interface IdentifyAccepted {
@@ -56,6 +57,8 @@ function parseIdentification(text: string | undefined): unknown[] | undefined {
 function validIdentification(candidate: unknown): Identification | undefined {
   if (!isPlainObject(candidate)) return undefined;
   if (candidate.user_properties !== undefined && !isPlainObject(candidate.user_properties)) return undefined;
+  // The nesting limit of events (40 levels below the identification) applies to what we keep from it.
+  if (exceedsDepth(candidate, MAX_OBJECT_DEPTH + 1)) return undefined;
   const identification: Record<string, unknown> = { ...candidate };
   let hasId = false;
   for (const field of ['user_id', 'device_id'] as const) {

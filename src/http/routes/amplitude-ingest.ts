@@ -75,11 +75,9 @@ export function amplitudeIngestRoutes(deps: {
 
   const upload = (endpoint: UploadEndpoint) => async (req: Request, res: Response) => {
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    const parsed = parseUploadRequest(
-      body,
-      { contentType: req.get('content-type'), contentEncoding: req.get('content-encoding') },
-      endpoint,
-    );
+    // express.raw has already undone Content-Encoding (its limit applies to the inflated bytes): decoding
+    // again would read a gzip upload's JSON as a corrupt gzip stream.
+    const parsed = parseUploadRequest(body, { contentType: req.get('content-type') }, endpoint);
     if (!parsed.ok) {
       metrics.ingest.inc({ endpoint, outcome: `rejected_${parsed.status}` });
       res.status(parsed.status).json(parsed.body);

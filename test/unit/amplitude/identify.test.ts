@@ -20,6 +20,19 @@ describe('parseIdentifyRequest', () => {
     expect(result).toMatchObject({ ok: true, identifications: many });
   });
 
+  it('refuses an identification nested deeper than 40 levels, however deep', () => {
+    const deep = (levels: number) => `${'['.repeat(levels)}1${']'.repeat(levels)}`;
+    for (const levels of [41, 100_000]) {
+      const identification = `{"user_id":"user-12345","user_properties":{"plan":"pro"},"extra":${deep(levels)}}`;
+      expect(parseIdentifyRequest(form({ api_key: 'k', identification }), FORM)).toMatchObject({
+        ok: false,
+        status: 400,
+      });
+    }
+    const fine = `{"user_id":"user-12345","extra":${deep(40)}}`;
+    expect(parseIdentifyRequest(form({ api_key: 'k', identification: fine }), FORM)).toMatchObject({ ok: true });
+  });
+
   it('reads GET query parameters and multipart form-data', () => {
     const identification = JSON.stringify({ user_id: 'user-12345' });
     expect(parseIdentifyRequest(Buffer.alloc(0), undefined, { api_key: 'k', identification })).toMatchObject({

@@ -204,6 +204,19 @@ describe('parseUploadRequest: per event', () => {
     });
   });
 
+  it('rejects any key nested deeper than 40 levels, however deep, without walking it (no stack overflow)', () => {
+    const deep = (levels: number) => `${'{"a":'.repeat(levels)}1${'}'.repeat(levels)}`;
+    for (const levels of [41, 100_000]) {
+      for (const field of ['event_properties', 'custom_key']) {
+        const body = `{"api_key":"key-1","events":[{"event_type":"e","user_id":"user-12345","${field}":${deep(levels)}}]}`;
+        const result = parseUploadRequest(Buffer.from(body), JSON_HEADERS, 'httpapi');
+        expect(result).toMatchObject({ ok: false, status: 400 });
+        if (result.ok) throw new Error('accepted');
+        expect(result.body.events_with_invalid_fields).toEqual({ [field]: [0] });
+      }
+    }
+  });
+
   it('truncates long string values but keeps unknown keys, $identify and session -1', () => {
     const long = 'y'.repeat(MAX_STRING_LENGTH + 10);
     const result = parse(
