@@ -26,8 +26,14 @@ export type IntercomNotification = z.infer<typeof IntercomNotificationSchema>;
 
 export type ParseNotificationResult = { ok: true; notification: IntercomNotification } | { ok: false; error: string };
 
+/** Intercom's objects nest a few levels; anything far deeper is not a notification we can store or read. */
+export const MAX_ITEM_DEPTH = 40;
+
 /** Validates an already JSON-decoded webhook body. Never throws. */
 export function parseNotification(json: unknown): ParseNotificationResult {
+  if (depthExceeds(json, MAX_ITEM_DEPTH + 3)) {
+    return { ok: false, error: `invalid Intercom notification: nested deeper than ${MAX_ITEM_DEPTH} levels` };
+  }
   const result = IntercomNotificationSchema.safeParse(json);
   if (result.success) return { ok: true, notification: result.data };
   return { ok: false, error: `invalid Intercom notification: ${result.error.issues.map(describeIssue).join('; ')}` };
@@ -39,4 +45,16 @@ function describeIssue(issue: z.core.$ZodIssue): string {
     return `${field} is required`;
   }
   return `${field}: ${issue.message.replace(/^Invalid input: /, '')}`;
+}
+
+/** Iterative, so a hostile body cannot overflow the stack while we measure it. */
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (current === null || typeof current !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(current as Record<string, unknown>)) stack.push([child, depth + 1]);
+  }
+  return false;
 }

@@ -53,12 +53,17 @@ export class InboxWriter {
       const batch = this.queue.splice(0, maxBatch);
       this.inFlight += 1;
       this.write(batch)
-        .catch((err) => batch.forEach((p) => p.reject(err)))
+        .catch((err) => (batch.length > 1 ? this.writeOneByOne(batch) : batch[0]!.reject(err)))
         .finally(() => {
           this.inFlight -= 1;
           this.pump();
         });
     }
+  }
+
+  /** A batch failed: one bad notification must not fail the others written with it. */
+  private async writeOneByOne(batch: Pending[]): Promise<void> {
+    await Promise.all(batch.map((pending) => this.write([pending]).catch((err) => pending.reject(err))));
   }
 
   private async write(batch: Pending[]): Promise<void> {

@@ -66,4 +66,17 @@ describe('parseNotification', () => {
     const result = parseNotification(rawNotification('', { type: 'event' }));
     expect(result).toMatchObject({ ok: false, error: expect.stringContaining('topic') });
   });
+
+  it('refuses an item nested far deeper than Intercom nests, without overflowing the stack', () => {
+    let deep: unknown = 'bottom';
+    for (let i = 0; i < 50_000; i += 1) deep = [deep];
+    const result = parseNotification(
+      rawNotification('contact.user.created', { type: 'contact', id: 'c1', extra: deep }),
+    );
+    expect(result).toEqual({ ok: false, error: 'invalid Intercom notification: nested deeper than 40 levels' });
+    const shallow = parseNotification(
+      rawNotification('contact.user.created', { type: 'contact', id: 'c1', a: { b: { c: 1 } } }),
+    );
+    expect(shallow.ok).toBe(true);
+  });
 });
