@@ -41,6 +41,9 @@ export class WorkspaceRateBudget implements RequestBudget {
       );
       // No window known yet, or it is over: go ahead, and learn the new window from the answer.
       if (!row || row.remaining === null || row.wait_ms === null || row.wait_ms <= 0) return;
+      // Room after all: another worker recorded a new window between our UPDATE and this SELECT (at a
+      // reset, the first answer of the new window lands there). Spend from it instead of sleeping it away.
+      if (row.remaining > reserve) continue;
       const waitMs = Math.min(row.wait_ms, 60_000) + Math.floor(Math.random() * 50);
       this.options.onWait?.(waitMs);
       await (this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(waitMs);
