@@ -108,12 +108,21 @@ async function main() {
         .filter(([, ms]) => ms > 0)
         .map(([role, ms]) => [role, round((ms / windowMs) * 100)]),
     );
+    // Our service alone (the simulators and the load generator stand in for Intercom and Amplitude).
+    const servicePercent = ['api', 'worker', 'postgres', 'temporal server'].reduce(
+      (sum, role) => sum + (cpuShare[role] ?? 0),
+      0,
+    );
+    const serviceMsPerEvent = ((servicePercent / 100) * 1000) / (accepted / seconds);
+    const projectedOnTwoCores = 2000 / serviceMsPerEvent;
     report(
       'e2e',
       [
         ...Object.entries(cpuShare).map(
           ([role, pct]) => [`CPU at max load: ${role} (% of one core)`, pct] as [string, number],
         ),
+        ['service CPU per event: api+worker+postgres+temporal (ms)', round(serviceMsPerEvent, 3)],
+        ['projected events/s on 2 cores for the service alone', round(projectedOnTwoCores)],
         ['webhooks accepted/s (max load)', round(accepted / seconds)],
         ['events delivered/s sustained', round(sustained), 'target ≥ 5,000 on 2 cores'],
         ['ack p99 at max load (ms)', max.latency.p99],
@@ -142,6 +151,8 @@ async function main() {
         naiveHistoryEventsPerEvent: naive,
         peakRss: rss,
         cpuPercentOfOneCoreAtMaxLoad: cpuShare,
+        serviceCpuMsPerEvent: serviceMsPerEvent,
+        projectedServiceEventsPerSecondOnTwoCores: projectedOnTwoCores,
         non2xx: max.non2xx + fixed.non2xx,
       },
     );

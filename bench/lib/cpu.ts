@@ -17,7 +17,8 @@ function role(pid: number, self: number): string {
   }
   if (cmd.includes('entrypoints/api')) return 'api';
   if (cmd.includes('entrypoints/worker')) return 'worker';
-  if (cmd.includes('webhook-load')) return 'load generator';
+  if (cmd.includes('webhook-load') || cmd.includes('paced-load')) return 'load generator';
+  if (cmd.includes('bare-server')) return 'bare server';
   if (cmd.includes('postgres')) return 'postgres';
   if (cmd.includes('temporal')) return 'temporal server';
   return 'other';

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import { Client } from '@temporalio/client';
 import { migrateDatabase, openPostgres, type Database } from '../../src/db/client';
@@ -66,6 +70,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const amplitude = createAmplitudeSimulator(options.amplitude);
   const amplitudeUrl = await amplitude.listen();
   const adminToken = randomBytes(24).toString('base64url');
+  // Production-like: the worker loads a prebuilt workflow bundle instead of running webpack at start-up.
+  const bundlePath = path.join(os.tmpdir(), `connector-bench-bundle-${process.pid}.js`);
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'),
+    logger: { log: () => {}, info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, trace: () => {} },
+  });
+  writeFileSync(bundlePath, code);
   const env: Record<string, string> = {
     NODE_ENV: 'production',
     DATABASE_URL: databaseUrl,
@@ -75,6 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     PORT: String(apiPort),
     PUBLIC_URL: apiUrl,
     METRICS_PORT: '0',
+    WORKFLOW_BUNDLE_PATH: bundlePath,
     ADMIN_TOKEN: adminToken,
     INTERCOM_CLIENT_ID: intercom.clientId,
     INTERCOM_CLIENT_SECRET: intercom.clientSecret,

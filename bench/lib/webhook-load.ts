@@ -62,7 +62,8 @@ export async function runWebhookLoad(options: LoadOptions): Promise<autocannon.R
   return instance;
 }
 
-function notificationBody(options: LoadOptions, n: number, users: number, now: number): string {
+/** One signed-to-be `contact.user.created` notification (shared with the paced generator). */
+export function notificationBody(options: LoadOptions, n: number, users: number, now: number): string {
   const seconds = Math.floor(now / 1000);
   return JSON.stringify({
     type: 'notification_event',

@@ -1,0 +1,181 @@
+import { parseArgs } from 'node:util';
+import { startStack } from './lib/stack';
+import { report, round } from './lib/report';
+import { ForeignWatch } from './lib/foreign';
+import { WINDOW_MS } from '../src/simulators/intercom/rate-limit';
+import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../test/support/destination-flow';
+
+/**
+ * Amplitude → Intercom against the Intercom simulator with a known REST limit (per minute, spent in
+ * 10-second windows of limit/6, per workspace). A destination sync sends every event to the
+ * contact found by the `email` user property; N contacts exist.
+ *   A. warm-up: one event per contact, so the identity cache knows every contact;
+ *   B. --events events spread over those contacts, ingested in batches through /2/httpapi, measured:
+ *      Intercom calls per event (only calls made during B), the share of the rate limit used in the
+ *      windows wholly inside B (calls ÷ window budget), 429s, and events/s delivered.
+ */
+const { values } = parseArgs({
+  options: {
+    'rate-limit': { type: 'string', default: '6000' },
+    contacts: { type: 'string', default: '500' },
+    events: { type: 'string', default: '6000' },
+    batch: { type: 'string', default: '500' },
+  },
+});
+const limitPerMinute = Number(values['rate-limit']);
+const contacts = Number(values.contacts);
+const eventCount = Number(values.events);
+const batchSize = Number(values.batch);
+const windowBudget = Math.max(1, Math.floor(limitPerMinute / 6));
+const EVENT_NAMES = ['Viewed Page', 'Clicked Button', 'Purchased', 'Searched', 'Shared'];
+
+async function main() {
+  const foreign = new ForeignWatch();
+  foreign.sample();
+  const stack = await startStack();
+  try {
+    stack.intercom.setRateLimit(limitPerMinute);
+    const sync = await createSync(stack, undefined, 'Destination bench');
+    stack.intercom.seedContacts(
+      sync.appId,
+      Array.from({ length: contacts }, (_, i) => ({
+        role: 'user' as const,
+        externalId: `bench-${i}`,
+        email: `bench-${i}@example.com`,
+        name: `Bench ${i}`,
+      })),
+    );
+    const settings = await updateSettings(stack, sync.connectionId, {
+      sendEvents: { enabled: true, eventFilter: { allEvents: true }, eventProperties: ['plan'] },
+      mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'email' } },
+      status: 'enabled',
+    });
+    if (settings.status !== 200)
+      throw new Error(`settings answered ${settings.status}: ${JSON.stringify(settings.body)}`);
+
+    const event = (i: number) =>
+      amplitudeEvent(EVENT_NAMES[i % EVENT_NAMES.length]!, {
+        user_id: `amp-${i % contacts}`,
+        user_properties: { email: `bench-${i % contacts}@example.com` },
+        event_properties: { plan: i % 2 ? 'pro' : 'free' },
+      });
+    const send = async (from: number, count: number) => {
+      for (let at = 0; at < count; at += batchSize) {
+        const events = Array.from({ length: Math.min(batchSize, count - at) }, (_, k) => event(from + at + k));
+        const answer = await ingest(stack, sync.ingestKey, events);
+        if (answer.status !== 200) throw new Error(`ingest answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+      }
+    };
+    const delivered = () => stack.intercom.events(sync.appId).length;
+    const waitDelivered = async (target: number, timeoutMs: number) => {
+      const deadline = Date.now() + timeoutMs;
+      while (delivered() < target) {
+        if (Date.now() > deadline) throw new Error(`only ${delivered()} of ${target} events delivered in time`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return Date.now();
+    };
+    // Generous: every call at the full limit, twice over, plus a minute.
+    const timeoutFor = (calls: number) => (calls / (limitPerMinute / 60)) * 2_000 + 60_000;
+
+    // A. Warm-up: one event per contact (a search and an event each).
+    foreign.sample();
+    await send(0, contacts);
+    await waitDelivered(contacts, timeoutFor(2 * contacts));
+    await waitForSync(stack, sync.connectionId, (s) => s.sent === contacts && s.pending === 0, 30_000);
+
+    // B. Measured.
+    foreign.sample();
+    const statsBefore = stack.intercom.rateLimitStats(sync.appId);
+    const logFrom = stack.intercom.requests.length;
+    const t0 = Date.now();
+    await send(contacts, eventCount);
+    const ingestedAt = Date.now();
+    const tEnd = await waitDelivered(contacts + eventCount, timeoutFor(eventCount));
+    foreign.sample();
+    const statsAfter = stack.intercom.rateLimitStats(sync.appId);
+    const status = await waitForSync(stack, sync.connectionId, (s) => s.pending === 0, 30_000);
+
+    const calls = statsAfter.calls - statsBefore.calls;
+    const limited = statsAfter.limited - statsBefore.limited;
+    const ours = stack.intercom.requests
+      .slice(logFrom)
+      .filter((r) => r.headers.authorization === `Bearer ${sync.token}` && r.at >= t0 && r.at <= tEnd);
+    const byEndpoint = countBy(ours, (r) => `${r.method} ${r.path} ${r.status}`);
+
+    // Steady state: the simulator's windows (aligned to the clock) wholly inside phase B.
+    const firstWindow = Math.ceil(t0 / WINDOW_MS);
+    const lastWindow = Math.floor(tEnd / WINDOW_MS) - 1;
+    const windows: { start: string; calls: number; limited: number; share: number }[] = [];
+    for (let w = firstWindow; w <= lastWindow; w += 1) {
+      const inWindow = ours.filter((r) => Math.floor(r.at / WINDOW_MS) === w);
+      const allowed = inWindow.filter((r) => r.status !== 429).length;
+      windows.push({
+        start: new Date(w * WINDOW_MS).toISOString().slice(11, 19),
+        calls: allowed,
+        limited: inWindow.length - allowed,
+        share: allowed / windowBudget,
+      });
+    }
+    const steadyCalls = windows.reduce((sum, w) => sum + w.calls, 0);
+    const steadyShare = windows.length > 0 ? steadyCalls / (windows.length * windowBudget) : NaN;
+    const seconds = (tEnd - t0) / 1000;
+
+    const rows: [string, string | number, string?][] = [
+      ['rate limit (calls/min; per 10 s window)', `${limitPerMinute}; ${windowBudget}`],
+      ['contacts / events in phase B', `${contacts} / ${eventCount}`],
+      ['Intercom calls per event (phase B)', round(calls / eventCount, 4), 'target ≤ 1.05'],
+      [
+        `share of the limit used, ${windows.length} whole windows of B`,
+        `${round(steadyShare * 100, 1)}%`,
+        'target ≥ 90%',
+      ],
+      [
+        'calls per window (min / max)',
+        `${Math.min(...windows.map((w) => w.calls))} / ${Math.max(...windows.map((w) => w.calls))}`,
+      ],
+      ['429s (phase B)', limited, 'target 0'],
+      ['events delivered/s (phase B)', round(eventCount / seconds, 1)],
+      ['limit allows (events/s at 1 call per event)', round(limitPerMinute / 60, 1)],
+      ['phase B: ingest took / delivery took (s)', `${round((ingestedAt - t0) / 1000, 1)} / ${round(seconds, 1)}`],
+      ...Object.entries(byEndpoint).map(([endpoint, n]) => [`  calls: ${endpoint}`, n] as [string, number]),
+      ['sync counters', JSON.stringify(status.counters)],
+    ];
+    report('destination', rows, {
+      limitPerMinute,
+      windowBudget,
+      contacts,
+      events: eventCount,
+      batch: batchSize,
+      callsPerEvent: calls / eventCount,
+      calls,
+      limited,
+      steadyShare,
+      windows,
+      eventsPerSecond: eventCount / seconds,
+      deliverySeconds: seconds,
+      ingestSeconds: (ingestedAt - t0) / 1000,
+      callsByEndpoint: byEndpoint,
+      counters: status.counters,
+      foreignProcesses: foreign.list,
+      targets: { callsPerEvent: 1.05, steadyShare: 0.9, limited: 0 },
+    });
+    if (foreign.list.length > 0) {
+      process.stdout.write(`\nWARNING: other benchmarks/tests ran on this machine meanwhile:\n`);
+      for (const p of foreign.list) process.stdout.write(`  ${p}\n`);
+    }
+  } finally {
+    await stack.stop();
+  }
+}
+
+function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const item of items) counts[key(item)] = (counts[key(item)] ?? 0) + 1;
+  return counts;
+}
+
+main().catch((err) => {
+  process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+});
