@@ -348,11 +348,9 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
         // A broken envelope carrying deep nesting or a huge string.
         fc.tuple(brokenEnvelope(), deepValue).map(([env, deep]): BodySpec => ({ json: { ...env, deep } })),
         // A valid envelope whose item nests far deeper than Intercom's objects do.
-        fc
-          .tuple(envelope(), deepValue)
-          .map(([env, deep]): BodySpec => ({
-            json: { ...env, data: { ...env.data, item: { ...env.data.item, deep } } },
-          })),
+        fc.tuple(envelope(), deepValue).map(([env, deep]): BodySpec => ({
+          json: { ...env, data: { ...env.data, item: { ...env.data.item, deep } } },
+        })),
         fc
           .tuple(brokenEnvelope(), fc.integer({ min: 10_000, max: 990_000 }))
           .map(([env, times]) => withHuge({ ...env, huge: HUGE }, 'x', times)),
