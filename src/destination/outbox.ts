@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
+import { claimLeased, parseJsonColumn, queueSummary, type QueueSummary } from '../db/leased-queue';
 
 /**
  * The destination outbox in Postgres: Amplitude events and identifies accepted for a sync,
@@ -61,7 +62,7 @@ export async function claimOutboxRows(
   owner: string,
   limit: number,
 ): Promise<OutboxRow[]> {
-  const rows = await queryRows<{
+  const rows = await claimLeased<{
     id: string | number;
     insert_id: string;
     kind: 'event' | 'identify';
@@ -70,31 +71,23 @@ export async function claimOutboxRows(
     received_at: string | Date;
     attempts: number;
     parked_since: string | Date | null;
-  }>(
-    db,
-    sql`UPDATE destination_outbox SET lease_until = now() + make_interval(secs => ${LEASE_SECONDS}), lease_owner = ${owner},
-               attempts = attempts + 1
-        WHERE id IN (
-          SELECT id FROM destination_outbox
-          WHERE connection_id = ${connectionId} AND status = 'pending' AND next_attempt_at <= now()
-            AND (lease_until IS NULL OR lease_until < now() OR lease_owner = ${owner})
-          ORDER BY id
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-        RETURNING id, insert_id, kind, payload, user_key, received_at, attempts, parked_since`,
-  );
-  return rows
-    .map((r) => ({
-      id: Number(r.id),
-      insertId: r.insert_id,
-      kind: r.kind,
-      payload: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as Record<string, unknown>,
-      userKey: r.user_key,
-      receivedAt: new Date(r.received_at),
-      attempts: r.attempts,
-      parkedSince: r.parked_since ? new Date(r.parked_since) : null,
-    }))
-    .sort((a, b) => a.id - b.id);
+  }>(db, 'destination_outbox', {
+    connectionId,
+    owner,
+    limit,
+    leaseSeconds: LEASE_SECONDS,
+    columns: ['insert_id', 'kind', 'payload', 'user_key', 'received_at', 'attempts', 'parked_since'],
+  });
+  return rows.map((r) => ({
+    id: Number(r.id),
+    insertId: r.insert_id,
+    kind: r.kind,
+    payload: parseJsonColumn<Record<string, unknown>>(r.payload),
+    userKey: r.user_key,
+    receivedAt: new Date(r.received_at),
+    attempts: r.attempts,
+    parkedSince: r.parked_since ? new Date(r.parked_since) : null,
+  }));
 }
 
 /** Applies the outcomes of one batch in a single statement. */
@@ -143,29 +136,10 @@ export async function skipAllPending(db: Db, connectionId: string, reason: strin
   return rows.length;
 }
 
-export interface OutboxSummary {
-  pending: number;
-  parked: number;
-  due: number;
-  nextDueAt?: number;
-}
+export type OutboxSummary = QueueSummary;
 
-export async function outboxSummary(db: Db, connectionId: string): Promise<OutboxSummary> {
-  const [row] = await queryRows<{ pending: number; parked: number; due: number; next_due_at: string | Date | null }>(
-    db,
-    sql`SELECT count(*)::int AS pending,
-               count(*) FILTER (WHERE parked_since IS NOT NULL)::int AS parked,
-               count(*) FILTER (WHERE next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now()))::int AS due,
-               min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)))
-                 FILTER (WHERE NOT (next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now()))) AS next_due_at
-        FROM destination_outbox WHERE connection_id = ${connectionId} AND status = 'pending'`,
-  );
-  return {
-    pending: row?.pending ?? 0,
-    parked: row?.parked ?? 0,
-    due: row?.due ?? 0,
-    nextDueAt: row?.next_due_at ? new Date(row.next_due_at).getTime() : undefined,
-  };
+export function outboxSummary(db: Db, connectionId: string): Promise<OutboxSummary> {
+  return queueSummary(db, 'destination_outbox', connectionId);
 }
 
 /** Replay: finished rows in a window of event time go back to pending (Intercom dedupes repeats). */

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
+import { claimLeased, parseJsonColumn, queueSummary, type QueueSummary } from '../db/leased-queue';
 import type { IntercomNotification } from '../intercom/webhook-envelope';
 
 /**
@@ -48,34 +49,26 @@ export async function insertInboxRows(db: Db, rows: NewInboxRow[]): Promise<numb
 }
 
 export async function claimInboxRows(db: Db, connectionId: string, owner: string, limit: number): Promise<InboxRow[]> {
-  const rows = await queryRows<{
+  const rows = await claimLeased<{
     id: string | number;
     dedupe_key: string;
     topic: string;
     payload: unknown;
     received_at: string | Date;
-  }>(
-    db,
-    sql`UPDATE source_inbox SET lease_until = now() + make_interval(secs => ${LEASE_SECONDS}), lease_owner = ${owner},
-               attempts = attempts + 1
-        WHERE id IN (
-          SELECT id FROM source_inbox
-          WHERE connection_id = ${connectionId} AND status = 'pending' AND next_attempt_at <= now()
-            AND (lease_until IS NULL OR lease_until < now() OR lease_owner = ${owner})
-          ORDER BY id
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED)
-        RETURNING id, dedupe_key, topic, payload, received_at`,
-  );
-  return rows
-    .map((r) => ({
-      id: Number(r.id),
-      dedupeKey: r.dedupe_key,
-      topic: r.topic,
-      payload: (typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload) as IntercomNotification,
-      receivedAt: new Date(r.received_at),
-    }))
-    .sort((a, b) => a.id - b.id);
+  }>(db, 'source_inbox', {
+    connectionId,
+    owner,
+    limit,
+    leaseSeconds: LEASE_SECONDS,
+    columns: ['dedupe_key', 'topic', 'payload', 'received_at'],
+  });
+  return rows.map((r) => ({
+    id: Number(r.id),
+    dedupeKey: r.dedupe_key,
+    topic: r.topic,
+    payload: parseJsonColumn<IntercomNotification>(r.payload),
+    receivedAt: new Date(r.received_at),
+  }));
 }
 
 export async function markDelivered(db: Db, ids: number[]): Promise<void> {
@@ -103,23 +96,8 @@ export async function retryLater(db: Db, ids: number[], delayMs: number, reason:
 }
 
 /** Pending rows left, and when the earliest of them that is not due yet (or leased) becomes claimable. */
-export async function pendingSummary(
-  db: Db,
-  connectionId: string,
-): Promise<{ pending: number; due: number; nextDueAt?: number }> {
-  const [row] = await queryRows<{ pending: number; due: number; next_due_at: string | Date | null }>(
-    db,
-    sql`SELECT count(*)::int AS pending,
-               count(*) FILTER (WHERE next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now()))::int AS due,
-               min(greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)))
-                 FILTER (WHERE NOT (next_attempt_at <= now() AND (lease_until IS NULL OR lease_until < now()))) AS next_due_at
-        FROM source_inbox WHERE connection_id = ${connectionId} AND status = 'pending'`,
-  );
-  return {
-    pending: row?.pending ?? 0,
-    due: row?.due ?? 0,
-    nextDueAt: row?.next_due_at ? new Date(row.next_due_at).getTime() : undefined,
-  };
+export function pendingSummary(db: Db, connectionId: string): Promise<QueueSummary> {
+  return queueSummary(db, 'source_inbox', connectionId);
 }
 
 /** On disconnect: what was accepted but can no longer be delivered is dropped with a reason, not left pending. */
