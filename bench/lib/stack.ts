@@ -10,6 +10,7 @@ import { generateKeyBase64 } from '../../src/crypto/secrets';
 import { connectClient, waitForNamespace } from '../../src/temporal/connection';
 import { findTemporalCli, freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
 import { createIntercomSimulator, type IntercomSimulator } from '../../src/simulators/intercom';
+import { simulatorEnv } from '../../src/simulators/service-env';
 import { createAmplitudeSimulator, type AmplitudeSimulator } from '../../src/simulators/amplitude';
 import { adminClient, type ApiDriver } from '../../test/support/api-driver';
 import { ServiceProcess } from '../../test/support/service-process';
@@ -88,11 +89,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     METRICS_PORT: '0',
     WORKFLOW_BUNDLE_PATH: bundlePath,
     ADMIN_TOKEN: adminToken,
-    INTERCOM_CLIENT_ID: intercom.clientId,
-    INTERCOM_CLIENT_SECRET: intercom.clientSecret,
-    INTERCOM_API_URL: intercomUrl,
-    INTERCOM_OAUTH_URL: `${intercomUrl}/oauth`,
-    AMPLITUDE_API_URL: amplitudeUrl,
+    ...simulatorEnv({ intercom, intercomUrl, amplitudeUrl }),
     ...options.env,
   };
   const api = new ServiceProcess('api', env, options.nodeArgs);

@@ -11,6 +11,7 @@ import { ensureSearchAttributes } from '../temporal/search-attributes';
 import { createWorker, installTemporalRuntime, sdkMetrics } from '../temporal/worker';
 import { createIntercomSimulator } from '../simulators/intercom';
 import { createAmplitudeSimulator } from '../simulators/amplitude';
+import { simulatorEnv } from '../simulators/service-env';
 import { randomToken } from '../crypto/secrets';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
@@ -41,12 +42,7 @@ async function main() {
     const url = await intercom.listen(Number(process.env.DEV_INTERCOM_SIMULATOR_PORT ?? 4010));
     const workspace = intercom.addWorkspace({ name: 'Dev workspace' });
     intercom.setOAuthWorkspace(workspace.appId);
-    Object.assign(overrides, {
-      INTERCOM_CLIENT_ID: intercom.clientId,
-      INTERCOM_CLIENT_SECRET: intercom.clientSecret,
-      INTERCOM_API_URL: url,
-      INTERCOM_OAUTH_URL: `${url}/oauth`,
-    });
+    Object.assign(overrides, simulatorEnv({ intercom, intercomUrl: url }));
     stops.push(() => intercom.close());
     lines.push(
       `Intercom simulator:  ${url}  (workspace ${workspace.appId}, private-app token ${workspace.accessToken})`,

@@ -14,6 +14,7 @@ import { createWorker, installTemporalRuntime, sdkMetrics } from '../../src/temp
 import { freePort } from '../../src/temporal/dev-server';
 import { createApp, type Api } from '../../src/http/app';
 import { createIntercomSimulator, type IntercomSimulator } from '../../src/simulators/intercom';
+import { simulatorEnv } from '../../src/simulators/service-env';
 import { createAmplitudeSimulator, type AmplitudeSimulator } from '../../src/simulators/amplitude';
 import type { Server } from 'node:http';
 
@@ -89,11 +90,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     PORT: String(apiPort),
     PUBLIC_URL: apiUrl,
     ADMIN_TOKEN: adminToken,
-    INTERCOM_CLIENT_ID: intercom.clientId,
-    INTERCOM_CLIENT_SECRET: intercom.clientSecret,
-    INTERCOM_API_URL: intercomUrl,
-    INTERCOM_OAUTH_URL: `${intercomUrl}/oauth`,
-    AMPLITUDE_API_URL: amplitudeUrl,
+    ...simulatorEnv({ intercom, intercomUrl, amplitudeUrl }),
     ...options.env,
   };
   const env = loadEnv(rawEnv, 'test');
