@@ -1,6 +1,6 @@
 import { startStack } from '../lib/stack';
 import { onboardSource } from '../../test/support/source-flow';
-import { faultArgs, sleep, verdict } from './common';
+import { faultArgs, runScript, sleep, verdict } from './common';
 import { streamWebhooks, verifyExactlyOnce } from './stream';
 
 /**
@@ -32,7 +32,6 @@ async function main() {
     const check = await verifyExactlyOnce(stack, stream.accepted, { timeoutMs: 300_000, runId });
     const drainSeconds = (Date.now() - recoveredAt) / 1000;
     const drained = backlogAtRecovery + stack.amplitude.events.length;
-    const ok = check.missing.length === 0 && check.storedTwice === 0;
     await stack.stop();
     verdict(
       'fault-amplitude-chaos',
@@ -40,8 +39,6 @@ async function main() {
         ['webhooks acknowledged', stream.accepted.size],
         ['Amplitude answers injected (by status)', JSON.stringify(stack.amplitude.faults.injected)],
         ['outage (s)', outageSeconds],
-        ['acknowledged but not delivered', check.missing.length, 'must be 0'],
-        ['stored twice at Amplitude', check.storedTwice, 'must be 0'],
         ['events delivered after recovery', drained],
         ['drain rate after recovery (events/s)', Math.round(drained / drainSeconds)],
         ['time to drain after recovery (s)', drainSeconds.toFixed(1)],
@@ -53,10 +50,8 @@ async function main() {
         injected: stack.amplitude.faults.injected,
         drainedAfterRecovery: drained,
         drainSeconds,
-        ...check,
-        missing: check.missing.slice(0, 20),
       },
-      ok,
+      check,
     );
   } catch (err) {
     await stack.stop().catch(() => undefined);
@@ -64,7 +59,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+runScript(main);

@@ -1,6 +1,6 @@
 import { startStack } from '../lib/stack';
 import { onboardSource } from '../../test/support/source-flow';
-import { faultArgs, random, sleep, verdict } from './common';
+import { faultArgs, runScript, random, sleep, verdict } from './common';
 import { streamWebhooks, verifyExactlyOnce } from './stream';
 
 /**
@@ -34,7 +34,6 @@ async function main() {
     }
     const stream = await streaming;
     const check = await verifyExactlyOnce(stack, stream.accepted, { timeoutMs: 120_000, runId });
-    const ok = check.missing.length === 0 && check.storedTwice === 0;
     await stack.stop();
     verdict(
       'fault-kill9',
@@ -43,8 +42,6 @@ async function main() {
         ['acknowledged (200)', stream.accepted.size],
         ['refused or unanswered (api down)', stream.refused],
         ['kills (api/worker)', kills],
-        ['acknowledged but not delivered', check.missing.length, 'must be 0'],
-        ['stored twice at Amplitude', check.storedTwice, 'must be 0'],
         ['delivered though unanswered', check.unexpected],
         ['drain after the stream (s)', (check.drainMs / 1000).toFixed(1)],
       ],
@@ -54,10 +51,8 @@ async function main() {
         log,
         sent: stream.sent,
         accepted: stream.accepted.size,
-        ...check,
-        missing: check.missing.slice(0, 20),
       },
-      ok,
+      check,
     );
   } catch (err) {
     await stack.stop().catch(() => undefined);
@@ -65,7 +60,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+runScript(main);

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { startStack } from '../lib/stack';
 import { PrivatePostgres } from '../lib/private-postgres';
 import { onboardSource } from '../../test/support/source-flow';
-import { faultArgs, sleep, verdict } from './common';
+import { faultArgs, runScript, sleep, verdict } from './common';
 import { streamWebhooks, verifyExactlyOnce } from './stream';
 
 /**
@@ -36,7 +36,6 @@ async function main() {
     events.push(`${new Date().toISOString()} Postgres back`);
     const stream = await streaming;
     const check = await verifyExactlyOnce(stack, stream.accepted, { timeoutMs: 180_000, runId });
-    const ok = check.missing.length === 0 && check.storedTwice === 0;
     await stack.stop();
     postgres.stop();
     rmSync(temporalDir, { recursive: true, force: true });
@@ -46,8 +45,6 @@ async function main() {
         ['webhooks sent', stream.sent],
         ['acknowledged (200)', stream.accepted.size],
         ['refused while Postgres restarted (503)', stream.refused],
-        ['acknowledged but not delivered', check.missing.length, 'must be 0'],
-        ['stored twice at Amplitude', check.storedTwice, 'must be 0'],
         ['drain after the stream (s)', (check.drainMs / 1000).toFixed(1)],
       ],
       {
@@ -56,10 +53,8 @@ async function main() {
         sent: stream.sent,
         accepted: stream.accepted.size,
         refused: stream.refused,
-        ...check,
-        missing: check.missing.slice(0, 20),
       },
-      ok,
+      check,
     );
   } catch (err) {
     await stack.stop().catch(() => undefined);
@@ -68,7 +63,4 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  process.stderr.write(`${(err as Error).stack}\n`);
-  process.exit(1);
-});
+runScript(main);

@@ -68,12 +68,20 @@ export function streamWebhooks(
   })();
 }
 
+export interface ExactlyOnceCheck {
+  delivered: number;
+  missing: string[];
+  storedTwice: number;
+  unexpected: number;
+  drainMs: number;
+}
+
 /** Waits until every accepted webhook reached Amplitude, then checks nothing arrived twice or from nowhere. */
 export async function verifyExactlyOnce(
   stack: Stack,
   accepted: Set<string>,
   options: { timeoutMs: number; runId: string },
-): Promise<{ delivered: number; missing: string[]; storedTwice: number; unexpected: number; drainMs: number }> {
+): Promise<ExactlyOnceCheck> {
   const started = Date.now();
   const itemIdsAtAmplitude = () =>
     stack.amplitude.events
