@@ -25,7 +25,6 @@ export function installTemporalRuntime(
   options: { logger?: Logger; logLevel?: string; metricsBindAddress?: string } = {},
 ): void {
   if (runtimeInstalled) return;
-  runtimeInstalled = true;
   const wanted = (options.logLevel ?? 'warn').toUpperCase();
   const level = (wanted in SDK_LEVELS ? wanted : 'WARN') as LogLevel;
   const logger = options.logger;
@@ -40,6 +39,7 @@ export function installTemporalRuntime(
       ...(options.metricsBindAddress ? { metrics: { prometheus: { bindAddress: options.metricsBindAddress } } } : {}),
     },
   });
+  runtimeInstalled = true;
 }
 
 /** Reads the SDK's Prometheus text from its exporter (empty when it is not running). */

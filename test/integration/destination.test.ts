@@ -271,6 +271,43 @@ describe('Intercom destination sync', () => {
     ).toMatchObject({ team: 'blue' });
   });
 
+  it("accepts Amplitude's webhook streaming (Export-format events, one per request, key in a header)", async () => {
+    const sync = await createSync(h);
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'streamed-user' }]);
+    await updateSettings(h, sync.connectionId, sendPurchases);
+    const post = (body: unknown, key = sync.ingestKey) =>
+      fetch(`${h.apiUrl}/amplitude/webhook`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Amplitude/Webhook/1.0',
+          authorization: `Bearer ${key}`,
+        },
+        body: JSON.stringify(body),
+      });
+    const event = {
+      event_type: 'Purchased',
+      user_id: 'streamed-user',
+      event_time: '2026-11-20 10:00:00.123',
+      $insert_id: 'export-insert-1',
+      event_properties: { plan: 'pro' },
+    };
+    expect((await post(event)).status).toBe(200);
+    expect((await post(event)).status).toBe(200); // Amplitude retries: one row
+    expect((await post(event, 'wrong-key')).status).toBe(401);
+    const bad = await post({ event_type: 'Purchased' });
+    expect(bad.status).toBe(400);
+    expect(await bad.json()).toMatchObject({ error: 'user_id or device_id is required' });
+    await waitForSync(h, sync.connectionId, (s) => s.sent === 1);
+    expect(h.intercom.events(sync.appId)).toMatchObject([
+      {
+        externalId: 'streamed-user',
+        createdAt: Math.floor(Date.UTC(2026, 10, 20, 10, 0, 0) / 1000),
+        metadata: { plan: 'pro' },
+      },
+    ]);
+  });
+
   it('rejects invalid settings with a readable reason and keeps the old ones', async () => {
     const sync = await createSync(h);
     const bad = await updateSettings(h, sync.connectionId, {

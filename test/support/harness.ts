@@ -61,12 +61,15 @@ export interface HarnessOptions {
 let sdkMetricsAddress: string | undefined;
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  if (!sdkMetricsAddress) {
-    sdkMetricsAddress = `127.0.0.1:${await freePort()}`;
-    installTemporalRuntime({
-      logLevel: process.env.TEST_TEMPORAL_LOG_LEVEL ?? 'error',
-      metricsBindAddress: sdkMetricsAddress,
-    });
+  // The port is free when we look, but test files run in parallel: another may take it first.
+  for (let attempt = 1; !sdkMetricsAddress; attempt += 1) {
+    const address = `127.0.0.1:${await freePort()}`;
+    try {
+      installTemporalRuntime({ logLevel: process.env.TEST_TEMPORAL_LOG_LEVEL ?? 'error', metricsBindAddress: address });
+      sdkMetricsAddress = address;
+    } catch (err) {
+      if (attempt >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
+    }
   }
   const taskQueue = uniqueId('test-queue');
   const apiPort = await freePort();

@@ -14,6 +14,7 @@ import {
 } from '../../amplitude/protocol';
 import { insertOutboxRows, type NewOutboxRow } from '../../destination/outbox';
 import { outboxRowsForEvents, outboxRowsForIdentifications } from '../../destination/ingest';
+import { parseExportPayload } from '../../destination/export-event';
 import type { Services } from '../../runtime/services';
 import type { Doorbell } from '../../temporal/doorbell';
 
@@ -25,6 +26,7 @@ import type { Doorbell } from '../../temporal/doorbell';
  * enabled is the workflow's call, not ours: a disabled sync's workflow records what arrives as skipped.
  */
 const KEY_CACHE_MS = 2_000;
+export const WEBHOOK_STREAMING_PATH = '/amplitude/webhook';
 
 export function amplitudeIngestRoutes(deps: {
   services: Services;
@@ -120,6 +122,41 @@ export function amplitudeIngestRoutes(deps: {
   };
   router.post('/identify', raw, identify);
   router.get('/identify', raw, identify);
+
+  /**
+   * Amplitude's Webhook streaming destination: one Export-format event (or Identify-format user) per
+   * POST. It cannot send an api_key in the body, so the ingest key comes in one of its custom headers:
+   * `Authorization: Bearer <ingest key>` (or `X-Ingest-Key`).
+   */
+  router.post(WEBHOOK_STREAMING_PATH, raw, async (req, res) => {
+    const header = req.get('authorization') ?? '';
+    const key = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : req.get('x-ingest-key');
+    const connection = key ? await syncFor(key) : undefined;
+    if (!connection) {
+      metrics.ingest.inc({ endpoint: 'webhook_streaming', outcome: 'invalid_api_key' });
+      res.status(401).json({ code: 401, error: 'missing or invalid ingest key (Authorization: Bearer <ingest key>)' });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse((Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)).toString('utf8'));
+    } catch {
+      body = undefined;
+    }
+    const parsed =
+      body === undefined ? { ok: false as const, error: 'body is not valid JSON' } : parseExportPayload(body);
+    if (!parsed.ok) {
+      metrics.ingest.inc({ endpoint: 'webhook_streaming', outcome: 'rejected_400' });
+      res.status(400).json({ code: 400, error: parsed.error });
+      return;
+    }
+    const receivedAt = new Date();
+    const rows =
+      parsed.payload.kind === 'event'
+        ? outboxRowsForEvents(connection.id, [parsed.payload.event], receivedAt)
+        : outboxRowsForIdentifications(connection.id, [parsed.payload.identification], receivedAt);
+    await store(res, 'webhook_streaming', connection, rows, () => res.status(200).json({ code: 200 }));
+  });
 
   return router;
 }
