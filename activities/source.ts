@@ -4,7 +4,7 @@ import type { Db } from '../src/db/client';
 import { queryRows } from '../src/db/client';
 import { ConnectionRepository, addCounters, readCounters } from '../src/connections/repository';
 import type { Services } from '../src/runtime/services';
-import { UploadInterrupted, uploadEvents, type UploadResult } from '../src/amplitude/uploader';
+import { UploadInterrupted, uploadEvents, type UploadItem, type UploadResult } from '../src/amplitude/uploader';
 import { echoCandidate, toAmplitudeEvent } from '../src/source/transform';
 import type { IdentityMapping } from '../src/source/identity';
 import type { SourceSettings } from '../src/source/connection-settings';
@@ -151,7 +151,7 @@ export function createSourceActivities(services: Services) {
         const rows = new Map(claimed.map((r) => [r.id, r]));
         const echoes = await findEchoes(connection.intercomWorkspaceId, claimed);
         const drops: { id: number; reason: string }[] = [];
-        const items: { ref: number; event: ReturnType<typeof toEvent> & object }[] = [];
+        const items: UploadItem<number>[] = [];
         for (const row of claimed) {
           lastEventAt = Math.max(lastEventAt ?? 0, row.payload.created_at * 1000);
           if (echoes.has(row.id)) {

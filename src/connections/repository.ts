@@ -104,14 +104,6 @@ export class ConnectionRepository {
       .delete(credentials)
       .where(and(eq(credentials.connectionId, connectionId), eq(credentials.kind, kind)));
   }
-
-  async counters(connectionId: string): Promise<Record<string, number>> {
-    const rows = await this.db
-      .select({ name: connectionCounters.name, value: connectionCounters.value })
-      .from(connectionCounters)
-      .where(eq(connectionCounters.connectionId, connectionId));
-    return Object.fromEntries(rows.map((r) => [r.name, Number(r.value)]));
-  }
 }
 
 /** Adds deltas to a connection's counters (inside the caller's transaction when given one). */
