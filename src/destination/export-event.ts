@@ -1,4 +1,4 @@
-import type { AmplitudeEvent, Identification } from '../amplitude/protocol';
+import { exceedsDepth, MAX_OBJECT_DEPTH, type AmplitudeEvent, type Identification } from '../amplitude/protocol';
 
 /**
  * Amplitude's Webhook streaming destination posts one event per request in the Export API's event
@@ -30,6 +30,9 @@ export function parseExportPayload(body: unknown): ExportParseResult {
   const input = object(body);
   if (!input)
     return { ok: false, error: 'expected one JSON object (an Export-format event or an Identify-format user)' };
+  // Amplitude's own limit on properties; deeper values could not be stored or read back safely.
+  if (exceedsDepth(input, MAX_OBJECT_DEPTH + 1))
+    return { ok: false, error: `nested deeper than ${MAX_OBJECT_DEPTH} levels` };
   const userId = text(input.user_id);
   const deviceId = text(input.device_id);
   if (!userId && !deviceId) return { ok: false, error: 'user_id or device_id is required' };

@@ -51,6 +51,7 @@ type SignatureSpec =
 
 interface RequestSpec {
   method?: 'POST' | 'GET';
+  headers?: Record<string, string>;
   contentType?: string;
   contentEncoding?: string;
   /** Compress the materialised body (with the encoding header set to contentEncoding ?? gzip). */
@@ -222,7 +223,7 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
 
   async function send(path: string, spec: RequestSpec): Promise<{ status: number; text: string }> {
     const body = bytesOf(spec);
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...spec.headers };
     if (spec.signature) {
       const signed = spec.gzip ? materialise(spec.body) : body;
       const signature = signatureFor(spec.signature, signed, h.intercom.clientSecret);
@@ -743,6 +744,35 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
 
   it('POST|GET /identify: malformed or mis-keyed identifications are a 4xx and store nothing', async () => {
     await fuzz('/identify', identifyRequests(), 4);
+  });
+
+  const webhookStreamingRequests = (): fc.Arbitrary<RequestSpec> => {
+    const bearer = { authorization: `Bearer ${ingestKey}`, 'content-type': 'application/json' };
+    // Anything but one object naming a user, with the right key.
+    const garbage = fc
+      .oneof(
+        randomBytes,
+        randomText,
+        randomJson,
+        deepBody,
+        fc.record({ event_type: fc.string() }).map((json): BodySpec => ({ json })),
+        fc
+          .tuple(validEvent, deepValue)
+          .map(([event, deep]): BodySpec => ({ json: { ...event, event_properties: { deep } } })),
+      )
+      .map((body): RequestSpec => ({ body, headers: bearer }));
+    // A valid event with a missing or wrong key.
+    const badKey = fc
+      .tuple(validEvent, fc.constantFrom(undefined, 'Bearer wrong', `Basic ${ingestKey}`, 'Bearer '))
+      .map(([event, authorization]): RequestSpec => ({
+        body: { json: event },
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+      }));
+    return fc.oneof({ weight: 4, arbitrary: garbage }, { weight: 1, arbitrary: badKey });
+  };
+
+  it('POST /amplitude/webhook: malformed or mis-keyed streaming payloads are a 4xx and store nothing', async () => {
+    await fuzz('/amplitude/webhook', webhookStreamingRequests(), 5);
   });
 
   // ----- controls: the same endpoints do store well-formed input ----------------------------------
