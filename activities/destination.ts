@@ -18,7 +18,6 @@ import { deliverRow, type DeliveryContext, type RowResult } from '../src/destina
 import { IdentityCache } from '../src/destination/identity-cache';
 import { EventTypeRegistry } from '../src/destination/event-types';
 import { DataAttributeRegistry } from '../src/destination/data-attributes';
-import { recordSentEvents } from '../src/destination/sent-ledger';
 
 export interface DestinationDeliveryReport {
   processed: number;
@@ -83,12 +82,7 @@ export function createDestinationActivities(services: Services) {
     return results;
   }
 
-  async function settle(
-    connectionId: string,
-    workspaceId: string,
-    rows: OutboxRow[],
-    results: RowResult[],
-  ): Promise<void> {
+  async function settle(connectionId: string, rows: OutboxRow[], results: RowResult[]): Promise<void> {
     const deltas: Record<string, number> = {};
     for (const r of results) for (const [k, v] of Object.entries(r.counters)) deltas[k] = (deltas[k] ?? 0) + v;
     await db.transaction(async (tx) => {
@@ -96,10 +90,6 @@ export function createDestinationActivities(services: Services) {
       await settleOutboxRows(
         t,
         results.map((r) => r.outcome),
-      );
-      await recordSentEvents(
-        t,
-        results.flatMap((r) => (r.sentEvent ? [{ workspaceId, ...r.sentEvent }] : [])),
       );
       for (const userKey of new Set(results.flatMap((r) => (r.unparkUserKey ? [r.unparkUserKey] : [])))) {
         await unparkUser(t, connectionId, userKey);
@@ -172,7 +162,7 @@ export function createDestinationActivities(services: Services) {
         if (rows.length === 0) break;
         processed += rows.length;
         const results = await deliverBatch(ctx, rows);
-        await settle(input.connectionId, workspaceId, rows, results);
+        await settle(input.connectionId, rows, results);
         for (const r of results) {
           if (r.outcome.status === 'sent') lastSentAt = Date.now();
           if (r.error) lastError = r.error;

@@ -11,6 +11,7 @@ import {
   type NormalizedIdentify,
 } from './transform';
 import type { OutboxRow, RowOutcome } from './outbox';
+import { recordSentEvents } from './sent-ledger';
 import { IdentityCache, FOUND_TTL_SECONDS, type LookupField } from './identity-cache';
 import type { EventTypeRegistry } from './event-types';
 import { AttributeCreationDeferred, type DataAttributeRegistry } from './data-attributes';
@@ -49,7 +50,6 @@ export interface DeliveryContext {
 export interface RowResult {
   outcome: RowOutcome;
   counters: Record<string, number>;
-  sentEvent?: { eventName: string; createdAt: number; userKey: string };
   /** An identify made this user's contact exist: release their parked events. */
   unparkUserKey?: string;
   authRevoked?: boolean;
@@ -99,6 +99,16 @@ async function deliverEvent(ctx: DeliveryContext, row: OutboxRow): Promise<RowRe
     return park(ctx, row);
   }
 
+  // Recorded before sending: Intercom's event.created webhook for it may reach our source before the
+  // send even returns, and the source must already know the event is ours (loop prevention).
+  await recordSentEvents(ctx.db, [
+    {
+      workspaceId: ctx.workspaceId,
+      eventName: built.eventTypeKey,
+      createdAt: built.body.created_at,
+      userKey: ledgerUserKey(user),
+    },
+  ]);
   const sent = await ctx.intercom.sendEvent(ctx.token, body);
   if (sent.ok) {
     const counters: Record<string, number> = { sent: 1 };
@@ -107,11 +117,7 @@ async function deliverEvent(ctx: DeliveryContext, row: OutboxRow): Promise<RowRe
       counters.events_with_metadata_cut = 1;
     }
     if (built.droppedKeys.length > 0) counters.metadata_keys_dropped = built.droppedKeys.length;
-    return {
-      outcome: { id: row.id, status: 'sent' },
-      counters,
-      sentEvent: { eventName: built.eventTypeKey, createdAt: built.body.created_at, userKey: ledgerUserKey(user) },
-    };
+    return { outcome: { id: row.id, status: 'sent' }, counters };
   }
   switch (sent.outcome) {
     case 'not_found':
