@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
  * One event as sent to HTTP V2 or Batch (reference §1.1). Unknown keys are allowed and kept:
  * SDKs add their own (library, ingestion_metadata, …) and Amplitude stores them.
  */
-export interface AmplitudeEvent {
+export interface AmplitudeEvent extends DeviceContext {
   event_type: string;
   user_id?: string;
   device_id?: string;
@@ -21,19 +21,6 @@ export interface AmplitudeEvent {
   /** `$remote` means the request's IP. */
   ip?: string;
   user_agent?: string;
-  app_version?: string;
-  platform?: string;
-  os_name?: string;
-  os_version?: string;
-  device_brand?: string;
-  device_manufacturer?: string;
-  device_model?: string;
-  carrier?: string;
-  country?: string;
-  region?: string;
-  city?: string;
-  dma?: string;
-  language?: string;
   price?: number;
   quantity?: number;
   revenue?: number;
@@ -68,24 +55,11 @@ export interface UploadRequest {
 }
 
 /** One identification of the Identify API (reference §2.2). */
-export interface Identification {
+export interface Identification extends DeviceContext {
   user_id?: string;
   device_id?: string;
   user_properties?: Record<string, unknown>;
   groups?: Record<string, unknown>;
-  app_version?: string;
-  platform?: string;
-  os_name?: string;
-  os_version?: string;
-  device_brand?: string;
-  device_manufacturer?: string;
-  device_model?: string;
-  carrier?: string;
-  country?: string;
-  region?: string;
-  city?: string;
-  dma?: string;
-  language?: string;
   paying?: string;
   start_version?: string;
   [key: string]: unknown;
@@ -107,6 +81,9 @@ export const DEVICE_FIELDS = [
   'dma',
   'language',
 ] as const;
+
+/** The device and location fields events and identifications both carry. */
+export type DeviceContext = { [K in (typeof DEVICE_FIELDS)[number]]?: string };
 
 /** Form fields of POST|GET /identify; `identification` is sent as JSON text. */
 export interface IdentifyRequest {
