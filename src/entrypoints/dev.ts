@@ -4,11 +4,9 @@ import { migrateDatabase, openPglite, openPostgres, type Database } from '../db/
 import { createApp } from '../http/app';
 import { createLogger } from '../observability/logger';
 import { buildServices, devEncryptionKey, loadEnvOrExit } from '../runtime/boot';
-import { connectClient, connectNative, waitForNamespace } from '../temporal/connection';
+import { connectClient, waitForNamespace } from '../temporal/connection';
 import { findTemporalCli, freePort, startDevServer, type DevServer } from '../temporal/dev-server';
-import { ensureRetentionSchedule } from '../temporal/schedules';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
-import { createWorker, installTemporalRuntime, sdkMetrics } from '../temporal/worker';
+import { installTemporalRuntime, prepareWorker, sdkMetrics } from '../temporal/worker';
 import { createIntercomSimulator } from '../simulators/intercom';
 import { createAmplitudeSimulator } from '../simulators/amplitude';
 import { simulatorEnv } from '../simulators/service-env';
@@ -102,14 +100,12 @@ async function main() {
   const target = { address: env.TEMPORAL_ADDRESS!, namespace: env.TEMPORAL_NAMESPACE };
   const client = await connectClient(target);
   await waitForNamespace(client);
-  if (!devServer) await ensureSearchAttributes(client).catch(() => []);
-  await ensureRetentionSchedule(client, env.TEMPORAL_TASK_QUEUE, env.RETENTION_DAYS);
-  const connection = await connectNative(target);
-  const worker = await createWorker({
+  const { worker, connection } = await prepareWorker({
     services,
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
+    client,
+    target,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    retentionDays: env.RETENTION_DAYS,
   });
   const running = worker.run();
 

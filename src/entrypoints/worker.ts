@@ -1,9 +1,7 @@
 import { openPostgres } from '../db/client';
 import { buildServices, loadEnvOrExit } from '../runtime/boot';
-import { connectClient, connectNative, temporalTargetFromEnv } from '../temporal/connection';
-import { ensureRetentionSchedule } from '../temporal/schedules';
-import { ensureSearchAttributes } from '../temporal/search-attributes';
-import { createWorker, installTemporalRuntime, sdkMetrics } from '../temporal/worker';
+import { connectClient, temporalTargetFromEnv } from '../temporal/connection';
+import { installTemporalRuntime, prepareWorker, sdkMetrics } from '../temporal/worker';
 import { freePort } from '../temporal/dev-server';
 import { createLogger } from '../observability/logger';
 import { startMetricsServer } from '../observability/metrics-server';
@@ -24,22 +22,12 @@ async function main() {
     : undefined;
   const target = temporalTargetFromEnv(env);
   const client = await connectClient(target);
-  try {
-    const added = await ensureSearchAttributes(client);
-    if (added.length) services.logger.info({ added }, 'registered search attributes');
-  } catch (err) {
-    services.logger.warn(
-      { err: { message: (err as Error).message } },
-      'could not register search attributes; create IntercomProvider, AmplitudeProject, IntercomWorkspace, ConnectionStatus (Keyword) on the namespace',
-    );
-  }
-  await ensureRetentionSchedule(client, env.TEMPORAL_TASK_QUEUE, env.RETENTION_DAYS);
-  const connection = await connectNative(target);
-  const worker = await createWorker({
+  const { worker, connection } = await prepareWorker({
     services,
-    connection,
-    namespace: env.TEMPORAL_NAMESPACE,
+    client,
+    target,
     taskQueue: env.TEMPORAL_TASK_QUEUE,
+    retentionDays: env.RETENTION_DAYS,
     bundlePath: env.WORKFLOW_BUNDLE_PATH,
   });
   services.logger.info(

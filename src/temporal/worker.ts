@@ -3,7 +3,11 @@ import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import type { LogLevel } from '@temporalio/common';
 import { createActivities } from '../../activities';
+import type { Client } from '@temporalio/client';
 import type { Services } from '../runtime/services';
+import { connectNative, type TemporalTarget } from './connection';
+import { ensureRetentionSchedule } from './schedules';
+import { ensureSearchAttributes } from './search-attributes';
 import type { Logger } from '../observability/logger';
 
 let runtimeInstalled = false;
@@ -80,4 +84,39 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     // Leave room for in-flight deliveries to finish and commit on SIGTERM.
     shutdownGraceTime: '20 seconds',
   });
+}
+
+/**
+ * What every worker process does before polling: register our search attributes (only a warning
+ * where the cluster refuses, e.g. Temporal Cloud with an API key), make sure the retention schedule
+ * exists, then create the worker on its own native connection.
+ */
+export async function prepareWorker(options: {
+  services: Services;
+  client: Client;
+  target: TemporalTarget;
+  taskQueue: string;
+  retentionDays: number;
+  bundlePath?: string;
+}): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const { services, client, target } = options;
+  try {
+    const added = await ensureSearchAttributes(client);
+    if (added.length) services.logger.info({ added }, 'registered search attributes');
+  } catch (err) {
+    services.logger.warn(
+      { err: { message: (err as Error).message } },
+      'could not register search attributes; create IntercomProvider, AmplitudeProject, IntercomWorkspace, ConnectionStatus (Keyword) on the namespace',
+    );
+  }
+  await ensureRetentionSchedule(client, options.taskQueue, options.retentionDays);
+  const connection = await connectNative(target);
+  const worker = await createWorker({
+    services,
+    connection,
+    namespace: target.namespace,
+    taskQueue: options.taskQueue,
+    bundlePath: options.bundlePath,
+  });
+  return { worker, connection };
 }
