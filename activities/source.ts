@@ -4,7 +4,12 @@ import type { Db } from '../src/db/client';
 import { queryRows } from '../src/db/client';
 import { ConnectionRepository, addCounters, readCounters } from '../src/connections/repository';
 import type { Services } from '../src/runtime/services';
-import { UploadInterrupted, uploadEvents, type UploadItem, type UploadResult } from '../src/amplitude/uploader';
+import {
+  UploadInterrupted,
+  uploadEvents,
+  type UploadItem,
+  type UploadResult,
+} from '../src/amplitude/client/upload-events';
 import { echoCandidate, toAmplitudeEvent } from '../src/source/transform';
 import type { IdentityMapping } from '../src/source/identity';
 import type { SourceSettings } from '../src/source/connection-settings';

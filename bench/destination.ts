@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { startStack } from './lib/stack';
+import { startStack } from '../testkit/stack';
 import { report, round } from './lib/report';
 import { ForeignWatch } from './lib/foreign';
-import { WINDOW_MS } from '../src/simulators/intercom/rate-limit';
-import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../test/support/destination-flow';
+import { WINDOW_MS } from '../testkit/simulators/intercom/rate-limit';
+import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../testkit/destination-flow';
 
 /**
  * Amplitude → Intercom against the Intercom simulator with a known REST limit (per minute, spent in

@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { startStack } from './lib/stack';
+import { startStack } from '../testkit/stack';
 import { runLoadProcess } from './lib/run-load';
 import { percentile, report, round } from './lib/report';
-import { onboardSource, waitForSource } from '../test/support/source-flow';
+import { onboardSource, waitForSource } from '../testkit/source-flow';
 import { historyEvents, naiveHistoryEventsPerEvent } from './lib/temporal-cost';
 import { cpuByRole, cpuSnapshot } from './lib/cpu';
 

@@ -3,14 +3,14 @@ import { sql } from 'drizzle-orm';
 import type autocannon from 'autocannon';
 import { queryRows } from '../src/db/client';
 import { freePort } from '../src/temporal/dev-server';
-import { startStack } from './lib/stack';
+import { startStack } from '../testkit/stack';
 import { runLoadProcess } from './lib/run-load';
 import { runPacedLoadProcess, type PacedResult } from './lib/paced-load';
 import { report, round } from './lib/report';
 import { cpuByRole, cpuSnapshot } from './lib/cpu';
 import { BareServerProcess, type BareKind } from './lib/bare-server';
 import { ForeignWatch } from './lib/foreign';
-import { onboardSource, waitForSource } from '../test/support/source-flow';
+import { onboardSource, waitForSource } from '../testkit/source-flow';
 
 /**
  * Ingest only: verified, durable webhook acknowledgements of our api process (signature checked,

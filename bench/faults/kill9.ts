@@ -1,5 +1,5 @@
-import { startStack } from '../lib/stack';
-import { onboardSource } from '../../test/support/source-flow';
+import { startStack } from '../../testkit/stack';
+import { onboardSource } from '../../testkit/source-flow';
 import { faultArgs, runScript, random, sleep, verdict } from './common';
 import { streamWebhooks, verifyExactlyOnce } from './stream';
 

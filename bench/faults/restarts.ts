@@ -1,9 +1,9 @@
 import path from 'node:path';
 import os from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { startStack } from '../lib/stack';
+import { startStack } from '../../testkit/stack';
 import { PrivatePostgres } from '../lib/private-postgres';
-import { onboardSource } from '../../test/support/source-flow';
+import { onboardSource } from '../../testkit/source-flow';
 import { faultArgs, runScript, sleep, verdict } from './common';
 import { streamWebhooks, verifyExactlyOnce } from './stream';
 

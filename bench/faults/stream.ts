@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { Stack } from '../lib/stack';
+import type { Stack } from '../../testkit/stack';
 
 /**
  * The fault scripts' load: signed Intercom webhooks sent at a steady rate, each remembered as

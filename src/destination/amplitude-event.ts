@@ -1,4 +1,4 @@
-import type { AmplitudeEvent as ProtocolEvent } from '../amplitude/event';
+import type { AmplitudeEvent as ProtocolEvent } from '../amplitude/protocol/event';
 
 /** The fields of an Amplitude event (the protocol type) that the destination reads. */
 type ReadFields = 'user_id' | 'device_id' | 'time' | 'event_id' | 'insert_id' | 'event_properties' | 'user_properties';

@@ -1,4 +1,4 @@
-import { isInvalidIdValue } from '../amplitude/limits';
+import { isInvalidIdValue } from '../amplitude/protocol/limits';
 import type { AmplitudeEvent, NormalizedIdentify } from './amplitude-event';
 import type { IdentityMapping, IntercomUserField } from './settings';
 import { ownValue } from './values';

@@ -7,9 +7,9 @@ import { buildServices, devEncryptionKey, loadEnvOrExit } from '../runtime/boot'
 import { connectClient, waitForNamespace } from '../temporal/connection';
 import { findTemporalCli, freePort, startDevServer, type DevServer } from '../temporal/dev-server';
 import { installTemporalRuntime, prepareWorker, sdkMetrics } from '../temporal/worker';
-import { createIntercomSimulator } from '../simulators/intercom';
-import { createAmplitudeSimulator } from '../simulators/amplitude';
-import { simulatorEnv } from '../simulators/service-env';
+import { createIntercomSimulator } from '../../testkit/simulators/intercom';
+import { createAmplitudeSimulator } from '../../testkit/simulators/amplitude';
+import { simulatorEnv } from '../../testkit/simulators/service-env';
 import { randomToken } from '../crypto/secrets';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 

@@ -1,4 +1,4 @@
-import { isInvalidIdValue } from '../amplitude/limits';
+import { isInvalidIdValue } from '../amplitude/protocol/limits';
 import { field, textAt, type JsonObject } from './item-fields';
 
 /**

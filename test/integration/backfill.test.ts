@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
-import { eventually } from '../support/eventually';
-import { onboardSource, waitForSource } from '../support/source-flow';
-import { ServiceProcess } from '../support/service-process';
+import { eventually } from '../../testkit/eventually';
+import { onboardSource, waitForSource } from '../../testkit/source-flow';
+import { ServiceProcess } from '../../testkit/service-process';
 
 /**
  * Historical backfill, with the worker running as its own process and killed with SIGKILL

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
 import { startHarness, type Harness } from '../support/harness';
-import { eventually } from '../support/eventually';
-import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../support/destination-flow';
+import { eventually } from '../../testkit/eventually';
+import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../../testkit/destination-flow';
 
 const sendPurchases = {
   sendEvents: { enabled: true, eventFilter: { eventTypes: ['Purchased'] }, eventProperties: ['plan', 'amount'] },

@@ -4,10 +4,10 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
-import { INVALID_ID_VALUES, RESERVED_EVENT_TYPES } from '../../src/amplitude/limits';
+import { INVALID_ID_VALUES, RESERVED_EVENT_TYPES } from '../../src/amplitude/protocol/limits';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
-import { onboardSource, waitForSource } from '../support/source-flow';
-import { createSync } from '../support/destination-flow';
+import { onboardSource, waitForSource } from '../../testkit/source-flow';
+import { createSync } from '../../testkit/destination-flow';
 
 /**
  * Fuzzing the public, unauthenticated-by-design endpoints: Intercom's webhook receiver and the

@@ -3,14 +3,14 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
-import { itemForTopic } from '../../src/simulators/intercom';
+import { itemForTopic } from '../../testkit/simulators/intercom';
 import { findTemporalCli } from '../../src/temporal/dev-server';
 import { ConnectionStatusKey } from '../../workflows/search-attributes';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
-import { onboardSource, waitForSource } from '../support/source-flow';
-import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../support/destination-flow';
+import { onboardSource, waitForSource } from '../../testkit/source-flow';
+import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../../testkit/destination-flow';
 import { runCli } from '../support/run-cli';
-import { eventually } from '../support/eventually';
+import { eventually } from '../../testkit/eventually';
 
 /** The CLI, the admin API and `temporal workflow signal` drive the same connection workflows. */
 describe('operator tools', () => {

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { itemForTopic } from '../../src/simulators/intercom';
+import { itemForTopic } from '../../testkit/simulators/intercom';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
-import { waitForConnection } from '../support/connection';
-import { amplitudeEvent, ingest } from '../support/destination-flow';
+import { waitForConnection } from '../../testkit/connection';
+import { amplitudeEvent, ingest } from '../../testkit/destination-flow';
 
 /** Debian's Chromium; .ci/run installs it when missing. */
 const CHROMIUM = '/usr/bin/chromium';

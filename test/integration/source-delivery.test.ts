@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHmac } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
-import { itemForTopic } from '../../src/simulators/intercom';
+import { itemForTopic } from '../../testkit/simulators/intercom';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
-import { eventually } from '../support/eventually';
-import { onboardSource, waitForSource } from '../support/source-flow';
+import { eventually } from '../../testkit/eventually';
+import { onboardSource, waitForSource } from '../../testkit/source-flow';
 
 /** Delivery guarantees of a connected source: answers, duplicates, Amplitude's failures, restarts, histories. */
 describe('Intercom source delivery', () => {

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
-import { itemForTopic, WEBHOOK_TOPIC_GROUPS } from '../../src/simulators/intercom';
+import { itemForTopic, WEBHOOK_TOPIC_GROUPS } from '../../testkit/simulators/intercom';
 import { ConnectionStatusKey } from '../../workflows/search-attributes';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
-import { eventually } from '../support/eventually';
-import { authorize, onboardSource, sourceStatus, waitForSource } from '../support/source-flow';
+import { eventually } from '../../testkit/eventually';
+import { authorize, onboardSource, sourceStatus, waitForSource } from '../../testkit/source-flow';
 
 /**
  * The whole source lifecycle on a real Temporal dev server, real Postgres and the simulators:

@@ -1,4 +1,4 @@
-import { adminClient, type ApiDriver } from './api-driver';
+import { adminClient, type ApiDriver } from '../../testkit/api-driver';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import type { Client } from '@temporalio/client';
@@ -13,9 +13,9 @@ import { connectClient, connectNative } from '../../src/temporal/connection';
 import { createWorker, installTemporalRuntime, sdkMetrics } from '../../src/temporal/worker';
 import { freePort } from '../../src/temporal/dev-server';
 import { createApp, type Api } from '../../src/http/app';
-import { createIntercomSimulator, type IntercomSimulator } from '../../src/simulators/intercom';
-import { simulatorEnv } from '../../src/simulators/service-env';
-import { createAmplitudeSimulator, type AmplitudeSimulator } from '../../src/simulators/amplitude';
+import { createIntercomSimulator, type IntercomSimulator } from '../../testkit/simulators/intercom';
+import { simulatorEnv } from '../../testkit/simulators/service-env';
+import { createAmplitudeSimulator, type AmplitudeSimulator } from '../../testkit/simulators/amplitude';
 import type { Server } from 'node:http';
 
 /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { classifyUploadResponse } from '../../../src/amplitude/responses';
+import { classifyUploadResponse } from '../../../src/amplitude/client/classify-response';
 import { event, postUpload, startSimulator, upload, type Started } from './helpers';
 
 describe('Amplitude simulator: faults', () => {

@@ -5,7 +5,7 @@ import {
   createAmplitudeSimulator,
   type AmplitudeSimulator,
   type AmplitudeSimulatorOptions,
-} from '../../../src/simulators/amplitude';
+} from '../../../testkit/simulators/amplitude';
 
 export const API_KEY = 'test-api-key-0001';
 export const T0 = 1_700_000_000_000;

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { request } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { classifyUploadResponse } from '../../../src/amplitude/responses';
+import { classifyUploadResponse } from '../../../src/amplitude/client/classify-response';
 import { API_KEY, startSimulator, T0, type Started } from './helpers';
 
 /**

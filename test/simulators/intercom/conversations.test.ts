@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEFAULT_ADMIN } from '../../../src/simulators/intercom/topics';
+import { DEFAULT_ADMIN } from '../../../testkit/simulators/intercom/topics';
 import { startIntercom, type Harness } from './helpers';
 
 let h: Harness;

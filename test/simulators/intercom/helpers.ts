@@ -4,7 +4,7 @@ import {
   createIntercomSimulator,
   type IntercomSimulator,
   type IntercomSimulatorOptions,
-} from '../../../src/simulators/intercom';
+} from '../../../testkit/simulators/intercom';
 
 export interface ApiAnswer {
   status: number;

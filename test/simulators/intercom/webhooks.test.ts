@@ -6,7 +6,7 @@ import {
   createIntercomSimulator,
   itemForTopic,
   type IntercomSimulator,
-} from '../../../src/simulators/intercom';
+} from '../../../testkit/simulators/intercom';
 import { startIntercom, startReceiver } from './helpers';
 
 let sim: IntercomSimulator | undefined;

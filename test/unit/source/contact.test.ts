@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AmplitudeEvent } from '../../../src/amplitude/event';
+import type { AmplitudeEvent } from '../../../src/amplitude/protocol/event';
 import { toAmplitudeEvent, type IdentityMapping } from '../../../src/source/transform';
 import { NOTIFIED_AT, contactV2, leadV1, notification, userV1 } from './fixtures';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { INVALID_ID_VALUES } from '../../../src/amplitude/limits';
+import { INVALID_ID_VALUES } from '../../../src/amplitude/protocol/limits';
 import { toAmplitudeEvent, type IdentityMapping } from '../../../src/source/transform';
 import { contactV2, dataEvent, notification, userV1 } from './fixtures';
 

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { normalizeIntercomEventName } from '../../intercom/event-names';
+import { normalizeIntercomEventName } from '../../../src/intercom/event-names';
 import { badParameter, IntercomApiError, missingParameter, userNotFound } from './api-error';
 import { unixSeconds, type ContactRecord, type ContactStore } from './contacts';
 

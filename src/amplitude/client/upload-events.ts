@@ -1,5 +1,5 @@
-import type { AmplitudeEvent } from './event';
-import { classifyUploadResponse, splitForLimits } from './responses';
+import type { AmplitudeEvent } from '../protocol/event';
+import { classifyUploadResponse, splitForLimits } from './classify-response';
 
 /**
  * Sends events to Amplitude's HTTP V2 API and sorts each one into delivered, dropped (with

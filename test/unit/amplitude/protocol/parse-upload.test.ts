@@ -5,7 +5,7 @@ import {
   MAX_STRING_LENGTH,
   parseUploadRequest,
   type UploadParseResult,
-} from '../../../src/amplitude/protocol';
+} from '../../../../src/amplitude/protocol';
 
 const JSON_HEADERS = { contentType: 'application/json' };
 

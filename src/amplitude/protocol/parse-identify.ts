@@ -2,7 +2,7 @@ import { invalidApiKeyBody, missingEventBody, missingFieldBody } from './bodies'
 import { isPlainObject, type Identification } from './event';
 import { exceedsDepth } from './event-validation';
 import { DEFAULT_MIN_ID_LENGTH, isInvalidIdValue, MAX_OBJECT_DEPTH, MAX_STRING_LENGTH } from './limits';
-import { mediaType, rejectWith, type ParseOptions, type Rejection } from './upload';
+import { mediaType, rejectWith, type ParseOptions, type Rejection } from './parse-upload';
 
 export interface IdentifyAccepted {
   ok: true;

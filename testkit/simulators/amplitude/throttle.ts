@@ -1,5 +1,5 @@
-import type { AmplitudeEvent, ThrottleDetails } from '../../amplitude/protocol';
-import { DAILY_QUOTA_STEP_MS, DAILY_QUOTA_WINDOW_MS } from '../../amplitude/protocol';
+import type { AmplitudeEvent, ThrottleDetails } from '../../../src/amplitude/protocol';
+import { DAILY_QUOTA_STEP_MS, DAILY_QUOTA_WINDOW_MS } from '../../../src/amplitude/protocol';
 import { SlidingCounter } from './sliding-counter';
 
 export interface ThrottleOptions {

@@ -1,5 +1,10 @@
-import { isPlainObject, type AmplitudeEvent } from './event';
-import { DAILY_QUOTA_STEP_MS, HTTP_V2_MAX_BODY_BYTES, MAX_EVENTS_PER_REQUEST, THROTTLE_PAUSE_MS } from './limits';
+import { isPlainObject, type AmplitudeEvent } from '../protocol/event';
+import {
+  DAILY_QUOTA_STEP_MS,
+  HTTP_V2_MAX_BODY_BYTES,
+  MAX_EVENTS_PER_REQUEST,
+  THROTTLE_PAUSE_MS,
+} from '../protocol/limits';
 
 /**
  * What our sender should do with Amplitude's answer to one upload (reference §1.2, §1.4, §7).

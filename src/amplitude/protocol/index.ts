@@ -7,6 +7,6 @@ export * from './limits';
 export * from './event';
 export * from './bodies';
 export { truncateStrings, exceedsDepth, type StrippedId } from './event-validation';
-export * from './upload';
-export * from './identify';
+export * from './parse-upload';
+export * from './parse-identify';
 export * from './user-properties';

@@ -5,15 +5,15 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { sql } from 'drizzle-orm';
 import { Client } from '@temporalio/client';
-import { migrateDatabase, openPostgres, type Database } from '../../src/db/client';
-import { generateKeyBase64 } from '../../src/crypto/secrets';
-import { connectClient, waitForNamespace } from '../../src/temporal/connection';
-import { findTemporalCli, freePort, startDevServer, type DevServer } from '../../src/temporal/dev-server';
-import { createIntercomSimulator, type IntercomSimulator } from '../../src/simulators/intercom';
-import { simulatorEnv } from '../../src/simulators/service-env';
-import { createAmplitudeSimulator, type AmplitudeSimulator } from '../../src/simulators/amplitude';
-import { adminClient, type ApiDriver } from '../../test/support/api-driver';
-import { ServiceProcess } from '../../test/support/service-process';
+import { migrateDatabase, openPostgres, type Database } from '../src/db/client';
+import { generateKeyBase64 } from '../src/crypto/secrets';
+import { connectClient, waitForNamespace } from '../src/temporal/connection';
+import { findTemporalCli, freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { createIntercomSimulator, type IntercomSimulator } from './simulators/intercom';
+import { simulatorEnv } from './simulators/service-env';
+import { createAmplitudeSimulator, type AmplitudeSimulator } from './simulators/amplitude';
+import { adminClient, type ApiDriver } from './api-driver';
+import { ServiceProcess } from './service-process';
 
 /**
  * The whole service as separate processes, for benchmarks and fault scripts: a fresh database on the
@@ -74,7 +74,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   // Production-like: the worker loads a prebuilt workflow bundle instead of running webpack at start-up.
   const bundlePath = path.join(os.tmpdir(), `connector-bench-bundle-${process.pid}.js`);
   const { code } = await bundleWorkflowCode({
-    workflowsPath: path.resolve(__dirname, '../../workflows/index.ts'),
+    workflowsPath: path.resolve(__dirname, '../workflows/index.ts'),
     logger: { log: () => {}, info: () => {}, warn: () => {}, error: () => {}, debug: () => {}, trace: () => {} },
   });
   writeFileSync(bundlePath, code);

@@ -8,8 +8,12 @@ import {
   successBody,
   throttledBody,
   tooLargeBody,
-} from '../../../src/amplitude/protocol';
-import { classifyUploadResponse, REQUEST_ENVELOPE_BYTES, splitForLimits } from '../../../src/amplitude/responses';
+} from '../../../../src/amplitude/protocol';
+import {
+  classifyUploadResponse,
+  REQUEST_ENVELOPE_BYTES,
+  splitForLimits,
+} from '../../../../src/amplitude/client/classify-response';
 
 const events = [
   { user_id: 'user-aaaaa', device_id: 'device-1' },

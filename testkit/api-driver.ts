@@ -1,6 +1,6 @@
-import type { IntercomSimulator } from '../../src/simulators/intercom';
+import type { IntercomSimulator } from './simulators/intercom';
 
-/** What the flows in test/support need to drive the service: shared by tests (Harness) and bench/ (Stack). */
+/** What the flows in testkit/ need to drive the service: shared by tests (Harness) and bench/ (Stack). */
 export interface ApiDriver {
   apiUrl: string;
   intercom: IntercomSimulator;

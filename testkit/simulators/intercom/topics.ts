@@ -1,4 +1,4 @@
-import { CURRENT_TOPICS, LEGACY_TOPICS } from '../../source/topics';
+import { CURRENT_TOPICS, LEGACY_TOPICS } from '../../../src/source/topics';
 import { newContactId, newNumericId } from './ids';
 import {
   buildCompany,

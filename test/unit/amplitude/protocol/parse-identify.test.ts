@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { applyUserPropertyUpdate, parseIdentifyRequest, toUserPropertyUpdate } from '../../../src/amplitude/protocol';
+import {
+  applyUserPropertyUpdate,
+  parseIdentifyRequest,
+  toUserPropertyUpdate,
+} from '../../../../src/amplitude/protocol';
 
 const FORM = 'application/x-www-form-urlencoded';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { uploadEvents, UploadInterrupted } from '../../../src/amplitude/uploader';
-import { throttledBody, invalidEventsBody, tooLargeBody, successBody } from '../../../src/amplitude/protocol';
+import { uploadEvents, UploadInterrupted } from '../../../../src/amplitude/client/upload-events';
+import { throttledBody, invalidEventsBody, tooLargeBody, successBody } from '../../../../src/amplitude/protocol';
 
 /** A fetch that answers each request with the next scripted response, recording what was sent. */
 function scripted(answers: ((events: { user_id: string }[]) => { status: number; body: unknown })[]) {

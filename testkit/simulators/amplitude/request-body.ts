@@ -5,7 +5,7 @@ import {
   isJsonContentType,
   readFormFields,
   tooLargeBody,
-} from '../../amplitude/protocol';
+} from '../../../src/amplitude/protocol';
 
 /**
  * Reads the body as raw bytes into `res.locals.rawBody`: protocol.ts must see exactly what was sent

@@ -19,7 +19,7 @@ import {
   type AmplitudeEvent,
   type UploadEndpoint,
   type UserPropertyUpdate,
-} from '../../amplitude/protocol';
+} from '../../../src/amplitude/protocol';
 import { FaultInjector, recordRequests, type RecordedRequest } from '../faults';
 import { SimulatorServer } from '../http-server';
 import { DedupeIndex } from './dedupe';

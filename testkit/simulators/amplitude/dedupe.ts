@@ -1,4 +1,4 @@
-import { effectiveDeviceId, type AmplitudeEvent } from '../../amplitude/protocol';
+import { effectiveDeviceId, type AmplitudeEvent } from '../../../src/amplitude/protocol';
 
 /**
  * Amplitude's dedupe (reference §1.5): a repeated insert_id on the same device_id, per project, within the

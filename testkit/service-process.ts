@@ -24,7 +24,7 @@ export class ServiceProcess {
   ) {}
 
   async start(): Promise<void> {
-    const root = path.resolve(__dirname, '../..');
+    const root = path.resolve(__dirname, '..');
     this.output = '';
     const child = spawn(
       process.execPath,

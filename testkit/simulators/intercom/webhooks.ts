@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { signWebhookBody } from '../../intercom/webhook-signature';
+import { signWebhookBody } from '../../../src/intercom/webhook-signature';
 import { buildNotificationEvent, buildPingItem, type NotificationEvent } from './items';
 
 export const WEBHOOK_USER_AGENT = 'intercom-parrot-service-client/1.0';
