@@ -13,6 +13,7 @@ import {
 import { dedupeKeyFor } from '../src/source/dedupe-key';
 import { insertInboxRows } from '../src/source/inbox';
 import type { JsonObject } from '../src/source/item-fields';
+import { signalShard } from '../src/temporal/shard-signal';
 
 export type BackfillObject = 'contacts' | 'conversations';
 
@@ -84,6 +85,10 @@ export function createBackfillActivities(services: Services) {
       const started = Date.now();
       let scanned = 0;
       let imported = 0;
+      const ring = async () => {
+        if (connection.deliveryShard === null) return;
+        await signalShard(activity.client, activity.info.taskQueue, 'amplitude', connection.deliveryShard);
+      };
       for (;;) {
         const pagination = { per_page: PER_PAGE, ...(cursor ? { starting_after: cursor } : {}) };
         const facts: Fact[] = [];
@@ -103,7 +108,7 @@ export function createBackfillActivities(services: Services) {
           scanned += page.conversations.length;
           next = page.pages?.next?.starting_after ?? undefined;
         }
-        imported += await insertInboxRows(
+        const stored = await insertInboxRows(
           db,
           facts.map((fact) => {
             const notification = syntheticNotification(workspaceId, fact);
@@ -117,6 +122,8 @@ export function createBackfillActivities(services: Services) {
             };
           }),
         );
+        imported += stored;
+        if (stored > 0) await ring();
         cursor = next;
         activity.heartbeat({ cursor });
         if (!next) return { done: true, scanned, imported };

@@ -1,5 +1,6 @@
 import {
   getExternalWorkflowHandle,
+  patched,
   proxyActivities,
   setHandler,
   defineQuery,
@@ -66,7 +67,8 @@ export async function intercomSourceBackfill(input: BackfillInput): Promise<Back
         counts.imported += page.imported;
         counts.done = page.done;
         cursor = page.cursor;
-        if (page.imported > 0) await parent.signal(eventsAvailableSignal);
+        // Backfills started before delivery shards rang their parent; the page activity now rings the shard.
+        if (page.imported > 0 && !patched('delivery-shards')) await parent.signal(eventsAvailableSignal);
         await report();
         if (page.done) break;
       }

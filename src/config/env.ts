@@ -106,6 +106,14 @@ const envSchema = z.object({
   /** Users delivered in parallel per sync (each user's rows stay in order). */
   DESTINATION_CONCURRENCY: positiveInt.default(8),
 
+  /**
+   * Delivery shards per lane (workflows that drain the queued rows of the connections hashed to them). Set
+   * the same value on every api and worker; a worker that starts with a new value moves connections to it.
+   */
+  DELIVERY_SHARDS: positiveInt.max(256).default(4),
+  /** A queued row older than this expires (reason `max_age`) instead of being delivered. */
+  DELIVERY_MAX_PENDING_AGE: duration.default(7 * 86_400_000),
+
   /** Overrides the regional Amplitude hosts (api2.amplitude.com, api.eu.amplitude.com). */
   AMPLITUDE_API_URL: url.optional(),
 

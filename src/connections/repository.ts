@@ -9,7 +9,7 @@ export type ConnectionKind = Connection['kind'];
 export type CredentialKind = (typeof credentials.$inferSelect)['kind'];
 
 /** Connection statuses in which Intercom webhooks for the workspace are accepted and stored. */
-export const SOURCE_RECEIVING_STATUSES = ['Configuring', 'Listening', 'Connected', 'Paused'] as const;
+export const SOURCE_RECEIVING_STATUSES = ['Configuring', 'Listening', 'Connected', 'Paused', 'Error'] as const;
 
 export class ConnectionNotFoundError extends Error {
   constructor(id: string) {
@@ -125,4 +125,17 @@ export async function readCounters(db: Db, connectionId: string): Promise<Record
     sql`SELECT name, value FROM connection_counters WHERE connection_id = ${connectionId}`,
   );
   return Object.fromEntries(rows.map((r) => [r.name, Number(r.value)]));
+}
+
+/** The `last_delivered_at` counter: epoch ms of the connection's latest delivery (status views). */
+export const LAST_DELIVERED_AT = 'last_delivered_at';
+
+export async function recordLastDelivery(db: Db, connectionIds: string[], atMs: number): Promise<void> {
+  await db
+    .insert(connectionCounters)
+    .values(connectionIds.map((connectionId) => ({ connectionId, name: LAST_DELIVERED_AT, value: atMs })))
+    .onConflictDoUpdate({
+      target: [connectionCounters.connectionId, connectionCounters.name],
+      set: { value: sql`greatest(${connectionCounters.value}, excluded.value)` },
+    });
 }

@@ -7,19 +7,25 @@ import { IntercomClient } from '../intercom/client';
 import { authorizeUrl, consumeOAuthState, createOAuthState } from '../source/oauth';
 import type { IdentityMappingChoice, SourceSettings, SourceSettingsPatch } from '../source/connection-settings';
 import {
-  authorizedSignal,
+  authorizeUpdate,
   configureUpdate,
-  intercomSourceConnection,
+  sourceConnection,
   statusQuery as sourceStatusQuery,
-} from '../../workflows/intercom-source';
-import { disconnectSignal, pauseSignal, resumeSignal } from '../../workflows/connection-signals';
+} from '../../workflows/source-connection';
 import {
   credentialsChangedSignal,
+  disconnectSignal,
+  pauseSignal,
+  resumeSignal,
+} from '../../workflows/connection-signals';
+import {
   destinationStatusQuery,
-  intercomDestinationSync,
+  destinationSync,
   replaySignal,
   updateSettingsUpdate,
-} from '../../workflows/intercom-destination';
+} from '../../workflows/destination-sync';
+import { shardOf } from '../delivery/shards';
+import { liveCounts } from './status';
 import {
   defaultDestinationSettings,
   parseDestinationSettings,
@@ -97,10 +103,12 @@ export class ConnectionsService {
       intercomWorkspaceId: reopening ? null : existing!.intercomWorkspaceId,
       intercomRegion: reopening ? null : existing!.intercomRegion,
       settings,
+      deliveryShard: shardOf(id, this.services.env.DELIVERY_SHARDS),
+      ...(reopening ? { deliveryState: 'held' as const } : {}),
     });
     await this.repository.storeSecret(id, 'amplitude_api_key', input.amplitudeApiKey);
     const workflowId = workflowIdFor(id);
-    await this.temporal.workflow.start(intercomSourceConnection, {
+    await this.temporal.workflow.start(sourceConnection, {
       workflowId,
       taskQueue: this.taskQueue,
       args: [{ connectionId: id, amplitudeProjectId: input.amplitudeProjectId, settings }],
@@ -167,14 +175,14 @@ export class ConnectionsService {
       if (!me.ok) throw new UserError(`Intercom's ${region} API did not accept the token (${me.status})`, 502);
     }
     const workspaceId = me.data.app.id_code;
-    const settings = connection.settings as SourceSettings;
     await this.repository.storeSecret(connection.id, 'intercom_access_token', token);
-    await this.repository.update(connection.id, {
-      intercomWorkspaceId: workspaceId,
-      intercomRegion: region,
-      status: settings.identityMapping ? 'Listening' : 'Configuring',
-    });
-    await this.handle(connection.id).signal(authorizedSignal, { workspaceId });
+    await this.repository.update(connection.id, { intercomWorkspaceId: workspaceId, intercomRegion: region });
+    // Returns once the workflow has published the connection's next status, so webhooks are accepted from here on.
+    try {
+      await this.handle(connection.id).executeUpdate(authorizeUpdate, { args: [{ workspaceId }] });
+    } catch (err) {
+      throw asUserError(err);
+    }
     return { connectionId: connection.id, workspaceId };
   }
 
@@ -203,10 +211,11 @@ export class ConnectionsService {
       intercomRegion: region,
       settings: settings.settings,
       ingestKeyHash: sha256Hex(ingestKey),
+      deliveryShard: shardOf(id, this.services.env.DELIVERY_SHARDS),
     });
     await this.repository.storeSecret(id, 'intercom_access_token', input.intercomAccessToken);
     const workflowId = workflowIdFor(id);
-    await this.temporal.workflow.start(intercomDestinationSync, {
+    await this.temporal.workflow.start(destinationSync, {
       workflowId,
       taskQueue: this.taskQueue,
       args: [{ connectionId: id, workspaceId: me.data.app.id_code, settings: settings.settings }],
@@ -239,6 +248,13 @@ export class ConnectionsService {
       throw new UserError('the token belongs to another Intercom workspace; create a new sync for it', 409);
     }
     await this.repository.storeSecret(connectionId, 'intercom_access_token', token);
+    await this.signalRunning(connectionId, () => this.handle(connectionId).signal(credentialsChangedSignal));
+  }
+
+  /** Replaces a source's Amplitude API key (e.g. after Amplitude rejected the old one); its workflow clears the error. */
+  async replaceSourceApiKey(connectionId: string, apiKey: string): Promise<void> {
+    await this.requireKind(connectionId, 'intercom_source');
+    await this.repository.storeSecret(connectionId, 'amplitude_api_key', apiKey);
     await this.signalRunning(connectionId, () => this.handle(connectionId).signal(credentialsChangedSignal));
   }
 
@@ -284,14 +300,15 @@ export class ConnectionsService {
       amplitudeRegion: connection.amplitudeRegion,
       intercomRegion: connection.intercomRegion,
     };
+    const counts = await liveCounts(this.services.db, connection);
     try {
-      const live =
+      const lifecycle =
         connection.kind === 'intercom_source'
           ? await this.handle(connectionId).query(sourceStatusQuery)
           : await this.handle(connectionId).query(destinationStatusQuery);
-      return { ...identity, ...live };
+      return { ...identity, ...lifecycle, ...counts };
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { ...identity, status: connection.status };
+      if (err instanceof WorkflowNotFoundError) return { ...identity, status: connection.status, ...counts };
       // A query needs a worker: say so instead of failing obscurely (the workflow itself is unharmed).
       throw new UserError(
         `could not query the connection's workflow (${(err as Error).message}); is a worker polling task queue ${this.taskQueue}?`,

@@ -36,6 +36,16 @@ export const connections = pgTable(
     settings: jsonb('settings').notNull().default({}),
     /** SHA-256 of the destination's ingest key (the `api_key` Amplitude SDKs send us). */
     ingestKeyHash: text('ingest_key_hash'),
+    /** The delivery shard that drains this connection's rows (src/delivery/shards.ts). */
+    deliveryShard: integer('delivery_shard'),
+    /**
+     * What delivery does with this connection's queued rows, written by its workflow only:
+     * `active` = claim and deliver; `held` = leave them queued (paused, error, not configured yet);
+     * `discard` = settle them as skipped (a disabled destination sends nothing and queues nothing).
+     */
+    deliveryState: text('delivery_state', { enum: ['active', 'held', 'discard'] })
+      .notNull()
+      .default('held'),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
   },
@@ -100,11 +110,16 @@ export const sourceInbox = pgTable(
     leaseUntil: ts('lease_until'),
     leaseOwner: text('lease_owner'),
     doneAt: ts('done_at'),
+    /** The delivery shard of the row's connection (copied at insert, so a shard's claim reads one index). */
+    shard: integer('shard').notNull().default(0),
+    /** The message of the last failure (e.g. an `internal_error`), kept for operators. */
+    lastError: text('last_error'),
   },
   (t) => [
     uniqueIndex('source_inbox_dedupe_uq').on(t.connectionId, t.dedupeKey),
-    index('source_inbox_pending_idx')
-      .on(t.connectionId, t.nextAttemptAt)
+    // A shard's claim walks the connections with pending rows, then takes each one's due rows in order.
+    index('source_inbox_shard_pending_idx')
+      .on(t.shard, t.connectionId, t.nextAttemptAt, t.id)
       .where(sql`status = 'pending'`),
     index('source_inbox_done_idx')
       .on(t.doneAt)
@@ -141,14 +156,17 @@ export const destinationOutbox = pgTable(
     leaseUntil: ts('lease_until'),
     leaseOwner: text('lease_owner'),
     doneAt: ts('done_at'),
+    /** The delivery shard of the row's connection (copied at insert). */
+    shard: integer('shard').notNull().default(0),
+    lastError: text('last_error'),
   },
   (t) => [
     uniqueIndex('destination_outbox_insert_uq').on(t.connectionId, t.insertId),
     index('destination_outbox_user_idx')
       .on(t.connectionId, t.userKey)
       .where(sql`status = 'pending'`),
-    index('destination_outbox_pending_idx')
-      .on(t.connectionId, t.nextAttemptAt)
+    index('destination_outbox_shard_pending_idx')
+      .on(t.shard, t.connectionId, t.nextAttemptAt, t.id)
       .where(sql`status = 'pending'`),
     index('destination_outbox_time_idx').on(t.connectionId, t.eventTime),
     index('destination_outbox_done_idx')

@@ -6,7 +6,7 @@ import type { Services } from '../runtime/services';
 import { ConnectionsService } from '../connections/service';
 import { renderMetrics } from '../observability/metrics-server';
 import { Doorbell } from '../temporal/doorbell';
-import { eventsAvailableSignal } from '../../workflows/connection-signals';
+import { signalShard } from '../temporal/shard-signal';
 import { createWebhookReceiver, intercomUninstallRoutes, WEBHOOK_PATH } from './routes/intercom-webhooks';
 import { oauthRoutes } from './routes/oauth';
 import { adminRoutes } from './routes/admin';
@@ -45,16 +45,14 @@ export interface Api {
 export function createApp(deps: AppDependencies): Api {
   const { services } = deps;
   const connections = new ConnectionsService(services, deps.temporal, deps.taskQueue);
-  // Both workflows answer the same doorbell signal name, so one coalescer serves sources and destinations.
-  // At most one signal a second per connection: the first rings at once; a busy source's delivery
-  // lingers and polls, so the trailing ring only matters for latency when it is idle.
+  // Stored rows ring their delivery shard (signal-with-start), as rarely as a lingering drain allows.
   const doorbell = new Doorbell(
-    (workflowId) => deps.temporal.workflow.getHandle(workflowId).signal(eventsAvailableSignal),
-    1_000,
-    (workflowId, err) =>
+    (lane, shard) => signalShard(deps.temporal, deps.taskQueue, lane, shard),
+    {},
+    (lane, shard, err) =>
       services.logger.warn(
-        { workflowId, err: { message: (err as Error).message } },
-        'doorbell signal failed; the workflow will poll',
+        { lane, shard, err: { message: (err as Error).message } },
+        'could not ring the delivery shard; retrying',
       ),
   );
   const app = express();

@@ -20,8 +20,16 @@ export interface IncomingNotification {
 }
 
 export interface StoredResult {
-  /** Connections that got a new row (ring their doorbells); empty for duplicates and unknown workspaces. */
-  connectionIds: string[];
+  /** The rows created: one per connection receiving for the workspace; none for duplicates and unknown workspaces. */
+  stored: StoredRow[];
+}
+
+export interface StoredRow {
+  connectionId: string;
+  /** The delivery shard to ring. */
+  shard: number;
+  /** Whether the connection's delivery claims it now (a paused or unconfigured connection holds it). */
+  claimable: boolean;
 }
 
 interface Pending {
@@ -78,23 +86,29 @@ export class InboxWriter {
       SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`),
       sql`, `,
     );
-    const rows = await queryRows<{ connection_id: string; dedupe_key: string }>(
+    const rows = await queryRows<{ connection_id: string; dedupe_key: string; shard: number; claimable: boolean }>(
       this.db,
-      sql`INSERT INTO source_inbox (connection_id, dedupe_key, notification_id, topic, payload)
-          SELECT c.id, v.dedupe_key, v.notification_id, v.topic, v.payload
-          FROM (VALUES ${values}) AS v(i, app_id, dedupe_key, notification_id, topic, payload)
-          JOIN connections c ON c.kind = 'intercom_source' AND c.intercom_workspace_id = v.app_id AND c.status IN (${statuses})
-          ORDER BY v.i
-          ON CONFLICT (connection_id, dedupe_key) DO NOTHING
-          RETURNING connection_id, dedupe_key`,
+      sql`WITH inserted AS (
+            INSERT INTO source_inbox (connection_id, dedupe_key, notification_id, topic, payload, shard)
+            SELECT c.id, v.dedupe_key, v.notification_id, v.topic, v.payload, coalesce(c.delivery_shard, 0)
+            FROM (VALUES ${values}) AS v(i, app_id, dedupe_key, notification_id, topic, payload)
+            JOIN connections c ON c.kind = 'intercom_source' AND c.intercom_workspace_id = v.app_id AND c.status IN (${statuses})
+            ORDER BY v.i
+            ON CONFLICT (connection_id, dedupe_key) DO NOTHING
+            RETURNING connection_id, dedupe_key, shard)
+          SELECT i.connection_id, i.dedupe_key, i.shard, c.delivery_state = 'active' AS claimable
+          FROM inserted i JOIN connections c ON c.id = i.connection_id`,
     );
-    const byKey = new Map<string, string[]>();
-    for (const row of rows) byKey.set(row.dedupe_key, [...(byKey.get(row.dedupe_key) ?? []), row.connection_id]);
+    const byKey = new Map<string, StoredRow[]>();
+    for (const row of rows) {
+      const stored = { connectionId: row.connection_id, shard: row.shard, claimable: row.claimable };
+      byKey.set(row.dedupe_key, [...(byKey.get(row.dedupe_key) ?? []), stored]);
+    }
     for (const pending of batch) {
-      const connectionIds = byKey.get(pending.notification.dedupeKey) ?? [];
+      const stored = byKey.get(pending.notification.dedupeKey) ?? [];
       // A duplicate within the batch gets nothing: the first copy took the row.
       byKey.delete(pending.notification.dedupeKey);
-      pending.resolve({ connectionIds });
+      pending.resolve({ stored });
     }
   }
 }

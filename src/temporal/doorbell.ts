@@ -1,69 +1,68 @@
+import type { Lane } from '../delivery/shards';
+import { Throttle } from '../util/throttle';
+
 /**
- * Coalesces "new rows are waiting" signals per workflow: the first ring goes out at once, rings
- * during the next `windowMs` fold into one trailing signal. A burst of 1,000 webhooks for one
- * connection costs a handful of signals, and the last row stored is always followed by a signal,
- * so the workflow never sleeps on work it was not told about.
+ * Tells a delivery shard "new rows are waiting", as rarely as correctness allows.
+ *
+ * A shard's drain lingers while rows keep coming (it polls, and ends only after a second with nothing to
+ * claim), so while this process keeps storing claimable rows for a shard with gaps shorter than `gapMs`
+ * (well under the linger), the drain is still running and will claim them: no signal is needed. The first
+ * row after a gap rings at once, rings close together fold into one (Throttle), and a ring every `safetyMs`
+ * during a steady stream covers the rare drain that ended anyway (a crash, an error). Rows of connections
+ * that are not claimable (paused, in error) never ring: their workflow rings the shard when they become
+ * claimable. A ring that fails (Temporal unreachable) is retried with backoff until it is sent.
  */
+export interface DoorbellOptions {
+  gapMs?: number;
+  safetyMs?: number;
+  windowMs?: number;
+  now?: () => number;
+}
+
 export class Doorbell {
-  private readonly bells = new Map<
-    string,
-    { inFlight: boolean; dirty: boolean; timer?: NodeJS.Timeout; lastSentAt: number }
-  >();
+  private readonly throttle: Throttle;
+  private readonly lastStoredAt = new Map<string, number>();
+  private readonly gapMs: number;
+  private readonly safetyMs: number;
+  private readonly now: () => number;
 
   constructor(
-    private readonly send: (workflowId: string) => Promise<void>,
-    private readonly windowMs = 200,
-    private readonly onError: (workflowId: string, err: unknown) => void = () => {},
-  ) {}
-
-  ring(workflowId: string): void {
-    let bell = this.bells.get(workflowId);
-    if (!bell) {
-      bell = { inFlight: false, dirty: false, lastSentAt: 0 };
-      this.bells.set(workflowId, bell);
-    }
-    if (bell.inFlight || bell.timer) {
-      bell.dirty = true;
-      return;
-    }
-    const wait = bell.lastSentAt + this.windowMs - Date.now();
-    if (wait > 0) {
-      bell.dirty = true;
-      bell.timer = setTimeout(() => this.fire(workflowId), wait);
-    } else {
-      void this.fire(workflowId);
-    }
+    send: (lane: Lane, shard: number) => Promise<void>,
+    options: DoorbellOptions = {},
+    onError: (lane: Lane, shard: number, err: unknown) => void = () => {},
+  ) {
+    this.gapMs = options.gapMs ?? 500;
+    this.safetyMs = options.safetyMs ?? 15_000;
+    this.now = options.now ?? Date.now;
+    const parse = (key: string) => {
+      const [lane, shard] = key.split('/');
+      return [lane as Lane, Number(shard)] as const;
+    };
+    this.throttle = new Throttle((key) => send(...parse(key)), {
+      windowMs: options.windowMs ?? 200,
+      now: this.now,
+      onError: (key, err) => onError(...parse(key), err),
+    });
   }
 
-  private async fire(workflowId: string): Promise<void> {
-    const bell = this.bells.get(workflowId);
-    if (!bell) return;
-    bell.timer = undefined;
-    bell.dirty = false;
-    bell.inFlight = true;
-    bell.lastSentAt = Date.now();
-    try {
-      await this.send(workflowId);
-    } catch (err) {
-      this.onError(workflowId, err);
-    } finally {
-      bell.inFlight = false;
-    }
-    if (bell.dirty) {
-      bell.timer = setTimeout(() => this.fire(workflowId), this.windowMs);
-    } else {
-      // Forget idle workflows once their window has passed, so the map does not grow without bound.
-      setTimeout(() => {
-        const current = this.bells.get(workflowId);
-        if (current && !current.inFlight && !current.timer && !current.dirty) this.bells.delete(workflowId);
-      }, this.windowMs).unref();
-    }
+  /** A row was stored for `shard`; `claimable` says whether its connection's delivery takes it now. */
+  stored(lane: Lane, shard: number, claimable: boolean): void {
+    if (!claimable) return;
+    const key = `${lane}/${shard}`;
+    const now = this.now();
+    const streaming = now - (this.lastStoredAt.get(key) ?? 0) < this.gapMs;
+    this.lastStoredAt.set(key, now);
+    if (streaming && now - this.throttle.lastRunAt(key) < this.safetyMs) return;
+    this.throttle.trigger(key);
   }
 
-  /** Sends any trailing signals now (shutdown). */
-  async flush(): Promise<void> {
-    const pending = [...this.bells.entries()].filter(([, b]) => b.timer || b.dirty);
-    for (const [, bell] of pending) clearTimeout(bell.timer);
-    await Promise.all(pending.map(([id]) => this.fire(id)));
+  /** Rings now (or right after the ring in flight), whatever was stored. */
+  ring(lane: Lane, shard: number): void {
+    this.throttle.trigger(`${lane}/${shard}`);
+  }
+
+  /** Sends any trailing rings now (shutdown). */
+  flush(): Promise<void> {
+    return this.throttle.flush();
   }
 }

@@ -8,6 +8,9 @@ import type { Services } from '../runtime/services';
 import { connectNative, type TemporalTarget } from './connection';
 import { ensureRetentionSchedule } from './schedules';
 import { ensureSearchAttributes } from './search-attributes';
+import { rebalanceShards } from '../delivery/shards';
+import { ensureShards } from './shard-signal';
+import { upgradeLegacyConnectionWorkflows } from './upgrade';
 import type { Logger } from '../observability/logger';
 
 let runtimeInstalled = false;
@@ -110,6 +113,12 @@ export async function prepareWorker(options: {
     );
   }
   await ensureRetentionSchedule(client, options.taskQueue, options.retentionDays);
+  // Delivery shards: every connection on its shard, old per-connection workflows moved, every shard running.
+  const moved = await rebalanceShards(services.db, services.env.DELIVERY_SHARDS);
+  if (moved > 0)
+    services.logger.info({ moved, shards: services.env.DELIVERY_SHARDS }, 'connections moved to their delivery shard');
+  await upgradeLegacyConnectionWorkflows(client, services, options.taskQueue);
+  await ensureShards(client, options.taskQueue, services.env.DELIVERY_SHARDS);
   const connection = await connectNative(target);
   const worker = await createWorker({
     services,

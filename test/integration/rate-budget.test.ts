@@ -1,17 +1,21 @@
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { openPostgres, type Database, type Db } from '../../src/db/client';
 import { WorkspaceRateBudget } from '../../src/intercom/rate-budget';
+import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /** The per-workspace Intercom budget shared by every worker through Postgres. */
 describe('WorkspaceRateBudget', () => {
   let database: Database;
+  let testDatabase: TestDatabase;
   beforeAll(async () => {
-    database = await openPostgres(inject('databaseUrl'), { max: 2 });
+    testDatabase = await createTestDatabase();
+    database = await openPostgres(testDatabase.url, { max: 2 });
   });
   afterAll(async () => {
     await database?.close();
+    await testDatabase?.drop();
   });
 
   const workspace = () => `ws-${randomBytes(4).toString('hex')}`;

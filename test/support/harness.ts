@@ -17,6 +17,7 @@ import { createIntercomSimulator, type IntercomSimulator } from '../../testkit/s
 import { simulatorEnv } from '../../testkit/simulators/service-env';
 import { createAmplitudeSimulator, type AmplitudeSimulator } from '../../testkit/simulators/amplitude';
 import type { Server } from 'node:http';
+import { createTestDatabase } from './database';
 
 /**
  * A real stack for one test file: the run's Postgres database and Temporal dev server
@@ -72,6 +73,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
   }
   const taskQueue = uniqueId('test-queue');
+  const testDatabase = await createTestDatabase();
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const adminToken = `admin-${uniqueId('token')}-${uniqueId('x')}`;
@@ -86,7 +88,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const rawEnv: Record<string, string> = {
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    DATABASE_URL: inject('databaseUrl'),
+    DATABASE_URL: testDatabase.url,
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: taskQueue,
     ENCRYPTION_KEY: generateKeyBase64(),
@@ -153,11 +155,32 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (current?.worker.getState() === 'RUNNING') current.worker.shutdown();
       await current?.running.catch(() => {});
       await nativeConnection.close();
-      await client.connection.close();
       await database.close();
       await intercom.close();
       await amplitude.close();
+      await terminateWorkflowsOf(client, taskQueue);
+      await client.connection.close();
+      await testDatabase.drop();
     },
   };
   return harness;
+}
+
+/**
+ * Ends the workflows a test file left running on its task queue (connection workflows, delivery shards), so
+ * they don't keep the shared dev server busy with timers nobody will ever serve.
+ */
+async function terminateWorkflowsOf(client: Client, taskQueue: string): Promise<void> {
+  try {
+    for await (const execution of client.workflow.list({
+      query: `TaskQueue = '${taskQueue}' AND ExecutionStatus = 'Running'`,
+    })) {
+      await client.workflow
+        .getHandle(execution.workflowId, execution.runId)
+        .terminate('test finished')
+        .catch(() => undefined);
+    }
+  } catch {
+    // Best effort: the dev server goes away at the end of the run anyway.
+  }
 }

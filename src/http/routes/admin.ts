@@ -117,6 +117,18 @@ export function adminRoutes(connections: ConnectionsService, adminToken: string 
     }),
   );
 
+  router.put(
+    '/api/sources/:id/amplitude-key',
+    route(async (req, res) => {
+      const { amplitudeApiKey } = z
+        .object({ amplitudeApiKey: z.string().min(1, 'required') })
+        .strict()
+        .parse(req.body);
+      await connections.replaceSourceApiKey(String(req.params.id), amplitudeApiKey);
+      res.status(204).end();
+    }),
+  );
+
   router.post(
     '/api/destinations',
     route(async (req, res) => {

@@ -1,7 +1,6 @@
 import express, { Router, type Request, type Response } from 'express';
 import { sha256Hex } from '../../crypto/secrets';
 import type { Connection } from '../../connections/repository';
-import { workflowIdFor } from '../../connections/ids';
 import type { ConnectionsService } from '../../connections/service';
 import {
   errorBodyFor,
@@ -59,10 +58,10 @@ export function amplitudeIngestRoutes(deps: {
     answer: () => void,
   ) {
     try {
-      const inserted = await insertOutboxRows(db, rows);
+      const { inserted, shards } = await insertOutboxRows(db, rows);
       metrics.ingest.inc({ endpoint, outcome: 'accepted' }, inserted);
       if (rows.length > inserted) metrics.ingest.inc({ endpoint, outcome: 'duplicate' }, rows.length - inserted);
-      if (inserted > 0) doorbell.ring(workflowIdFor(connection.id));
+      for (const s of shards) doorbell.stored('intercom', s.shard, s.claimable);
       answer();
     } catch (err) {
       metrics.ingest.inc({ endpoint, outcome: 'storage_error' }, rows.length);

@@ -1,17 +1,16 @@
 import express, { Router } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { sql } from 'drizzle-orm';
 import type { Client } from '@temporalio/client';
-import { queryRows } from '../../db/client';
 import { verifyWebhookSignature, SIGNATURE_HEADER } from '../../intercom/webhook-signature';
 import { parseNotification } from '../../intercom/webhook-envelope';
 import { dedupeKeyFor } from '../../source/dedupe-key';
-import { InboxWriter } from '../../source/inbox-writer';
-import { SOURCE_RECEIVING_STATUSES } from '../../connections/repository';
+import { InboxWriter, type StoredRow } from '../../source/inbox-writer';
+import { ConnectionRepository } from '../../connections/repository';
 import { workflowIdFor } from '../../connections/ids';
 import type { Services } from '../../runtime/services';
 import type { Doorbell } from '../../temporal/doorbell';
-import { uninstallReportedSignal } from '../../../workflows/intercom-source';
+import { Throttle } from '../../util/throttle';
+import { uninstallReportedSignal } from '../../../workflows/source-connection';
 
 /**
  * Intercom's webhook endpoint, shared by every workspace that installed the app.
@@ -45,6 +44,7 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
   const { services, doorbell } = deps;
   const { db, metrics, logger } = services;
   const inbox = new InboxWriter(db);
+  const repository = new ConnectionRepository(db, services.secrets);
 
   async function receive(body: Buffer, signature: string | undefined): Promise<WebhookAnswer> {
     const secret = services.env.INTERCOM_CLIENT_SECRET;
@@ -70,9 +70,9 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
       return { status: 200, body: { ok: true } };
     }
 
-    let connectionIds: string[];
+    let stored: StoredRow[];
     try {
-      ({ connectionIds } = await inbox.store({
+      ({ stored } = await inbox.store({
         appId: notification.app_id,
         dedupeKey: dedupeKeyFor(notification),
         notificationId: notification.id,
@@ -85,28 +85,18 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
       return { status: 503, body: { error: 'temporarily unable to store the notification' } };
     }
 
-    if (connectionIds.length > 0) {
-      metrics.webhooks.inc({ outcome: 'accepted' }, connectionIds.length);
-      for (const connectionId of connectionIds) doorbell.ring(workflowIdFor(connectionId));
+    if (stored.length > 0) {
+      metrics.webhooks.inc({ outcome: 'accepted' }, stored.length);
+      for (const row of stored) doorbell.stored('amplitude', row.shard, row.claimable);
     } else {
       // Rare: tell a duplicate from a workspace with no live connection, for the metric only.
-      const known = await liveConnections(notification.app_id).catch(() => 1);
+      const known = await repository.receivingSourcesForWorkspace(notification.app_id).then(
+        (rows) => rows.length,
+        () => 1,
+      );
       metrics.webhooks.inc({ outcome: known > 0 ? 'duplicate' : 'unknown_app' });
     }
     return { status: 200, body: { ok: true } };
-  }
-
-  async function liveConnections(appId: string): Promise<number> {
-    const statuses = sql.join(
-      SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`),
-      sql`, `,
-    );
-    const [row] = await queryRows<{ n: number }>(
-      db,
-      sql`SELECT count(*)::int AS n FROM connections
-          WHERE kind = 'intercom_source' AND intercom_workspace_id = ${appId} AND status IN (${statuses})`,
-    );
-    return row?.n ?? 0;
   }
 
   /** Node's own request handler for POST/HEAD on WEBHOOK_PATH. */
@@ -143,32 +133,41 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
 }
 
 /**
- * Intercom's uninstall notice: `{"app_id": "…"}`, unsigned. We do not trust it blindly: each
- * connection's workflow checks its token against /me before disconnecting. Intercom expects no body.
+ * Intercom's uninstall notice: `{"app_id": "…"}`, unsigned, so anyone can send one. It is only a hint:
+ * each connection's workflow checks its token against Intercom's /me (through the workspace's rate budget)
+ * and disconnects only on a confirmed 401/403. Notices are relayed at most once per interval per workspace
+ * (a later one is relayed when the interval ends, never dropped), so a flood of forged notices costs one
+ * signal and one check per interval. Intercom expects no body.
  */
+export const UNINSTALL_RELAY_INTERVAL_MS = 10_000;
+
 export function intercomUninstallRoutes(deps: { services: Services; temporal: Client }): Router {
-  const { db, logger } = deps.services;
+  const { logger } = deps.services;
+  const repository = new ConnectionRepository(deps.services.db, deps.services.secrets);
+  const relay = new Throttle(
+    async (appId) => {
+      const rows = await repository.receivingSourcesForWorkspace(appId);
+      await Promise.all(
+        rows.map((r) =>
+          deps.temporal.workflow
+            .getHandle(workflowIdFor(r.id))
+            .signal(uninstallReportedSignal)
+            .catch((err) =>
+              logger.warn({ connectionId: r.id, err: { message: (err as Error).message } }, 'uninstall signal failed'),
+            ),
+        ),
+      );
+    },
+    { windowMs: UNINSTALL_RELAY_INTERVAL_MS },
+  );
   const router = Router();
-  router.post('/intercom/uninstall', express.json({ limit: '16kb' }), async (req, res) => {
+  router.post('/intercom/uninstall', express.json({ limit: '16kb' }), (req, res) => {
     const appId = typeof req.body?.app_id === 'string' ? req.body.app_id : undefined;
     if (!appId) {
       res.status(400).json({ error: 'app_id is required' });
       return;
     }
-    const rows = await queryRows<{ id: string }>(
-      db,
-      sql`SELECT id FROM connections WHERE kind = 'intercom_source' AND intercom_workspace_id = ${appId} AND status <> 'Disconnected'`,
-    );
-    await Promise.all(
-      rows.map((r) =>
-        deps.temporal.workflow
-          .getHandle(workflowIdFor(r.id))
-          .signal(uninstallReportedSignal)
-          .catch((err) =>
-            logger.warn({ connectionId: r.id, err: { message: (err as Error).message } }, 'uninstall signal failed'),
-          ),
-      ),
-    );
+    relay.trigger(appId);
     res.status(200).end();
   });
   return router;

@@ -1,0 +1,140 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { sql } from 'drizzle-orm';
+import { queryRows } from '../src/db/client';
+import { ConnectionRepository, addCounters } from '../src/connections/repository';
+import type { Services } from '../src/runtime/services';
+import { IntercomClient } from '../src/intercom/client';
+import { WorkspaceRateBudget } from '../src/intercom/rate-budget';
+import { laneOf, LANE_TABLE } from '../src/delivery/shards';
+import { dropAllPending } from '../src/source/inbox';
+import { requeueWindow, skipAllPending } from '../src/destination/outbox';
+import { signalShard } from '../src/temporal/shard-signal';
+
+export type DeliveryState = 'active' | 'held' | 'discard';
+
+/**
+ * What the connection workflows do besides waiting: publish their status, save settings, check and
+ * revoke Intercom access, and take a connection apart. Each is idempotent (safe to run twice).
+ */
+export function createConnectionActivities(services: Services) {
+  const { db, env, logger, urls } = services;
+  const connections = new ConnectionRepository(db, services.secrets);
+
+  /** Rings the connection's delivery shard (signal-with-start), so rows that became claimable go now. */
+  async function ringShard(connectionId: string): Promise<void> {
+    const connection = await connections.require(connectionId);
+    if (connection.deliveryShard === null) return; // not on a shard yet: the worker's rebalance rings none, rows wait for the first doorbell
+    const activity = Context.current();
+    await signalShard(activity.client, activity.info.taskQueue, laneOf(connection.kind), connection.deliveryShard);
+  }
+
+  function intercomFor(region: 'US' | 'EU' | 'AU' | null, workspaceId: string | null) {
+    return new IntercomClient({
+      baseUrl: urls.intercomApi(region ?? 'US'),
+      version: env.INTERCOM_API_VERSION,
+      budget: workspaceId ? new WorkspaceRateBudget(db, workspaceId) : undefined,
+    });
+  }
+
+  return {
+    /**
+     * The one writer of a connection's status and delivery state (called only by its workflow). A state
+     * that lets delivery claim the rows rings the shard, so what waited goes at once.
+     */
+    async publishConnectionState(input: {
+      connectionId: string;
+      status: string;
+      deliveryState: DeliveryState;
+    }): Promise<void> {
+      await connections.update(input.connectionId, { status: input.status, deliveryState: input.deliveryState });
+      if (input.deliveryState !== 'held') await ringShard(input.connectionId);
+    },
+
+    async saveConnectionSettings(input: { connectionId: string; settings: unknown }): Promise<void> {
+      await connections.update(input.connectionId, { settings: input.settings as Record<string, unknown> });
+    },
+
+    /**
+     * Is our Intercom token still accepted? Only a confirmed 401/403 says no; a timeout, a 5xx or a 429 is
+     * not an answer and fails the attempt, so Temporal retries it (through the workspace's rate budget).
+     */
+    async checkIntercomAccess(input: { connectionId: string }): Promise<'valid' | 'revoked' | 'no_token'> {
+      const connection = await connections.require(input.connectionId);
+      const token = await connections.readSecret(input.connectionId, 'intercom_access_token');
+      if (!token) return 'no_token';
+      const me = await intercomFor(connection.intercomRegion, connection.intercomWorkspaceId).me(token);
+      if (me.ok) return 'valid';
+      if (me.status === 401 || me.status === 403) return 'revoked';
+      throw ApplicationFailure.retryable(
+        `Intercom /me answered ${me.status || 'nothing'}; not an answer about the token`,
+        'IntercomUnavailable',
+      );
+    },
+
+    /**
+     * Takes a source apart: forgets its token, drops what can no longer be delivered (reason `disconnected`),
+     * and uninstalls our app from the workspace (POST /auth/uninstall) only when Intercom has not already
+     * rejected the token and no other live connection of ours uses that workspace: uninstalling revokes the
+     * app's access for all of them.
+     */
+    async disconnectSource(input: { connectionId: string; tokenRejected: boolean }): Promise<{ uninstalled: boolean }> {
+      const connection = await connections.require(input.connectionId);
+      const token = await connections.readSecret(input.connectionId, 'intercom_access_token');
+      let uninstalled = false;
+      if (token && !input.tokenRejected && connection.intercomWorkspaceId) {
+        const [others] = await queryRows<{ n: number }>(
+          db,
+          sql`SELECT count(*)::int AS n FROM connections
+              WHERE intercom_workspace_id = ${connection.intercomWorkspaceId} AND id <> ${connection.id}
+                AND kind = 'intercom_source' AND status NOT IN ('Disconnected', 'Authorizing')`,
+        );
+        if ((others?.n ?? 0) === 0) {
+          await intercomFor(connection.intercomRegion, connection.intercomWorkspaceId).uninstall(token);
+          uninstalled = true;
+        }
+      }
+      await connections.deleteSecret(input.connectionId, 'intercom_access_token');
+      const dropped = await dropAllPending(db, input.connectionId, 'disconnected');
+      if (dropped > 0) await addCounters(db, input.connectionId, { 'dropped:disconnected': dropped });
+      logger.info({ connectionId: input.connectionId, uninstalled }, 'source disconnected');
+      return { uninstalled };
+    },
+
+    /** Deleting a sync: forget its token and ingest key, record what was queued as skipped. */
+    async disconnectDestination(input: { connectionId: string }): Promise<void> {
+      await connections.update(input.connectionId, { ingestKeyHash: null });
+      await connections.deleteSecret(input.connectionId, 'intercom_access_token');
+      const skipped = await skipAllPending(db, input.connectionId, 'disconnected');
+      if (skipped > 0) await addCounters(db, input.connectionId, { 'skipped:disconnected': skipped });
+    },
+
+    /** Re-queues a window of ingested events (Intercom dedupes what it already has) and rings the shard. */
+    async replayDestinationWindow(input: { connectionId: string; from: string; to: string }): Promise<number> {
+      const requeued = await requeueWindow(db, input.connectionId, new Date(input.from), new Date(input.to));
+      if (requeued > 0) await ringShard(input.connectionId);
+      return requeued;
+    },
+
+    /**
+     * Waits (up to `timeoutMs`) until delivery has taken every row of the connection that is due now, so a
+     * disconnect delivers what was accepted first. Rows scheduled for later (throttled, parked) don't wait.
+     */
+    async awaitDrained(input: { connectionId: string; timeoutMs: number }): Promise<number> {
+      const activity = Context.current();
+      const connection = await connections.require(input.connectionId);
+      const table = sql.identifier(LANE_TABLE[laneOf(connection.kind)]);
+      const deadline = Date.now() + input.timeoutMs;
+      for (;;) {
+        const [row] = await queryRows<{ n: number }>(
+          db,
+          sql`SELECT count(*)::int AS n FROM ${table}
+              WHERE connection_id = ${input.connectionId} AND status = 'pending' AND next_attempt_at <= now()`,
+        );
+        const due = row?.n ?? 0;
+        if (due === 0 || Date.now() > deadline) return due;
+        activity.heartbeat(due);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { Context } from '@temporalio/activity';
+import { drainShard, type DrainReport, type LifecycleEvent } from '../src/delivery/drain';
+import { createAmplitudeLane } from '../src/delivery/lanes/amplitude';
+import { createIntercomLane } from '../src/delivery/lanes/intercom';
+import type { Lane } from '../src/delivery/shards';
+import { workflowIdFor } from '../src/connections/ids';
+import type { Services } from '../src/runtime/services';
+import { deliveryEventSignal } from '../workflows/connection-signals';
+
+/** Hand back to the shard workflow after this long (keeps activities and histories short). */
+const DRAIN_BUDGET_MS = 20_000;
+/** Under a steady stream the drain lingers, polling, instead of returning as soon as it is empty. */
+const LINGER_MS = 1_000;
+const POLL_MS = 25;
+
+export function createDeliveryActivities(services: Services) {
+  const { env, logger } = services;
+  return {
+    /** Drains one shard of one lane (see src/delivery/drain.ts). Idempotent: rows are leased, insert_ids stable. */
+    async drainShard(input: { lane: Lane; shard: number }): Promise<DrainReport> {
+      const activity = Context.current();
+      const info = activity.info;
+      const lane = input.lane === 'amplitude' ? createAmplitudeLane(services) : createIntercomLane(services);
+      const notify = async (connectionId: string, event: LifecycleEvent) => {
+        try {
+          await activity.client.workflow.getHandle(workflowIdFor(connectionId)).signal(deliveryEventSignal, event);
+        } catch (err) {
+          logger.warn(
+            { connectionId, event: event.kind, err: { message: (err as Error).message } },
+            'could not tell the connection workflow about a delivery event',
+          );
+        }
+      };
+      return drainShard(
+        lane as Parameters<typeof drainShard>[0],
+        { db: services.db, logger, metrics: services.metrics, notify },
+        {
+          shard: input.shard,
+          owner: `${info.workflowExecution?.workflowId ?? 'standalone'}/${info.activityId}`,
+          signal: activity.cancellationSignal,
+          heartbeat: (details) => activity.heartbeat(details),
+          budgetMs: DRAIN_BUDGET_MS,
+          lingerMs: LINGER_MS,
+          pollMs: POLL_MS,
+          maxPendingAgeMs: env.DELIVERY_MAX_PENDING_AGE,
+        },
+      );
+    },
+  };
+}

@@ -1,0 +1,419 @@
+import { sql } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { queryRows } from '../db/client';
+import { addCounters, recordLastDelivery } from '../connections/repository';
+import type { Logger } from '../observability/logger';
+import type { Metrics } from '../observability/metrics';
+import { claimShardRows, nextDueAt, settleRows, type ClaimedRaw, type RowOutcome, type StatusNames } from './queue';
+import type { QueueTable } from './shards';
+
+/**
+ * The one drain routine of every lane: claim → deliver → settle → metrics → report. A shard's activity
+ * runs it; the lane (src/delivery/lanes/*) only says how one connection's rows are delivered.
+ *
+ * - Claims take rows from many connections in turn (src/delivery/queue.ts), so a busy tenant cannot
+ *   starve the others, and each connection's group is delivered as its own task: a slow or failing
+ *   tenant holds one slot, never the whole shard.
+ * - A connection's rows are never in flight twice, and stay "busy" until their outcomes are committed.
+ * - Outcomes are committed with group commit: groups that finish while a commit runs go in the next one.
+ * - Nothing a row holds can fail its batch: an unexpected error retries that group's rows with backoff and
+ *   finally expires them as `internal_error`, with the message kept.
+ * - The connection's workflow hears only what changes its lifecycle: the first delivered event of a
+ *   connection that is still listening, and a fatal rejection (a revoked key or token).
+ */
+
+/** The `connections` columns a lane needs to deliver. */
+export interface DeliveryConnection {
+  id: string;
+  kind: string;
+  status: string;
+  settings: Record<string, unknown>;
+  amplitudeProjectId: string | null;
+  amplitudeRegion: 'US' | 'EU' | null;
+  intercomWorkspaceId: string | null;
+  intercomRegion: 'US' | 'EU' | 'AU' | null;
+}
+
+export interface BaseRow {
+  id: number;
+  connectionId: string;
+  receivedAt: Date;
+  attempts: number;
+}
+
+export interface GroupResult {
+  /** One per row of the group. */
+  outcomes: RowOutcome[];
+  /** Extra counters of the connection (e.g. contacts_created), committed with the outcomes. */
+  counters?: Record<string, number>;
+  /** More writes that belong to the same commit (e.g. releasing a user's parked events). */
+  afterSettle?: (tx: Db) => Promise<void>;
+  /** The connection cannot deliver at all until an operator acts (its rows wait, its workflow is told). */
+  fatal?: { reason: string; message: string };
+  /** A failure the lane recovered from, for logs. */
+  warning?: string;
+}
+
+export interface LaneDriver<Row extends BaseRow> {
+  table: QueueTable;
+  names: StatusNames;
+  /** Row columns to claim besides id, connection_id, received_at and attempts. */
+  columns: readonly string[];
+  perConnection: number;
+  claimLimit: number;
+  /** Groups delivered at once by one drain. */
+  maxInFlight: number;
+  toRow(raw: ClaimedRaw): Row;
+  /** Skip reason for the rows of a connection in `discard` state (a disabled destination). */
+  discardReason: string;
+  /** Delivers one connection's claimed rows, returning an outcome for each. May throw only on bugs or infrastructure. */
+  deliver(connection: DeliveryConnection, rows: Row[]): Promise<GroupResult>;
+  /** The counter a final outcome adds to (e.g. `delivered`, `dropped:<reason>`, `sent`, `skipped:<reason>`). */
+  counterFor(outcome: RowOutcome, row: Row): string | undefined;
+  /** Metric label of a connection kind. */
+  direction(kind: string): string;
+}
+
+export type LifecycleEvent = { kind: 'delivered' } | { kind: 'fatal'; reason: string; message: string };
+
+export interface DrainDeps {
+  db: Db;
+  logger: Logger;
+  metrics: Metrics;
+  /** Tells a connection's workflow about a lifecycle event (a signal). Failures are logged, not thrown. */
+  notify(connectionId: string, event: LifecycleEvent): Promise<void>;
+  now?: () => number;
+}
+
+export interface DrainControl {
+  shard: number;
+  owner: string;
+  signal?: AbortSignal;
+  heartbeat?: (details: unknown) => void;
+  /** Hand back to the workflow after this long, to keep activities and histories short. */
+  budgetMs: number;
+  /** With nothing to claim for this long (and nothing in flight), the drain ends. */
+  lingerMs: number;
+  pollMs: number;
+  /** Rows older than this are expired (`max_age`) instead of delivered. */
+  maxPendingAgeMs: number;
+}
+
+export interface DrainReport {
+  processed: number;
+  delivered: number;
+  /** Earliest time a pending row of the shard becomes due (epoch ms), if any. */
+  nextDueAt?: number;
+  /** Ended by its time budget while work remained: run again at once. */
+  busy: boolean;
+}
+
+/** Unexpected errors are retried this many times per row before the row expires as `internal_error`. */
+const MAX_INTERNAL_ATTEMPTS = 5;
+/** How long a row of a connection whose key was just rejected waits (its workflow holds it meanwhile). */
+const FATAL_RETRY_MS = 60_000;
+
+export async function drainShard<Row extends BaseRow>(
+  driver: LaneDriver<Row>,
+  deps: DrainDeps,
+  control: DrainControl,
+): Promise<DrainReport> {
+  const now = deps.now ?? Date.now;
+  const connections = new ConnectionCache(deps.db, now);
+  const inFlight = new Map<string, Promise<void>>();
+  /** Connections that hit a fatal rejection in this run: not claimed again until their workflow decides. */
+  const halted = new Set<string>();
+  const settler = new Settler(driver, deps);
+  let cursor = '';
+  let processed = 0;
+  let delivered = 0;
+  let busy = false;
+  const started = now();
+  let lastRowsAt = started;
+  let slotFreed: () => void = () => {};
+  // Heartbeats go on while groups finish after the loop ends (a slow Intercom call, a rate-budget wait):
+  // a drain that stopped heartbeating would be retried while it still runs.
+  const beat = setInterval(() => control.heartbeat?.({ processed, delivered }), 1_000);
+
+  const runGroup = async (connectionId: string, state: 'active' | 'discard', status: string, rows: Row[]) => {
+    const connection = await connections.get(connectionId).catch(() => undefined);
+    let result: GroupResult;
+    if (state === 'discard') {
+      result = {
+        outcomes: rows.map((r) => ({ id: r.id, kind: 'skipped' as const, reason: driver.discardReason })),
+      };
+    } else {
+      const expired = rows.filter((r) => now() - r.receivedAt.getTime() > control.maxPendingAgeMs);
+      const fresh = rows.filter((r) => !expired.includes(r));
+      result = { outcomes: expired.map((r) => ({ id: r.id, kind: 'expired' as const, reason: 'max_age' })) };
+      if (fresh.length > 0) {
+        let delivery: GroupResult;
+        try {
+          if (!connection) throw new Error(`connection ${connectionId} could not be read`);
+          delivery = await driver.deliver(connection, fresh);
+        } catch (err) {
+          delivery = retryOrExpireAll(fresh, err as Error);
+          deps.logger.error(
+            { connectionId, err: { message: (err as Error).message } },
+            'delivery of a group failed unexpectedly; its rows are retried',
+          );
+        }
+        result = {
+          ...delivery,
+          outcomes: [...result.outcomes, ...delivery.outcomes],
+        };
+      }
+    }
+    if (result.fatal) {
+      halted.add(connectionId);
+      deps.logger.warn({ connectionId, reason: result.fatal.reason }, result.fatal.message);
+    }
+    if (result.warning) deps.logger.warn({ connectionId }, result.warning);
+    await settler.add({ connectionId, connection, rows, result });
+    processed += rows.length;
+    const sent = result.outcomes.filter((o) => o.kind === 'delivered').length;
+    delivered += sent;
+    // Lifecycle news for the connection's workflow, after the commit. The status comes fresh with the claim:
+    // only a connection still listening hears of its deliveries (a few groups may race; the workflow ignores repeats).
+    if (result.fatal) await deps.notify(connectionId, { kind: 'fatal', ...result.fatal });
+    else if (sent > 0 && status === 'Listening') await deps.notify(connectionId, { kind: 'delivered' });
+  };
+
+  const claim = async (after: string, exclude: string[], limit: number) =>
+    claimShardRows(deps.db, driver.table, {
+      shard: control.shard,
+      owner: control.owner,
+      perConnection: driver.perConnection,
+      limit,
+      exclude,
+      after,
+      columns: driver.columns,
+    });
+
+  while (!control.signal?.aborted) {
+    if (now() - started >= control.budgetMs) {
+      busy = true;
+      break;
+    }
+    let claimedRows = 0;
+    let full = false;
+    if (inFlight.size < driver.maxInFlight) {
+      const exclude = [...inFlight.keys(), ...halted];
+      let raws = await claim(cursor, exclude, driver.claimLimit);
+      if (raws.length < driver.claimLimit && cursor !== '') {
+        // Wrap around: the connections before the cursor get their turn too.
+        const seen = new Set(raws.map((r) => r.connection_id));
+        raws = [...raws, ...(await claim('', [...exclude, ...seen], driver.claimLimit - raws.length))];
+      }
+      claimedRows = raws.length;
+      full = raws.length >= driver.claimLimit;
+      const groups = new Map<string, { state: 'active' | 'discard'; status: string; rows: Row[] }>();
+      for (const raw of raws) {
+        const group = groups.get(raw.connection_id) ?? {
+          state: raw.delivery_state,
+          status: raw.connection_status,
+          rows: [],
+        };
+        group.rows.push(driver.toRow(raw));
+        groups.set(raw.connection_id, group);
+      }
+      for (const [connectionId, group] of groups) {
+        cursor = connectionId;
+        const task = runGroup(connectionId, group.state, group.status, group.rows)
+          .catch((err) =>
+            deps.logger.error({ connectionId, err: { message: (err as Error).message } }, 'settling a group failed'),
+          )
+          .finally(() => {
+            inFlight.delete(connectionId);
+            slotFreed();
+          });
+        inFlight.set(connectionId, task);
+      }
+      if (groups.size === 0) cursor = '';
+    }
+    if (claimedRows > 0) lastRowsAt = now();
+    else if (inFlight.size === 0 && now() - lastRowsAt >= control.lingerMs) break;
+    // Claim again at once while there is a backlog and room; otherwise poll soon, or when a slot frees.
+    if (full && inFlight.size < driver.maxInFlight) continue;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, control.pollMs);
+      slotFreed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+  try {
+    await Promise.all(inFlight.values());
+    await settler.flush();
+    return { processed, delivered, busy, nextDueAt: await nextDueAt(deps.db, driver.table, control.shard) };
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+/** An unexpected error: retry the rows with backoff, then expire them with the message kept. */
+function retryOrExpireAll(rows: BaseRow[], err: Error): GroupResult {
+  const message = err.message || String(err);
+  return {
+    outcomes: rows.map((r) =>
+      r.attempts >= MAX_INTERNAL_ATTEMPTS
+        ? { id: r.id, kind: 'expired' as const, reason: 'internal_error', error: message }
+        : {
+            id: r.id,
+            kind: 'later' as const,
+            delayMs: backoffMs(r.attempts),
+            reason: 'internal_error',
+            error: message,
+          },
+    ),
+    warning: message,
+  };
+}
+
+/** 1 s, 2 s, 4 s … capped at 5 minutes. */
+export function backoffMs(attempts: number): number {
+  return Math.min(1_000 * 2 ** Math.max(attempts - 1, 0), 300_000);
+}
+
+export function fatalHold(rows: { id: number }[], reason: string, message: string): GroupResult {
+  return {
+    outcomes: rows.map((r) => ({ id: r.id, kind: 'later' as const, delayMs: FATAL_RETRY_MS, reason, error: message })),
+    fatal: { reason, message },
+  };
+}
+
+interface Finished<Row extends BaseRow> {
+  connectionId: string;
+  connection?: DeliveryConnection;
+  rows: Row[];
+  result: GroupResult;
+}
+
+/**
+ * Group commit of outcomes: the first finished group is committed at once; groups finishing while a commit
+ * runs wait for the next one, which takes them all in one transaction.
+ */
+class Settler<Row extends BaseRow> {
+  private queue: { item: Finished<Row>; done: (err?: unknown) => void }[] = [];
+  private running?: Promise<void>;
+
+  constructor(
+    private readonly driver: LaneDriver<Row>,
+    private readonly deps: DrainDeps,
+  ) {}
+
+  add(item: Finished<Row>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ item, done: (err) => (err ? reject(err) : resolve()) });
+      void this.pump();
+    });
+  }
+
+  async flush(): Promise<void> {
+    while (this.running || this.queue.length > 0) {
+      await this.running;
+      if (!this.running && this.queue.length > 0) await this.pump();
+    }
+  }
+
+  private async pump(): Promise<void> {
+    if (this.running || this.queue.length === 0) return;
+    const batch = this.queue.splice(0);
+    this.running = this.commit(batch.map((b) => b.item)).then(
+      () => batch.forEach((b) => b.done()),
+      (err) => batch.forEach((b) => b.done(err)),
+    );
+    await this.running;
+    this.running = undefined;
+    if (this.queue.length > 0) await this.pump();
+  }
+
+  private async commit(items: Finished<Row>[]): Promise<void> {
+    const { driver, deps } = this;
+    const counters = new Map<string, Record<string, number>>();
+    for (const { connectionId, rows, result } of items) {
+      const deltas = counters.get(connectionId) ?? {};
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      for (const outcome of result.outcomes) {
+        const name = driver.counterFor(outcome, byId.get(outcome.id)!);
+        if (name) deltas[name] = (deltas[name] ?? 0) + 1;
+      }
+      for (const [name, value] of Object.entries(result.counters ?? {})) deltas[name] = (deltas[name] ?? 0) + value;
+      counters.set(connectionId, deltas);
+    }
+    await deps.db.transaction(async (tx) => {
+      const t = tx as unknown as Db;
+      await settleRows(
+        t,
+        driver.table,
+        driver.names,
+        items.flatMap((i) => i.result.outcomes),
+      );
+      for (const { result } of items) await result.afterSettle?.(t);
+      for (const [connectionId, deltas] of counters) await addCounters(t, connectionId, deltas);
+      const deliveredTo = [
+        ...new Set(
+          items.filter((i) => i.result.outcomes.some((o) => o.kind === 'delivered')).map((i) => i.connectionId),
+        ),
+      ];
+      if (deliveredTo.length > 0) await recordLastDelivery(t, deliveredTo, (deps.now ?? Date.now)());
+    });
+    const now = (deps.now ?? Date.now)();
+    for (const { connection, rows, result } of items) {
+      const direction = driver.direction(connection?.kind ?? '');
+      const received = new Map(rows.map((r) => [r.id, r.receivedAt.getTime()]));
+      for (const outcome of result.outcomes) {
+        if (outcome.kind === 'delivered') {
+          deps.metrics.delivered.inc({ direction });
+          deps.metrics.deliveryLatency.observe({ direction }, (now - (received.get(outcome.id) ?? now)) / 1000);
+        } else if (outcome.kind === 'skipped' || outcome.kind === 'expired') {
+          deps.metrics.dropped.inc({ direction, reason: outcome.reason });
+        }
+      }
+    }
+  }
+}
+
+/** Connection rows for the groups being delivered, read once per few seconds (settings changes apply within that). */
+class ConnectionCache {
+  private readonly cache = new Map<string, { connection: DeliveryConnection; at: number }>();
+  private static readonly TTL_MS = 2_000;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number,
+  ) {}
+
+  async get(id: string): Promise<DeliveryConnection> {
+    const cached = this.cache.get(id);
+    if (cached && this.now() - cached.at < ConnectionCache.TTL_MS) return cached.connection;
+    const [row] = await queryRows<{
+      id: string;
+      kind: string;
+      status: string;
+      settings: unknown;
+      amplitude_project_id: string | null;
+      amplitude_region: 'US' | 'EU' | null;
+      intercom_workspace_id: string | null;
+      intercom_region: 'US' | 'EU' | 'AU' | null;
+    }>(
+      this.db,
+      sql`SELECT id, kind, status, settings, amplitude_project_id, amplitude_region, intercom_workspace_id, intercom_region
+          FROM connections WHERE id = ${id}`,
+    );
+    if (!row) throw new Error(`connection ${id} not found`);
+    const connection: DeliveryConnection = {
+      id: row.id,
+      kind: row.kind,
+      status: row.status,
+      settings: (typeof row.settings === 'string' ? JSON.parse(row.settings) : row.settings) as Record<string, unknown>,
+      amplitudeProjectId: row.amplitude_project_id,
+      amplitudeRegion: row.amplitude_region,
+      intercomWorkspaceId: row.intercom_workspace_id,
+      intercomRegion: row.intercom_region,
+    };
+    this.cache.set(id, { connection, at: this.now() });
+    return connection;
+  }
+}

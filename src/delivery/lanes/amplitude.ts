@@ -1,0 +1,153 @@
+import {
+  uploadEvents,
+  UploadInterrupted,
+  type UploadItem,
+  type UploadResult,
+} from '../../amplitude/client/upload-events';
+import { ConnectionRepository } from '../../connections/repository';
+import type { IntercomNotification } from '../../intercom/webhook-envelope';
+import type { Services } from '../../runtime/services';
+import { findEchoes } from '../../loop-prevention';
+import { toAmplitudeEvent } from '../../source/transform';
+import type { SourceSettings } from '../../source/connection-settings';
+import {
+  backoffMs,
+  fatalHold,
+  type BaseRow,
+  type DeliveryConnection,
+  type GroupResult,
+  type LaneDriver,
+} from '../drain';
+import { parseJsonColumn, type ClaimedRaw, type RowOutcome } from '../queue';
+
+/**
+ * The `amplitude` lane: Intercom notifications accepted for source connections become `[Intercom] <topic>`
+ * events, uploaded to each connection's Amplitude project in batches (one API key per batch).
+ */
+export interface InboxRow extends BaseRow {
+  dedupeKey: string;
+  topic: string;
+  payload: IntercomNotification;
+}
+
+/** Rows per connection per claim: one claim is usually one Amplitude request (≤ 2,000 events, < 1 MB). */
+const PER_CONNECTION = 500;
+
+export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
+  const { db, env, urls } = services;
+  const connections = new ConnectionRepository(db, services.secrets);
+  /** API keys read during this drain (a drain lasts seconds; a replaced key is read by the next one). */
+  const apiKeys = new Map<string, Promise<string | undefined>>();
+  const apiKeyOf = (connectionId: string) => {
+    let key = apiKeys.get(connectionId);
+    if (!key) {
+      key = connections.readSecret(connectionId, 'amplitude_api_key');
+      key.catch(() => apiKeys.delete(connectionId));
+      apiKeys.set(connectionId, key);
+    }
+    return key;
+  };
+
+  return {
+    table: 'source_inbox',
+    names: { delivered: 'delivered', skipped: 'dropped', expired: 'dropped', hasParkedSince: false },
+    columns: ['dedupe_key', 'topic', 'payload'],
+    perConnection: PER_CONNECTION,
+    claimLimit: 2_000,
+    maxInFlight: 32,
+    discardReason: 'connection_discarding',
+    toRow: (raw: ClaimedRaw): InboxRow => ({
+      id: Number(raw.id),
+      connectionId: raw.connection_id,
+      receivedAt: new Date(raw.received_at),
+      attempts: raw.attempts,
+      dedupeKey: String(raw.dedupe_key),
+      topic: String(raw.topic),
+      payload: parseJsonColumn<IntercomNotification>(raw.payload),
+    }),
+    counterFor: (o: RowOutcome) =>
+      o.kind === 'delivered' ? 'delivered' : o.kind === 'later' ? undefined : `dropped:${o.reason}`,
+    direction: () => 'source',
+
+    async deliver(connection: DeliveryConnection, rows: InboxRow[]): Promise<GroupResult> {
+      const settings = connection.settings as SourceSettings;
+      if (!settings.identityMapping) {
+        // Held until configured; a row claimed in the instant the mapping was cleared just waits.
+        return { outcomes: rows.map((r) => ({ id: r.id, kind: 'later', delayMs: 5_000, reason: 'not_configured' })) };
+      }
+      const apiKey = await apiKeyOf(connection.id);
+      if (!apiKey)
+        return fatalHold(rows, 'amplitude_key_missing', 'no Amplitude API key is stored for this connection');
+
+      const outcomes: RowOutcome[] = [];
+      const echoes = env.SOURCE_LOOP_PREVENTION
+        ? await findEchoes(db, {
+            workspaceId: connection.intercomWorkspaceId,
+            amplitudeProjectId: connection.amplitudeProjectId,
+            notifications: rows.map((r) => ({ id: r.id, notification: r.payload })),
+          })
+        : new Set<number>();
+      const items: UploadItem<number>[] = [];
+      for (const row of rows) {
+        if (echoes.has(row.id)) {
+          outcomes.push({ id: row.id, kind: 'skipped', reason: 'loop_echo' });
+          continue;
+        }
+        try {
+          const result = toAmplitudeEvent(row.payload, { identityMapping: settings.identityMapping });
+          if (result.kind === 'dropped') outcomes.push({ id: row.id, kind: 'skipped', reason: result.reason });
+          else items.push({ ref: row.id, event: result.event });
+        } catch (err) {
+          // A notification the transform cannot read is a poison row: settle it, never fail the batch.
+          outcomes.push({ id: row.id, kind: 'expired', reason: 'internal_error', error: (err as Error).message });
+        }
+      }
+      if (items.length === 0) return { outcomes };
+
+      const attempts = new Map(rows.map((r) => [r.id, r.attempts]));
+      const baseUrl = urls.amplitudeApi(connection.amplitudeRegion ?? 'US');
+      let upload: UploadResult<number>;
+      let unsettled: number[] = [];
+      try {
+        upload = await uploadEvents(items, { baseUrl, apiKey });
+      } catch (err) {
+        if (!(err instanceof UploadInterrupted)) throw err;
+        upload = err.partial as UploadResult<number>;
+        const settled = new Set([
+          ...upload.delivered,
+          ...upload.dropped.map((d) => d.ref),
+          ...upload.retryLater.map((r) => r.ref),
+        ]);
+        unsettled = items.map((i) => i.ref).filter((id) => !settled.has(id));
+        if (err.fatal) {
+          const held = fatalHold(
+            unsettled.map((id) => ({ id })),
+            'amplitude_key_rejected',
+            err.message,
+          );
+          return { ...held, outcomes: [...outcomes, ...settledOutcomes(upload), ...held.outcomes] };
+        }
+        // Amplitude is failing (5xx, timeouts) after the upload's own quick retries: this group's rows come
+        // back after a short row-level backoff while other groups keep flowing.
+        for (const id of unsettled)
+          outcomes.push({
+            id,
+            kind: 'later',
+            delayMs: Math.min(backoffMs(attempts.get(id) ?? 1), 30_000),
+            reason: 'amplitude_unavailable',
+            error: err.message,
+          });
+        return { outcomes: [...outcomes, ...settledOutcomes(upload)], warning: err.message };
+      }
+      return { outcomes: [...outcomes, ...settledOutcomes(upload)] };
+    },
+  };
+}
+
+function settledOutcomes(upload: UploadResult<number>): RowOutcome[] {
+  return [
+    ...upload.delivered.map((id) => ({ id, kind: 'delivered' as const })),
+    ...upload.dropped.map((d) => ({ id: d.ref, kind: 'skipped' as const, reason: d.reason })),
+    ...upload.retryLater.map((r) => ({ id: r.ref, kind: 'later' as const, delayMs: r.delayMs, reason: r.reason })),
+  ];
+}

@@ -1,0 +1,193 @@
+import type { Db } from '../../db/client';
+import { ConnectionRepository } from '../../connections/repository';
+import { IntercomClient } from '../../intercom/client';
+import { WorkspaceRateBudget } from '../../intercom/rate-budget';
+import type { Services } from '../../runtime/services';
+import { deliverRow, type DeliveryContext, type RowResult } from '../../destination/delivery';
+import { IdentityCache } from '../../destination/identity-cache';
+import { EventTypeRegistry } from '../../destination/event-types';
+import { DataAttributeRegistry } from '../../destination/data-attributes';
+import { unparkUser, type OutboxRow } from '../../destination/outbox';
+import type { DestinationSettings } from '../../destination/settings';
+import { fatalHold, type DeliveryConnection, type GroupResult, type LaneDriver } from '../drain';
+import { parseJsonColumn, type ClaimedRaw, type RowOutcome } from '../queue';
+
+/**
+ * The `intercom` lane: Amplitude events and identifies accepted for destination syncs go to each sync's
+ * Intercom workspace: users in parallel (bounded), each user's rows in order, every call through the
+ * workspace's shared rate budget.
+ */
+type OutboxLaneRow = OutboxRow & { connectionId: string };
+
+const PER_CONNECTION = 200;
+
+export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow> {
+  const { db, env, urls } = services;
+  const connections = new ConnectionRepository(db, services.secrets);
+  const tokens = new Map<string, Promise<string | undefined>>();
+  const tokenOf = (connectionId: string) => {
+    let token = tokens.get(connectionId);
+    if (!token) {
+      token = connections.readSecret(connectionId, 'intercom_access_token');
+      token.catch(() => tokens.delete(connectionId));
+      tokens.set(connectionId, token);
+    }
+    return token;
+  };
+
+  function contextFor(connection: DeliveryConnection, token: string, workspaceId: string): DeliveryContext {
+    const intercom = new IntercomClient({
+      baseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
+      version: env.INTERCOM_API_VERSION,
+      budget: new WorkspaceRateBudget(db, workspaceId),
+    });
+    return {
+      db,
+      workspaceId,
+      token,
+      settings: connection.settings as unknown as DestinationSettings,
+      intercom,
+      identities: new IdentityCache(db, workspaceId),
+      eventTypes: new EventTypeRegistry(db, workspaceId, env.INTERCOM_EVENT_TYPE_LIMIT),
+      attributes: new DataAttributeRegistry(db, workspaceId, intercom, token, env.INTERCOM_CUSTOM_ATTRIBUTE_LIMIT),
+      policy: {
+        metadataKeyLimit: env.INTERCOM_METADATA_KEY_LIMIT,
+        parkScheduleMs: env.DESTINATION_PARK_SCHEDULE,
+        parkMaxAgeMs: env.DESTINATION_PARK_MAX_AGE,
+        retryWindowMs: env.DESTINATION_RETRY_WINDOW,
+        missingTtlSeconds: Math.max(1, Math.round((env.DESTINATION_PARK_SCHEDULE[0] ?? 60_000) / 1000)),
+      },
+      now: () => Date.now(),
+    };
+  }
+
+  return {
+    table: 'destination_outbox',
+    names: { delivered: 'sent', skipped: 'skipped', expired: 'expired', hasParkedSince: true },
+    columns: ['insert_id', 'kind', 'payload', 'user_key', 'parked_since'],
+    perConnection: PER_CONNECTION,
+    claimLimit: 1_000,
+    maxInFlight: 32,
+    // A disabled sync sends nothing and queues nothing.
+    discardReason: 'sync_disabled',
+    toRow: (raw: ClaimedRaw): OutboxLaneRow => ({
+      id: Number(raw.id),
+      connectionId: raw.connection_id,
+      insertId: String(raw.insert_id),
+      kind: raw.kind as OutboxRow['kind'],
+      payload: parseJsonColumn<Record<string, unknown>>(raw.payload),
+      userKey: String(raw.user_key),
+      receivedAt: new Date(raw.received_at),
+      attempts: raw.attempts,
+      parkedSince: raw.parked_since ? new Date(raw.parked_since as string) : null,
+    }),
+    // `sent` counts events; a delivered identify counts as `identified` (with contacts_created/updated).
+    counterFor: (o: RowOutcome, row: OutboxLaneRow) =>
+      o.kind === 'delivered'
+        ? row.kind === 'event'
+          ? 'sent'
+          : undefined
+        : o.kind === 'later'
+          ? undefined
+          : `${o.kind}:${o.reason}`,
+    direction: (kind) => (kind === 'intercom_cohort' ? 'cohort' : 'destination'),
+
+    async deliver(connection: DeliveryConnection, rows: OutboxLaneRow[]): Promise<GroupResult> {
+      const token = await tokenOf(connection.id);
+      const workspaceId = connection.intercomWorkspaceId;
+      if (!token || !workspaceId)
+        return fatalHold(rows, 'intercom_token_missing', 'no Intercom access token is stored for this sync');
+      const ctx = contextFor(connection, token, workspaceId);
+      const results = await deliverByUser(ctx, rows, env.DESTINATION_CONCURRENCY);
+      const revoked = results.find((r) => r.authRevoked);
+      // The drain counts final outcomes itself (sent, skipped:<reason>, expired:<reason>); keep the rest.
+      const counters: Record<string, number> = {};
+      for (const r of results)
+        for (const [k, v] of Object.entries(r.counters))
+          if (k !== 'sent' && !k.startsWith('skipped:') && !k.startsWith('expired:'))
+            counters[k] = (counters[k] ?? 0) + v;
+      const unpark = [...new Set(results.flatMap((r) => (r.unparkUserKey ? [r.unparkUserKey] : [])))];
+      const outcomes = results.map((r) => toOutcome(r));
+      const result: GroupResult = {
+        outcomes,
+        counters,
+        afterSettle: unpark.length
+          ? async (tx: Db) => {
+              for (const userKey of unpark) await unparkUser(tx, connection.id, userKey);
+            }
+          : undefined,
+      };
+      if (revoked) {
+        const message = 'Intercom refused the access token (revoked or uninstalled); replace it to resume';
+        const held = new Set(
+          results
+            .filter((r) => r.outcome.status === 'later' && r.outcome.reason === 'auth_revoked')
+            .map((r) => r.outcome.id),
+        );
+        return {
+          ...result,
+          outcomes: [
+            ...outcomes.filter((o) => !held.has(o.id)),
+            ...fatalHold(
+              [...held].map((id) => ({ id })),
+              'intercom_token_revoked',
+              message,
+            ).outcomes,
+          ],
+          fatal: { reason: 'intercom_token_revoked', message },
+        };
+      }
+      return result;
+    },
+  };
+}
+
+/** Users in parallel (bounded), each user's rows in order; after a revoked token, the rest just waits. */
+async function deliverByUser(ctx: DeliveryContext, rows: OutboxLaneRow[], concurrency: number): Promise<RowResult[]> {
+  const byUser = new Map<string, OutboxLaneRow[]>();
+  for (const row of rows) byUser.set(row.userKey, [...(byUser.get(row.userKey) ?? []), row]);
+  const queues = [...byUser.values()];
+  const results: RowResult[] = [];
+  let stop = false;
+  const worker = async () => {
+    for (let queue = queues.shift(); queue; queue = queues.shift()) {
+      for (const row of queue) {
+        if (stop) {
+          results.push({
+            outcome: { id: row.id, status: 'later', delayMs: 60_000, reason: 'auth_revoked' },
+            counters: {},
+          });
+          continue;
+        }
+        let result: RowResult;
+        try {
+          result = await deliverRow(ctx, row);
+        } catch (err) {
+          // A row that breaks delivery is settled with its message; it never fails the others.
+          result = {
+            outcome: { id: row.id, status: 'expired', reason: 'internal_error' },
+            counters: {},
+            error: (err as Error).message,
+          };
+        }
+        if (result.authRevoked) stop = true;
+        results.push(result);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
+  return results;
+}
+
+function toOutcome(result: RowResult): RowOutcome {
+  const o = result.outcome;
+  switch (o.status) {
+    case 'sent':
+      return { id: o.id, kind: 'delivered' };
+    case 'skipped':
+    case 'expired':
+      return { id: o.id, kind: o.status, reason: o.reason, error: result.error };
+    case 'later':
+      return { id: o.id, kind: 'later', delayMs: o.delayMs, reason: o.reason, parked: o.parked, error: result.error };
+  }
+}

@@ -1,0 +1,195 @@
+import { sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client';
+import { queryRows } from '../db/client';
+import type { QueueTable } from './shards';
+
+/**
+ * The mechanics both queues share (source_inbox and destination_outbox): rows wait as `pending` until
+ * due, a shard's drain claims a batch by leasing it (`FOR UPDATE SKIP LOCKED`, so concurrent claims never
+ * overlap), a lease expires if its worker dies, and every claimed row is settled with one outcome.
+ */
+
+/** How long a claim holds its rows; a crashed worker's rows come back after this. */
+export const LEASE_SECONDS = 90;
+
+export interface ClaimRequest {
+  shard: number;
+  /** Identifies one activity attempt; a retry of the same attempt may reclaim its own leased rows at once. */
+  owner: string;
+  /** At most this many rows per connection per claim: one busy tenant cannot fill a claim. */
+  perConnection: number;
+  limit: number;
+  /** Connections whose rows are in flight in this drain (never claimed twice at once). */
+  exclude: readonly string[];
+  /** Round robin: start after this connection id, so every connection gets its turn. */
+  after: string;
+  /** Columns of the row to return besides id, connection_id and received_at. */
+  columns: readonly string[];
+}
+
+export interface ClaimedRaw {
+  id: string | number;
+  connection_id: string;
+  received_at: string | Date;
+  attempts: number;
+  /** The connection's delivery state at claim time: `active` or `discard`. */
+  delivery_state: 'active' | 'discard';
+  /** The connection's status at claim time (e.g. `Listening`: its first delivery is news to its workflow). */
+  connection_status: string;
+  [column: string]: unknown;
+}
+
+/**
+ * Leases due rows of one shard, taking up to `perConnection` from each connection in turn, starting after
+ * `after` (round robin). The walk over connections is a loose index scan of the shard's pending index, so
+ * it costs one index probe per connection that has pending rows; idle connections cost nothing.
+ * Only connections whose workflow set them `active` or `discard` are claimed: `held` rows wait.
+ */
+export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRequest): Promise<ClaimedRaw[]> {
+  const t = sql.identifier(table);
+  const exclude = sql`ARRAY[${sql.join(
+    request.exclude.map((id) => sql`${id}`),
+    sql`, `,
+  )}]::text[]`;
+  const columns = sql.raw(
+    ['id', 'connection_id', 'received_at', 'attempts', ...request.columns].map((c) => `q.${c}`).join(', '),
+  );
+  const rows = await queryRows<ClaimedRaw>(
+    db,
+    sql`WITH RECURSIVE conns(connection_id) AS (
+          (SELECT connection_id FROM ${t}
+            WHERE shard = ${request.shard} AND status = 'pending' AND connection_id > ${request.after}
+            ORDER BY connection_id LIMIT 1)
+          UNION ALL
+          SELECT (SELECT n.connection_id FROM ${t} n
+                   WHERE n.shard = ${request.shard} AND n.status = 'pending' AND n.connection_id > conns.connection_id
+                   ORDER BY n.connection_id LIMIT 1)
+          FROM conns WHERE conns.connection_id IS NOT NULL
+        ),
+        picked AS (
+          SELECT r.id, c.delivery_state, c.status AS connection_status FROM conns
+          JOIN connections c ON c.id = conns.connection_id AND c.delivery_state IN ('active', 'discard')
+            AND NOT (c.id = ANY(${request.exclude.length > 0 ? exclude : sql`ARRAY[]::text[]`}))
+          CROSS JOIN LATERAL (
+            SELECT id FROM ${t} r
+            WHERE r.shard = ${request.shard} AND r.connection_id = conns.connection_id AND r.status = 'pending'
+              AND r.next_attempt_at <= now()
+              AND (r.lease_until IS NULL OR r.lease_until < now() OR r.lease_owner = ${request.owner})
+            ORDER BY r.next_attempt_at, r.id
+            LIMIT ${request.perConnection}
+            FOR UPDATE SKIP LOCKED
+          ) r
+          LIMIT ${request.limit}
+        )
+        UPDATE ${t} q SET lease_until = now() + make_interval(secs => ${LEASE_SECONDS}),
+                          lease_owner = ${request.owner}, attempts = q.attempts + 1
+        FROM picked WHERE q.id = picked.id
+        RETURNING ${columns}, picked.delivery_state, picked.connection_status`,
+  );
+  return rows.sort((a, b) =>
+    a.connection_id < b.connection_id ? -1 : a.connection_id > b.connection_id ? 1 : Number(a.id) - Number(b.id),
+  );
+}
+
+/** What became of one claimed row. Every claimed row gets exactly one. */
+export type RowOutcome =
+  | { id: number; kind: 'delivered' }
+  /** Final: not sent, by design (filtered, no identity, disabled, …). */
+  | { id: number; kind: 'skipped'; reason: string; error?: string }
+  /** Final: given up (too old, kept failing, poison). */
+  | { id: number; kind: 'expired'; reason: string; error?: string }
+  /** Back to pending until `delayMs` from now; `parked` starts or continues a wait for a contact. */
+  | { id: number; kind: 'later'; delayMs: number; reason: string; parked?: boolean; error?: string };
+
+/** How a table spells the outcomes: the source inbox says delivered/dropped, the outbox sent/skipped/expired. */
+export interface StatusNames {
+  delivered: string;
+  skipped: string;
+  expired: string;
+  /** The table tracks when a row started waiting for a contact. */
+  hasParkedSince: boolean;
+}
+
+const MAX_ERROR_LENGTH = 500;
+
+/** Applies the outcomes of a batch in one statement (inside the caller's transaction). */
+export async function settleRows(db: Db, table: QueueTable, names: StatusNames, outcomes: RowOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  const values = sql.join(
+    outcomes.map((o) => {
+      const status = o.kind === 'later' ? 'pending' : names[o.kind];
+      const delay = o.kind === 'later' ? o.delayMs / 1000 : 0;
+      const reason = o.kind === 'delivered' ? null : o.reason;
+      const error = o.kind === 'delivered' ? null : (o.error?.slice(0, MAX_ERROR_LENGTH) ?? null);
+      const parked = o.kind === 'later' && o.parked === true;
+      return sql`(${o.id}::bigint, ${status}::text, ${reason}::text, ${delay}::float8, ${parked}::boolean, ${error}::text)`;
+    }),
+    sql`, `,
+  );
+  const parkedSince: SQL = names.hasParkedSince
+    ? sql`, parked_since = CASE WHEN v.parked THEN coalesce(q.parked_since, now()) WHEN v.status = 'pending' THEN q.parked_since ELSE NULL END`
+    : sql``;
+  await db.execute(sql`
+    UPDATE ${sql.identifier(table)} AS q SET
+      status = v.status,
+      reason = v.reason,
+      last_error = coalesce(v.error, q.last_error),
+      done_at = CASE WHEN v.status = 'pending' THEN NULL ELSE now() END,
+      next_attempt_at = CASE WHEN v.status = 'pending' THEN now() + make_interval(secs => v.delay) ELSE q.next_attempt_at END,
+      lease_until = NULL${parkedSince}
+    FROM (VALUES ${values}) AS v(id, status, reason, delay, parked, error)
+    WHERE q.id = v.id`);
+}
+
+/**
+ * When the shard next has work that is not due yet (epoch ms), so its workflow can sleep until then.
+ * Rows of held connections don't count: they wait for their connection, not for time.
+ */
+export async function nextDueAt(db: Db, table: QueueTable, shard: number): Promise<number | undefined> {
+  const [row] = await queryRows<{ at: string | Date | null }>(
+    db,
+    sql`SELECT min(greatest(q.next_attempt_at, coalesce(q.lease_until, q.next_attempt_at))) AS at
+        FROM ${sql.identifier(table)} q JOIN connections c ON c.id = q.connection_id
+        WHERE q.shard = ${shard} AND q.status = 'pending' AND c.delivery_state <> 'held'
+          AND (q.next_attempt_at > now() OR q.lease_until > now())`,
+  );
+  return row?.at ? new Date(row.at).getTime() : undefined;
+}
+
+export interface QueueSummary {
+  pending: number;
+  /** Pending rows waiting for something outside us (destination: a contact to appear). */
+  parked: number;
+}
+
+/** Pending and parked rows of one connection (status views). */
+export async function queueSummary(db: Db, table: QueueTable, connectionId: string): Promise<QueueSummary> {
+  const parked = table === 'destination_outbox' ? sql`count(*) FILTER (WHERE parked_since IS NOT NULL)::int` : sql`0`;
+  const [row] = await queryRows<{ pending: number; parked: number }>(
+    db,
+    sql`SELECT count(*)::int AS pending, ${parked} AS parked
+        FROM ${sql.identifier(table)} WHERE connection_id = ${connectionId} AND status = 'pending'`,
+  );
+  return { pending: row?.pending ?? 0, parked: row?.parked ?? 0 };
+}
+
+/** Settles every pending row of a connection with one final status and reason (disconnect). Returns the count. */
+export async function settleAllPending(
+  db: Db,
+  table: QueueTable,
+  connectionId: string,
+  status: string,
+  reason: string,
+): Promise<number> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`UPDATE ${sql.identifier(table)} SET status = ${status}, reason = ${reason}, done_at = now(), lease_until = NULL
+        WHERE connection_id = ${connectionId} AND status = 'pending' RETURNING id`,
+  );
+  return rows.length;
+}
+
+/** JSON columns come back parsed (postgres.js) or as text (PGlite with `json`). */
+export function parseJsonColumn<T>(value: unknown): T {
+  return (typeof value === 'string' ? JSON.parse(value) : value) as T;
+}

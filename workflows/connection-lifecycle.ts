@@ -1,0 +1,128 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import type { DeliveryState } from '../activities/connections';
+import {
+  credentialsChangedSignal,
+  deliveryEventSignal,
+  disconnectSignal,
+  pauseSignal,
+  resumeSignal,
+  type DisconnectReason,
+} from './connection-signals';
+import { ConnectionStatusKey } from './search-attributes';
+
+/**
+ * What every connection workflow (source, destination sync, cohort sync) shares: the operator's controls
+ * (pause, resume, disconnect), what delivery reports (first delivery, fatal rejection), replaced
+ * credentials, publishing status and delivery state, and waiting without growing the history forever.
+ * Delivery itself runs in the shards (workflows/delivery-shard.ts): a connection's workflow runs no
+ * per-event activity, and when nothing happens it only waits.
+ */
+export interface ControlState {
+  paused: boolean;
+  disconnect?: DisconnectReason;
+  /** Delivery cannot proceed until an operator acts (a rejected key or token). */
+  error?: { reason: string; message: string; at: number };
+  lastError?: { message: string; at: number };
+  /** The status and delivery state last written to Postgres. */
+  published?: { status: string; deliveryState: DeliveryState };
+}
+
+export const control = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+export function newControlState(): ControlState {
+  return { paused: false };
+}
+
+/**
+ * Installs the shared handlers. `onDelivered` runs when a shard reports the connection's first delivered
+ * event; `changed` is called after any handler, so the workflow's wait can re-evaluate.
+ */
+export function handleControls(state: ControlState, hooks: { onDelivered?: () => void } = {}): void {
+  setHandler(disconnectSignal, ({ reason } = {}) => {
+    state.disconnect ??= reason ?? 'operator';
+  });
+  setHandler(pauseSignal, () => {
+    state.paused = true;
+  });
+  setHandler(resumeSignal, () => {
+    state.paused = false;
+  });
+  setHandler(credentialsChangedSignal, () => {
+    state.error = undefined;
+  });
+  setHandler(deliveryEventSignal, (event) => {
+    if (event.kind === 'fatal') {
+      state.error = { reason: event.reason, message: event.message, at: Date.now() };
+      state.lastError = { message: event.message, at: Date.now() };
+    } else hooks.onDelivered?.();
+  });
+}
+
+/**
+ * Shows the status (search attribute `ConnectionStatus`, current details) and, when the status or the
+ * delivery state changed, writes both to Postgres, where the webhook receiver and the shards read them.
+ */
+export async function publish(
+  connectionId: string,
+  state: ControlState,
+  next: { status: string; deliveryState: DeliveryState },
+  details: string,
+): Promise<void> {
+  setCurrentDetails(details);
+  if (state.published?.status !== next.status)
+    upsertSearchAttributes([{ key: ConnectionStatusKey, value: next.status }]);
+  if (state.published?.status === next.status && state.published.deliveryState === next.deliveryState) return;
+  await control.publishConnectionState({ connectionId, ...next });
+  state.published = next;
+}
+
+/** Whether Postgres already shows `wanted` (the status and delivery state last published). */
+export function isPublished(state: ControlState, wanted: { status: string; deliveryState: DeliveryState }): boolean {
+  return state.published?.status === wanted.status && state.published.deliveryState === wanted.deliveryState;
+}
+
+/**
+ * Waits until Postgres shows what the workflow now wants (the main loop publishes it). Updates await this,
+ * so a caller that gets an answer can rely on it: e.g. events sent right after "enabled" are delivered.
+ */
+export async function untilPublished(
+  state: ControlState,
+  wanted: () => { status: string; deliveryState: DeliveryState },
+): Promise<void> {
+  await condition(() => isPublished(state, wanted()));
+}
+
+/** Temporal's suggestion to continue as new (signals alone grow the history of a waiting connection). */
+export const continueAsNewSuggested = () => workflowInfo().continueAsNewSuggested;
+
+/** Continues as new with the carried state, once every handler has finished. */
+export async function continueAsNewIfSuggested<F extends (...args: any[]) => any>(
+  ...args: Parameters<F>
+): Promise<void> {
+  if (!continueAsNewSuggested()) return;
+  await condition(allHandlersFinished);
+  await continueAsNew<F>(...args);
+}
+
+export function iso(ms: number | undefined): string | undefined {
+  return ms === undefined ? undefined : new Date(ms).toISOString();
+}
+
+export function errorMessage(err: unknown): string {
+  const cause = (err as { cause?: Error }).cause;
+  const message = (err as Error)?.message ?? String(err);
+  return cause?.message ? `${message}: ${cause.message}` : message;
+}
