@@ -62,6 +62,6 @@ function normalizedIdentify(source: AmplitudeEvent | Identification): Normalized
 }
 
 /** Rows of one user are delivered in order, and an identify releases that user's parked events. */
-function userKeyOf(ids: { user_id?: string | null; device_id?: string | null }): string {
+export function userKeyOf(ids: { user_id?: string | null; device_id?: string | null }): string {
   return ids.user_id ? `user:${ids.user_id}` : `device:${ids.device_id ?? ''}`;
 }

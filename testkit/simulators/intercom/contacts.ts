@@ -69,6 +69,12 @@ export class ContactStore {
     return record;
   }
 
+  /** A visible contact by Intercom id, or undefined (`get` is the throwing form). */
+  find(id: string): ContactRecord | undefined {
+    const record = this.records.get(id);
+    return record && !record.archived ? record : undefined;
+  }
+
   /** Lookup by our id; Intercom finds users only this way (leads need their Intercom id). */
   findUserByExternalId(externalId: string): ContactRecord | undefined {
     return this.visible().find((r) => r.fields.role === 'user' && r.fields.externalId === externalId);

@@ -23,6 +23,8 @@ import { dataAttributeRoutes } from './routes/data-attributes';
 import { eventRoutes } from './routes/events';
 import { identityRoutes } from './routes/identity';
 import { consentRoutes, tokenExchangeRoutes } from './routes/oauth';
+import { tagRoutes } from './routes/tags';
+import { renderTag } from './tags';
 import { DEFAULT_ADMIN } from './topics';
 import { WebhookSender, type WebhookDelivery, type WebhookInput, type WebhookOptions } from './webhooks';
 import { Workspace, type Region } from './workspace';
@@ -63,7 +65,7 @@ export interface IntercomSimulatorOptions {
   uninstallUrl?: string;
   /** Registered OAuth redirect URLs; when empty any redirect_uri is accepted. */
   redirectUris?: string[];
-  /** When set, writes through the REST API fire webhooks here (contact.*, event.created), as Intercom does. */
+  /** When set, writes through the REST API fire webhooks here (contact.*, contact.<role>.tag.*, event.created), as Intercom does. */
   webhookUrl?: string;
   /** Clock in milliseconds, for rate-limit windows, code expiry, search lag and timestamps. */
   now?: () => number;
@@ -150,6 +152,7 @@ export class IntercomSimulator implements SimulatorContext {
     app.use(express.json({ limit: '5mb' }));
     app.use(identityRoutes(this));
     app.use(contactRoutes(this));
+    app.use(tagRoutes(this));
     app.use(eventRoutes(this));
     app.use(dataAttributeRoutes());
     app.use(conversationRoutes());
@@ -294,7 +297,21 @@ export class IntercomSimulator implements SimulatorContext {
   seedContacts(appId: string, seeds: number | ContactSeed[]): IntercomContact[] {
     const workspace = this.workspace(appId);
     const list = typeof seeds === 'number' ? Array.from({ length: seeds }, () => this.samplePerson()) : seeds;
-    return list.map((seed) => buildContact(workspace.contacts.seed(seed).fields));
+    return list.map((seed) => {
+      for (const tag of seed.tags ?? []) workspace.tags.register(tag);
+      return buildContact(workspace.contacts.seed(seed).fields);
+    });
+  }
+
+  /**
+   * A tag made in Intercom's UI, applied to the given contacts (Intercom ids) without API calls or webhooks:
+   * a tag that drifted from what a sync wrote, or one that was there before.
+   */
+  seedTag(appId: string, name: string, contactIds: readonly string[] = []): { id: string; name: string } {
+    const workspace = this.workspace(appId);
+    const { tag } = workspace.tags.findOrCreate(name);
+    for (const id of contactIds) workspace.tags.apply(workspace.contacts.get(id), tag);
+    return { id: tag.id, name: tag.name };
   }
 
   private samplePerson(): ContactSeed {
@@ -369,6 +386,18 @@ export class IntercomSimulator implements SimulatorContext {
 
   dataAttributes(appId: string, model?: AttributeModel) {
     return this.workspace(appId).attributes.list(model, true).map(renderDataAttribute);
+  }
+
+  /** The workspace's tags, in creation order. */
+  tags(appId: string): { type: 'tag'; id: string; name: string }[] {
+    return this.workspace(appId).tags.list().map(renderTag);
+  }
+
+  /** The contacts carrying a tag (by id, or by name case-insensitively), archived ones included. */
+  tagMembers(appId: string, tag: { id: string } | { name: string }): IntercomContact[] {
+    const { tags } = this.workspace(appId);
+    const record = 'id' in tag ? tags.find(tag.id) : tags.findByName(tag.name);
+    return record ? tags.members(record.id).map((r) => buildContact(r.fields)) : [];
   }
 
   revokedTokens(): string[] {

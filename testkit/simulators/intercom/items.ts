@@ -15,6 +15,11 @@ export interface TagRef {
   name: string;
 }
 
+/** A tag on a contact; `appliedAt` (Unix seconds) is unknown for seeded tags. */
+export interface AppliedTag extends TagRef {
+  appliedAt?: number | null;
+}
+
 const nowSeconds = () => Math.floor(Date.now() / 1000);
 
 /** Webhook items sometimes carry ISO strings where REST has Unix seconds (`+00:00`, as captured). */
@@ -58,7 +63,7 @@ export interface ContactFields {
   lastSeenAt: number | null;
   unsubscribedFromEmails: boolean;
   customAttributes: Record<string, unknown>;
-  tags: TagRef[];
+  tags: AppliedTag[];
 }
 
 export type ContactInput = Partial<ContactFields> & { workspaceId: string };

@@ -1,4 +1,4 @@
-import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { ErrorRequestHandler, Request, RequestHandler } from 'express';
 import { errorList, IntercomApiError } from './api-error';
 import type { AuthenticatedLocals, SimulatorContext } from './context';
 
@@ -7,6 +7,17 @@ import type { AuthenticatedLocals, SimulatorContext } from './context';
  * Anything else gets 400 `intercom_version_invalid`, as the real API answers.
  */
 const KNOWN_VERSION = /^(1\.[0-4]|2\.\d{1,2}|Unstable|Preview)$/;
+
+/**
+ * Without an `Intercom-Version` header Intercom applies the app's version from the Developer Hub; the
+ * simulator's apps are on 2.14, the version our client pins (INTERCOM_API_VERSION).
+ */
+export const DEFAULT_API_VERSION = '2.14';
+
+/** The API version a request is answered in (already checked by `authenticate`). */
+export function apiVersion(req: Request): string {
+  return req.get('Intercom-Version') ?? DEFAULT_API_VERSION;
+}
 
 /** `Authorization: Bearer <token>` on every REST endpoint. */
 export function authenticate(ctx: SimulatorContext): RequestHandler {

@@ -9,7 +9,11 @@ import { badParameter } from './api-error';
  * client that searches `updated_at > t` misses the rest of t's day unless it overlaps windows.
  */
 
-export type FieldKind = 'string' | 'email' | 'date' | 'number' | 'boolean' | 'id_list';
+/**
+ * `id_list`: a list of ids (a conversation's contact_ids). `membership`: a set searched only by `=` (is a
+ * member) and `!=` (is not), as contact search documents `tag_id` ("supports only the = and != operators").
+ */
+export type FieldKind = 'string' | 'email' | 'date' | 'number' | 'boolean' | 'id_list' | 'membership';
 
 export interface SearchField<T> {
   kind: FieldKind;
@@ -25,6 +29,7 @@ const OPERATORS_BY_KIND: Record<FieldKind, readonly string[]> = {
   number: ['=', '!=', 'IN', 'NIN', '<', '>', '<=', '>='],
   boolean: ['=', '!='],
   id_list: ['=', '!=', 'IN', 'NIN'],
+  membership: ['=', '!='],
 };
 
 const MAX_FILTERS_PER_GROUP = 15;
@@ -111,6 +116,8 @@ function compileLeaf<T>(
       return (item) => spec.get(item) === b;
     }
     case 'id_list':
+    case 'membership':
+      if (typeof value !== 'string' && typeof value !== 'number') throw invalid('expected an id');
       return (item) => {
         const ids = spec.get(item);
         return Array.isArray(ids) && ids.some((id) => String(id) === String(value));

@@ -3,6 +3,7 @@ import { ConversationStore } from './conversations';
 import { DataAttributeStore } from './data-attributes';
 import { EventStore } from './events';
 import { newNumericId } from './ids';
+import { TagStore } from './tags';
 
 export type Region = 'US' | 'EU' | 'AU';
 
@@ -35,6 +36,7 @@ export class Workspace {
   readonly contacts: ContactStore;
   readonly events: EventStore;
   readonly conversations: ConversationStore;
+  readonly tags: TagStore;
   /** Whether our app is installed; false after an uninstall until the next OAuth consent. */
   installed = true;
   uninstalledAt: number | null = null;
@@ -61,6 +63,7 @@ export class Workspace {
     });
     this.events = new EventStore(this.contacts, settings.limits, settings.now);
     this.conversations = new ConversationStore(settings.appId);
+    this.tags = new TagStore(this.contacts, settings.now);
   }
 
   /** `GET /me`: the admin who authorised the token, with the workspace embedded as `app`. */

@@ -35,6 +35,8 @@ function contactField(workspace: Workspace, name: string): SearchField<ContactRe
       return field('date', (r) => r.fields.signedUpAt);
     case 'last_seen_at':
       return field('date', (r) => r.fields.lastSeenAt);
+    case 'tag_id':
+      return field('membership', (r) => r.fields.tags.map((t) => t.id));
   }
   const custom = name.startsWith('custom_attributes.')
     ? workspace.attributes.custom(name.slice('custom_attributes.'.length))

@@ -44,7 +44,7 @@ export function searchSort<T>(
   if (typeof sort !== 'object' || Array.isArray(sort)) throw badParameter('sort must be an object', 'sort');
   const { field, order } = sort as Record<string, unknown>;
   const spec = typeof field === 'string' ? resolve(field) : undefined;
-  if (!spec || spec.kind === 'id_list' || spec.kind === 'boolean')
+  if (!spec || spec.kind === 'id_list' || spec.kind === 'membership' || spec.kind === 'boolean')
     throw badParameter(`Cannot sort by ${String(field)}`, 'sort.field');
   if (order !== undefined && order !== 'ascending' && order !== 'descending') {
     throw badParameter('sort.order must be ascending or descending', 'sort.order');
