@@ -131,7 +131,7 @@ export function createDestinationActivities(services: Services) {
       const intercom = new IntercomClient({
         baseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
         version: env.INTERCOM_API_VERSION,
-        budget: new WorkspaceRateBudget(db, workspaceId, { onWait: () => activity.heartbeat() }),
+        budget: new WorkspaceRateBudget(db, workspaceId, { onWait: () => activity.heartbeat(), metrics }),
       });
       const ctx: DeliveryContext = {
         db,
