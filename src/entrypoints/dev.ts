@@ -218,7 +218,10 @@ async function main() {
     },
   });
   // The operator CLI reads this to find the dev API and its token (`npx connector list`).
-  writeJsonFile(dataDir, DEV_FILES.api, { apiUrl: publicUrl, adminToken: env.ADMIN_TOKEN! } satisfies DevApiFile);
+  writeJsonFile(dataDir, DEV_FILES.api, {
+    apiUrl: `http://localhost:${env.PORT}`, // local, even when PUBLIC_URL is a tunnel
+    adminToken: env.ADMIN_TOKEN!,
+  } satisfies DevApiFile);
 
   process.stdout.write(
     [

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { PROJECT_ID_PATTERN } from '../connections/ids';
 import { identityMappingSchema, sourceSettingsPatchSchema } from '../source/connection-settings';
-import { destinationSettingsSchema, settingsPatchSchema } from '../destination/settings';
+import { destinationSettingsSchema, formatIssuePath, settingsPatchSchema } from '../destination/settings';
 
 /**
  * The admin API, declared once: each route's method, path, input and output schemas. This table
@@ -253,5 +253,5 @@ export function fillPath(path: string, params: Record<string, string>): string {
 
 /** One line per problem, `field: message`, as every admin 400 says it. */
 export function formatIssues(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ');
+  return error.issues.map((i) => `${i.path.length ? formatIssuePath(i.path) : 'body'}: ${i.message}`).join('; ');
 }

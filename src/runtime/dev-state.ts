@@ -21,7 +21,11 @@ export interface DevApiFile {
 export function readJsonFile<T>(dataDir: string, name: string): T | undefined {
   const file = path.join(dataDir, name);
   if (!existsSync(file)) return undefined;
-  return JSON.parse(readFileSync(file, 'utf8')) as T;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as T;
+  } catch (err) {
+    throw new Error(`${file} is not valid JSON (${(err as Error).message}): fix it or delete it to start afresh`);
+  }
 }
 
 /** Writes atomically (temp file, then rename), so a crash mid-write never leaves half a file. */
