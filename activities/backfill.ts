@@ -64,7 +64,10 @@ export function createBackfillActivities(services: Services) {
       const intercom = new IntercomClient({
         baseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
         version: env.INTERCOM_API_VERSION,
-        budget: new WorkspaceRateBudget(db, workspaceId, { onWait: () => activity.heartbeat({ cursor }) }),
+        budget: new WorkspaceRateBudget(db, workspaceId, {
+          onWait: () => activity.heartbeat({ cursor }),
+          metrics: services.metrics,
+        }),
       });
       // Intercom's date search matches whole days in the workspace's timezone: ask for a day more on each
       // side and keep the exact window ourselves.

@@ -32,7 +32,7 @@ export function createConnectionActivities(services: Services) {
     return new IntercomClient({
       baseUrl: urls.intercomApi(region ?? 'US'),
       version: env.INTERCOM_API_VERSION,
-      budget: workspaceId ? new WorkspaceRateBudget(db, workspaceId) : undefined,
+      budget: workspaceId ? new WorkspaceRateBudget(db, workspaceId, { metrics: services.metrics }) : undefined,
     });
   }
 

@@ -216,10 +216,11 @@ export function applySettingsPatch(current: DestinationSettings, patch: unknown)
 
 /** One line per issue, prefixed with where it is, e.g. `sendEvents.eventFilter.eventTypes[0]: ...`. */
 export function formatSettingsError(error: z.ZodError): string {
-  return error.issues.map((issue) => `${formatPath(issue.path)}: ${issue.message}`).join('\n');
+  return error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`).join('\n');
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
+/** `sendEvents.eventFilter.eventTypes[0]`: where an issue is, as every error message says it. */
+export function formatIssuePath(path: readonly PropertyKey[]): string {
   if (path.length === 0) return 'settings';
   return path
     .map((segment, index) => {

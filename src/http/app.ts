@@ -60,6 +60,11 @@ export function createApp(deps: AppDependencies): Api {
   app.set('trust proxy', true);
   app.use(timing(services));
 
+  // The setup page is the front door for a person opening the service's URL.
+  app.get('/', (_req, res) => {
+    res.redirect(302, '/setup');
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
@@ -88,7 +93,9 @@ export function createApp(deps: AppDependencies): Api {
 
   app.use(intercomUninstallRoutes({ services, temporal: deps.temporal }));
   app.use(oauthRoutes(connections));
-  app.use(adminRoutes(connections, services.env.ADMIN_TOKEN));
+  app.use(
+    adminRoutes(connections, services.env.ADMIN_TOKEN, { checkResponses: services.env.NODE_ENV !== 'production' }),
+  );
   app.use(amplitudeIngestRoutes({ services, connections, doorbell }));
   app.use(setupRoutes());
 

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { UserError } from '../connections/service';
+import { formatIssues } from './admin-api';
 
 /** Runs an async route and turns UserErrors and zod errors into clear 4xx answers. */
 export function route(fn: (req: Request, res: Response) => Promise<void>): RequestHandler {
@@ -11,9 +12,7 @@ export function route(fn: (req: Request, res: Response) => Promise<void>): Reque
         return;
       }
       if (err instanceof z.ZodError) {
-        res
-          .status(400)
-          .json({ error: err.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+        res.status(400).json({ error: formatIssues(err) });
         return;
       }
       next(err);

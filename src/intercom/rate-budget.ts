@@ -3,6 +3,7 @@ import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import type { RequestBudget } from './client';
 import type { RateLimitInfo } from './errors';
+import type { Metrics } from '../observability/metrics';
 
 /**
  * One Intercom REST budget per workspace, kept in Postgres so every worker spends from the same
@@ -20,6 +21,8 @@ export class WorkspaceRateBudget implements RequestBudget {
       sleep?: (ms: number) => Promise<void>;
       /** Called while waiting (activities heartbeat here). */
       onWait?: (ms: number) => void;
+      /** Where calls, the limit and waits are counted per workspace (the dashboard's rate-budget panels). */
+      metrics?: Metrics;
     } = {},
   ) {}
 
@@ -46,12 +49,16 @@ export class WorkspaceRateBudget implements RequestBudget {
       if (row.remaining > reserve) continue;
       const waitMs = Math.min(row.wait_ms, 60_000) + Math.floor(Math.random() * 50);
       this.options.onWait?.(waitMs);
+      this.options.metrics?.intercomRateBudgetWait.inc({ workspace: this.workspaceId }, waitMs / 1000);
       await (this.options.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms))))(waitMs);
     }
   }
 
   /** Records what Intercom said; on 429 the budget is empty until the reset it named. */
   async after(rateLimit: RateLimitInfo, status: number): Promise<void> {
+    const metrics = this.options.metrics;
+    metrics?.intercomRequests.inc({ workspace: this.workspaceId, status: String(status) });
+    if (rateLimit.limit !== undefined) metrics?.intercomRateLimit.set({ workspace: this.workspaceId }, rateLimit.limit);
     if (rateLimit.remaining === undefined && status !== 429) return;
     const remaining = status === 429 ? 0 : rateLimit.remaining!;
     const resetAt = rateLimit.resetAt !== undefined ? new Date(rateLimit.resetAt) : new Date(Date.now() + 10_000);

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * Our own Prometheus metrics. Each process (api, worker, dev) has one registry;
@@ -48,6 +48,29 @@ export class Metrics {
     help: 'HTTP request duration by route and status class',
     labelNames: ['route', 'status'] as const,
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [this.registry],
+  });
+
+  /** Calls to Intercom's REST API that went through a workspace's rate budget, by HTTP status (429s included). */
+  readonly intercomRequests = new Counter({
+    name: 'intercom_api_requests_total',
+    help: "Intercom REST calls spent from a workspace's rate budget, by workspace and HTTP status",
+    labelNames: ['workspace', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  /** Intercom's X-RateLimit-Limit for the workspace: with intercom_api_requests_total, the share of the budget in use. */
+  readonly intercomRateLimit = new Gauge({
+    name: 'intercom_rate_budget_limit_per_minute',
+    help: "Intercom's rate limit for the workspace (X-RateLimit-Limit, requests per minute)",
+    labelNames: ['workspace'] as const,
+    registers: [this.registry],
+  });
+
+  readonly intercomRateBudgetWait = new Counter({
+    name: 'intercom_rate_budget_wait_seconds_total',
+    help: "Time spent waiting for a workspace's Intercom rate budget to refill, by workspace",
+    labelNames: ['workspace'] as const,
     registers: [this.registry],
   });
 

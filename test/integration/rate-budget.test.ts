@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { openPostgres, type Database, type Db } from '../../src/db/client';
 import { WorkspaceRateBudget } from '../../src/intercom/rate-budget';
+import { Metrics } from '../../src/observability/metrics';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
 /** The per-workspace Intercom budget shared by every worker through Postgres. */
@@ -43,6 +44,31 @@ describe('WorkspaceRateBudget', () => {
     await budget.before();
     expect(sleeps).toHaveLength(1);
     expect(sleeps[0]).toBeGreaterThan(4_000);
+  });
+
+  it('counts calls by status, the limit and the time waited per workspace (the dashboard reads these)', async () => {
+    const id = workspace();
+    const metrics = new Metrics({ defaultMetrics: false });
+    const sleeps: number[] = [];
+    const sleep = async (ms: number) => {
+      sleeps.push(ms);
+      await database.db.execute(
+        sql`UPDATE intercom_rate_budgets SET reset_at = now() - interval '1 second' WHERE workspace_id = ${id}`,
+      );
+    };
+    const budget = new WorkspaceRateBudget(database.db, id, { sleep, metrics });
+    await budget.after({ limit: 600, remaining: 50, resetAt: Date.now() + 5_000 }, 200);
+    await budget.after({ limit: 600, remaining: 0, resetAt: Date.now() + 6_000 }, 429);
+    await budget.before(); // the 429 emptied the window: it waits
+    expect(sleeps).toHaveLength(1);
+    const value = async (name: string, labels: Record<string, string>) =>
+      (await metrics.registry.getSingleMetric(name)!.get()).values.find((v) =>
+        Object.entries(labels).every(([k, l]) => v.labels[k] === l),
+      )?.value;
+    expect(await value('intercom_api_requests_total', { workspace: id, status: '200' })).toBe(1);
+    expect(await value('intercom_api_requests_total', { workspace: id, status: '429' })).toBe(1);
+    expect(await value('intercom_rate_budget_limit_per_minute', { workspace: id })).toBe(600);
+    expect(await value('intercom_rate_budget_wait_seconds_total', { workspace: id })).toBeCloseTo(sleeps[0]! / 1000);
   });
 
   it('spends from a new window another worker records while it looks, instead of sleeping through it', async () => {

@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 
 const run = promisify(execFile);
 
-/** Runs `npm run cli -- <args>` (as a process, like an operator) with the harness's configuration. */
+/** Runs the operator CLI (`connector <args>`) as a process, like an operator, with these variables. */
 export async function runCli(
   env: Record<string, string>,
   args: string[],
@@ -16,7 +16,7 @@ export async function runCli(
       ['--import', 'tsx', path.join(root, 'src/entrypoints/cli.ts'), ...args],
       {
         cwd: root,
-        env: { ...process.env, ...env, LOG_LEVEL: 'silent' },
+        env: { ...process.env, ...env },
       },
     );
     return { code: 0, stdout, stderr };

@@ -39,7 +39,7 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
     const intercom = new IntercomClient({
       baseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
       version: env.INTERCOM_API_VERSION,
-      budget: new WorkspaceRateBudget(db, workspaceId),
+      budget: new WorkspaceRateBudget(db, workspaceId, { metrics: services.metrics }),
     });
     return {
       db,

@@ -1,185 +1,132 @@
 import express, { Router } from 'express';
-import { z } from 'zod';
 import type { ConnectionsService } from '../../connections/service';
-import { PROJECT_ID_PATTERN } from '../../connections/ids';
-import { identityMappingSchema, sourceSettingsPatchSchema } from '../../source/connection-settings';
+import { BACKFILL_OBJECTS } from '../../../workflows/backfill-messages';
+import {
+  adminApi,
+  formatIssues,
+  type AdminApi,
+  type AdminRoute,
+  type RouteInput,
+  type RouteResult,
+} from '../admin-api';
+import { adminOpenApiDocument } from '../openapi';
 import { requireAdminToken } from '../admin-auth';
 import { route } from '../async-handler';
 
-const createSourceSchema = z
-  .object({
-    amplitudeProjectId: z.string().regex(PROJECT_ID_PATTERN, 'letters, digits, - and _ only (1–64)'),
-    amplitudeApiKey: z.string().min(1, 'required'),
-    amplitudeRegion: z.enum(['US', 'EU']).optional(),
-    identityMapping: identityMappingSchema.optional(),
-    name: z.string().min(1).max(200).optional(),
-  })
-  .strict();
+type Handlers = { [K in keyof AdminApi]: (input: RouteInput<AdminApi[K]>) => Promise<RouteResult<AdminApi[K]>> };
 
-const createDestinationSchema = z
-  .object({
-    name: z.string().min(1, 'required').max(200),
-    intercomAccessToken: z.string().min(1, 'required'),
-    intercomRegion: z.enum(['US', 'EU', 'AU']).optional(),
-    settings: z.unknown().optional(),
-  })
-  .strict();
-
-const backfillSchema = z
-  .object({
-    since: z.iso.datetime({ offset: true }),
-    until: z.iso.datetime({ offset: true }),
-    objects: z.array(z.enum(['contacts', 'conversations'])).optional(),
-  })
-  .strict();
-
-const replaySchema = z
-  .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
-  .strict();
-
-/**
- * The admin API (bearer token): create and configure connections, read their status, and send
- * the same signals an operator can send with `temporal workflow signal`.
- */
-export function adminRoutes(connections: ConnectionsService, adminToken: string | undefined): Router {
-  const router = Router();
-  router.use('/api', requireAdminToken(adminToken), express.json({ limit: '256kb' }));
-
-  router.get(
-    '/api/connections',
-    route(async (_req, res) => {
-      const rows = await connections.repository.list();
-      res.json({
-        connections: rows.map((c) => ({
-          id: c.id,
-          kind: c.kind,
-          name: c.name,
-          status: c.status,
-          amplitudeProjectId: c.amplitudeProjectId,
-          intercomWorkspaceId: c.intercomWorkspaceId,
-          workflowId: connections.handle(c.id).workflowId,
-        })),
-      });
+/** What each admin route does; its method, path and schemas are declared in ../admin-api.ts. */
+function handlers(connections: ConnectionsService): Handlers {
+  return {
+    listConnections: async () => ({
+      connections: (await connections.repository.list()).map((c) => ({
+        id: c.id,
+        kind: c.kind,
+        name: c.name,
+        status: c.status,
+        amplitudeProjectId: c.amplitudeProjectId,
+        intercomWorkspaceId: c.intercomWorkspaceId,
+        workflowId: connections.handle(c.id).workflowId,
+      })),
     }),
-  );
-
-  router.get(
-    '/api/connections/:id',
-    route(async (req, res) => {
-      res.json(await connections.status(String(req.params.id)));
-    }),
-  );
-
-  for (const action of ['disconnect', 'pause', 'resume'] as const) {
-    router.post(
-      `/api/connections/:id/${action}`,
-      route(async (req, res) => {
-        await connections[action](String(req.params.id));
-        res.status(202).json({ ok: true, action });
-      }),
-    );
-  }
-
-  router.post(
-    '/api/connections/:id/backfill',
-    route(async (req, res) => {
-      await connections.backfill(String(req.params.id), backfillSchema.parse(req.body));
-      res.status(202).json({ ok: true, action: 'backfill' });
-    }),
-  );
-
-  router.post(
-    '/api/sources',
-    route(async (req, res) => {
-      const input = createSourceSchema.parse(req.body);
-      const created = await connections.createSource(input);
-      res.status(201).json({
+    connectionStatus: async ({ params }) =>
+      (await connections.status(params.id)) as RouteResult<AdminApi['connectionStatus']>,
+    disconnect: async ({ params }) => {
+      await connections.disconnect(params.id);
+      return { ok: true, action: 'disconnect' };
+    },
+    pause: async ({ params }) => {
+      await connections.pause(params.id);
+      return { ok: true, action: 'pause' };
+    },
+    resume: async ({ params }) => {
+      await connections.resume(params.id);
+      return { ok: true, action: 'resume' };
+    },
+    backfill: async ({ params, body }) => {
+      await connections.backfill(params.id, { ...body, objects: body.objects ?? [...BACKFILL_OBJECTS] });
+      return { ok: true, action: 'backfill' };
+    },
+    createSource: async ({ body }) => {
+      const created = await connections.createSource(body);
+      return {
         connectionId: created.connection.id,
         workflowId: created.workflowId,
         status: created.connection.status,
         authorizeUrl: created.authorizeUrl,
-      });
-    }),
-  );
-
-  router.post(
-    '/api/sources/:id/authorize',
-    route(async (req, res) => {
-      res.json({ authorizeUrl: await connections.authorizeUrl(String(req.params.id)) });
-    }),
-  );
-
-  router.patch(
-    '/api/sources/:id/settings',
-    route(async (req, res) => {
-      const patch = sourceSettingsPatchSchema.parse(req.body);
-      res.json({ settings: await connections.configureSource(String(req.params.id), patch) });
-    }),
-  );
-
-  router.put(
-    '/api/sources/:id/amplitude-key',
-    route(async (req, res) => {
-      const { amplitudeApiKey } = z
-        .object({ amplitudeApiKey: z.string().min(1, 'required') })
-        .strict()
-        .parse(req.body);
-      await connections.replaceSourceApiKey(String(req.params.id), amplitudeApiKey);
-      res.status(204).end();
-    }),
-  );
-
-  router.post(
-    '/api/destinations',
-    route(async (req, res) => {
-      const input = createDestinationSchema.parse(req.body);
-      const created = await connections.createDestination(input);
-      res.status(201).json({
+      };
+    },
+    authorizeSource: async ({ params }) => ({ authorizeUrl: await connections.authorizeUrl(params.id) }),
+    configureSource: async ({ params, body }) => ({ settings: await connections.configureSource(params.id, body) }),
+    createDestination: async ({ body }) => {
+      const created = await connections.createDestination(body);
+      return {
         connectionId: created.connection.id,
         workflowId: created.workflowId,
         status: created.connection.status,
         workspaceId: created.connection.intercomWorkspaceId,
-        // Shown once: only its hash is stored. Use it as the api_key of Amplitude SDKs pointed at this service.
         ingestKey: created.ingestKey,
         endpoints: ['/2/httpapi', '/batch', '/identify'],
-      });
+      };
+    },
+    updateDestinationSettings: async ({ params, body }) => ({
+      settings: await connections.updateDestinationSettings(params.id, body),
     }),
-  );
+    replaceSourceApiKey: async ({ params, body }) => {
+      await connections.replaceSourceApiKey(params.id, body.amplitudeApiKey);
+    },
+    replaceDestinationToken: async ({ params, body }) => {
+      await connections.replaceDestinationToken(params.id, body.intercomAccessToken);
+    },
+    rotateIngestKey: async ({ params }) => ({ ingestKey: await connections.rotateIngestKey(params.id) }),
+    replay: async ({ params, body }) => {
+      await connections.replay(params.id, body.from, body.to);
+      return { ok: true, action: 'replay' };
+    },
+  };
+}
 
-  router.patch(
-    '/api/destinations/:id/settings',
-    route(async (req, res) => {
-      res.json({ settings: await connections.updateDestinationSettings(String(req.params.id), req.body) });
-    }),
-  );
+/**
+ * The admin API (bearer token): create and configure connections, read their status, and send
+ * the same signals an operator can send with `temporal workflow signal`. Each route's input is
+ * validated by its declared schemas; outside production its answer is checked against the
+ * declared response schema too, so the OpenAPI document cannot drift from what is served.
+ */
+export function adminRoutes(
+  connections: ConnectionsService,
+  adminToken: string | undefined,
+  options: { checkResponses?: boolean } = {},
+): Router {
+  const router = Router();
+  const document = adminOpenApiDocument();
+  // Public: the description holds no secrets, and clients fetch it before they have a token.
+  router.get('/api/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+  router.use('/api', requireAdminToken(adminToken), express.json({ limit: '256kb' }));
 
-  router.put(
-    '/api/destinations/:id/token',
-    route(async (req, res) => {
-      const { intercomAccessToken } = z
-        .object({ intercomAccessToken: z.string().min(1, 'required') })
-        .strict()
-        .parse(req.body);
-      await connections.replaceDestinationToken(String(req.params.id), intercomAccessToken);
-      res.status(204).end();
-    }),
-  );
-
-  router.post(
-    '/api/destinations/:id/ingest-key',
-    route(async (req, res) => {
-      res.json({ ingestKey: await connections.rotateIngestKey(String(req.params.id)) });
-    }),
-  );
-
-  router.post(
-    '/api/destinations/:id/replay',
-    route(async (req, res) => {
-      const { from, to } = replaySchema.parse(req.body);
-      await connections.replay(String(req.params.id), from, to);
-      res.status(202).json({ ok: true });
-    }),
-  );
-
+  const implementations = handlers(connections) as Record<
+    string,
+    (input: { params: unknown; body: unknown }) => Promise<unknown>
+  >;
+  for (const [name, spec] of Object.entries(adminApi) as [string, AdminRoute][]) {
+    const handle = implementations[name]!;
+    router[spec.method](
+      spec.path,
+      route(async (req, res) => {
+        const params = spec.params ? spec.params.parse(req.params) : undefined;
+        const body = spec.body ? spec.body.parse(req.body ?? {}) : undefined;
+        const result = await handle({ params, body });
+        if (spec.status === 204) {
+          res.status(204).end();
+          return;
+        }
+        const checked = options.checkResponses ? spec.response?.safeParse(result) : undefined;
+        if (checked && !checked.success)
+          throw new Error(`${name} answered outside its declared schema: ${formatIssues(checked.error)}`);
+        res.status(spec.status).json(result);
+      }),
+    );
+  }
   return router;
 }

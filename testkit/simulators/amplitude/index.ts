@@ -158,6 +158,17 @@ export class AmplitudeSimulator {
       res.on('finish', () => (this.statusCounts[res.statusCode] = (this.statusCounts[res.statusCode] ?? 0) + 1));
       next();
     });
+    // What this Amplitude received, for a person trying the service (`npm run dev`); `?api_key=` narrows to
+    // one project. Not Amplitude's API: no faults, not recorded.
+    const project = (req: Request) => (typeof req.query.api_key === 'string' ? req.query.api_key : undefined);
+    app.get('/_inspect/events', (req, res) => {
+      const apiKey = project(req);
+      res.json({ events: this.events.filter((e) => !apiKey || e.apiKey === apiKey) });
+    });
+    app.get('/_inspect/identifies', (req, res) => {
+      const apiKey = project(req);
+      res.json({ identifies: this.identifies.filter((e) => !apiKey || e.apiKey === apiKey) });
+    });
     app.use(readRawBody());
     app.use(recordRequests(this.requests));
     app.use(this.faults.middleware());

@@ -26,11 +26,11 @@ export class TokenRegistry {
     return this.tokens.get(token);
   }
 
-  /** Revokes every live token of a workspace; returns the tokens revoked. */
-  revokeAll(appId: string): string[] {
+  /** Revokes every live token of a workspace (or only those of one kind); returns the tokens revoked. */
+  revokeAll(appId: string, kind?: TokenRecord['kind']): string[] {
     const revoked: string[] = [];
     for (const record of this.tokens.values()) {
-      if (record.appId === appId && record.revokedAt === null) {
+      if (record.appId === appId && record.revokedAt === null && (!kind || record.kind === kind)) {
         record.revokedAt = this.now();
         revoked.push(record.token);
       }
@@ -40,6 +40,14 @@ export class TokenRegistry {
 
   revoked(): TokenRecord[] {
     return [...this.tokens.values()].filter((r) => r.revokedAt !== null);
+  }
+
+  snapshot(): TokenRecord[] {
+    return [...this.tokens.values()].map((r) => ({ ...r }));
+  }
+
+  restore(records: TokenRecord[]): void {
+    for (const record of records) this.tokens.set(record.token, { ...record });
   }
 }
 

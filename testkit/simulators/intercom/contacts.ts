@@ -153,6 +153,17 @@ export class ContactStore {
     return record;
   }
 
+  snapshot(): ContactRecord[] {
+    return this.all().map((r) => structuredClone(r));
+  }
+
+  restore(records: ContactRecord[]): void {
+    for (const record of records) {
+      this.records.set(record.fields.id, structuredClone(record));
+      this.seq = Math.max(this.seq, record.seq);
+    }
+  }
+
   private insert(fields: ContactFields, indexedFrom: number): ContactRecord {
     const record: ContactRecord = { fields, archived: false, seq: ++this.seq, indexedFrom };
     this.records.set(fields.id, record);

@@ -1,3 +1,4 @@
+import type { TokenRecord } from './auth';
 import type { Response } from 'express';
 import type { OAuthCodes, TokenRegistry } from './auth';
 import type { WindowRateLimiter } from './rate-limit';
@@ -18,8 +19,8 @@ export interface SimulatorContext {
   findWorkspace(appId: string): Workspace | undefined;
   /** The workspace the consent screen installs into when the request names none. */
   consentWorkspace(): Workspace;
-  /** Revokes the workspace's tokens, marks the app uninstalled and notifies the uninstall URL. */
-  uninstall(appId: string): Promise<void>;
+  /** Revokes the workspace's tokens (of one kind, if given), marks the app uninstalled and notifies the uninstall URL. */
+  uninstall(appId: string, kind?: TokenRecord['kind']): Promise<void>;
   /** Sends a webhook about a change made through the API, when the simulator is set up to. */
   emitChange(appId: string, topic: string, item: unknown): void;
 }

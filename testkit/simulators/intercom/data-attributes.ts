@@ -193,6 +193,18 @@ export class DataAttributeStore {
     );
   }
 
+  /** Custom attributes only: the standard ones are built in. */
+  snapshot(): DataAttributeRecord[] {
+    return this.records.filter((r) => r.custom).map((r) => structuredClone(r));
+  }
+
+  restore(records: DataAttributeRecord[]): void {
+    for (const record of records) {
+      this.records.push(structuredClone(record));
+      this.nextId = Math.max(this.nextId, (record.id ?? 0) + 1);
+    }
+  }
+
   private add(
     fields: Pick<DataAttributeRecord, 'name' | 'model' | 'dataType' | 'description' | 'options' | 'messengerWritable'>,
   ) {

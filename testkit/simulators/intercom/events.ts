@@ -103,6 +103,20 @@ export class EventStore {
     return event;
   }
 
+  snapshot(): { accepted: StoredEvent[]; duplicates: number } {
+    return { accepted: structuredClone(this.accepted), duplicates: this.duplicates };
+  }
+
+  restore(state: { accepted: StoredEvent[]; duplicates: number }): void {
+    for (const event of state.accepted) {
+      this.accepted.push(structuredClone(event));
+      this.keys.add(JSON.stringify([event.contactId, event.eventName, event.createdAt]));
+      this.activeNames.add(event.eventName);
+      this.seq = Math.max(this.seq, event.seq);
+    }
+    this.duplicates += state.duplicates;
+  }
+
   /** A contact's events from the last 90 days (by created_at), as `GET /events` shows them. */
   recentFor(contactId: string): StoredEvent[] {
     const since = Math.floor(this.now() / 1000) - NINETY_DAYS_SECONDS;

@@ -2,9 +2,11 @@ import express, { type Express } from 'express';
 import { FaultInjector, recordRequests, type RecordedRequest } from '../faults';
 import { SimulatorServer } from '../http-server';
 import { faultBody } from './api-error';
-import { OAuthCodes, TokenRegistry } from './auth';
+import { OAuthCodes, TokenRegistry, type TokenRecord } from './auth';
 import type { SimulatorContext } from './context';
 import type { StoredEvent } from './events';
+import type { ContactRecord } from './contacts';
+import type { DataAttributeRecord } from './data-attributes';
 import { renderDataAttribute, type AttributeModel, type DataType } from './data-attributes';
 import { newAppId } from './ids';
 import {
@@ -27,7 +29,7 @@ import { tagRoutes } from './routes/tags';
 import { renderTag } from './tags';
 import { DEFAULT_ADMIN } from './topics';
 import { WebhookSender, type WebhookDelivery, type WebhookInput, type WebhookOptions } from './webhooks';
-import { Workspace, type Region } from './workspace';
+import { Workspace, type Region, type WorkspaceSettings } from './workspace';
 
 export { errorList, faultBody, IntercomApiError } from './api-error';
 export * from './items';
@@ -88,6 +90,27 @@ export type ConversationSeed = Partial<Omit<ConversationInput, 'workspaceId' | '
   parts?: number | NonNullable<ConversationInput['parts']>;
 };
 
+export interface IntercomSimulatorState {
+  version: 1;
+  clientId: string;
+  clientSecret: string;
+  oauthWorkspaceId: string | undefined;
+  tokens: TokenRecord[];
+  workspaces: {
+    appId: string;
+    name: string;
+    region: Region;
+    timezone: string;
+    createdAt: number;
+    admin: Workspace['admin'];
+    installed: boolean;
+    uninstalledAt: number | null;
+    contacts: ContactRecord[];
+    attributes: DataAttributeRecord[];
+    events: { accepted: StoredEvent[]; duplicates: number };
+  }[];
+}
+
 export interface UninstallNotification {
   appId: string;
   url: string;
@@ -142,6 +165,7 @@ export class IntercomSimulator implements SimulatorContext {
     const app = express();
     app.disable('x-powered-by');
     app.use(recordRequests(this.requests));
+    app.use(this.inspectRoutes());
     // The consent screen lives on app.intercom.com, outside the REST API and its faults.
     app.use(consentRoutes(this));
     app.use(this.faults.middleware());
@@ -159,6 +183,86 @@ export class IntercomSimulator implements SimulatorContext {
     app.use(notFound);
     app.use(errorHandler);
     return app;
+  }
+
+  /**
+   * What the simulated Intercom holds, for a person trying the service (`npm run dev`): not part of
+   * Intercom's API, so no token, no faults, no rate limit. `?workspace=<app id>` narrows to one.
+   */
+  private inspectRoutes(): express.Router {
+    const router = express.Router();
+    const chosen = (req: express.Request) => {
+      const appId = typeof req.query.workspace === 'string' ? req.query.workspace : undefined;
+      return appId ? [this.workspace(appId)] : [...this.workspaces.values()];
+    };
+    router.get('/_inspect/workspaces', (_req, res) => {
+      res.json({
+        workspaces: [...this.workspaces.values()].map((w) => ({
+          appId: w.appId,
+          name: w.name,
+          region: w.region,
+          installed: w.installed,
+          contacts: w.contacts.visible().length,
+          events: w.events.accepted.length,
+        })),
+      });
+    });
+    router.get('/_inspect/contacts', (req, res) => {
+      res.json({ contacts: chosen(req).flatMap((w) => w.contacts.visible().map((r) => buildContact(r.fields))) });
+    });
+    router.get('/_inspect/events', (req, res) => {
+      res.json({ events: chosen(req).flatMap((w) => w.events.accepted.map((e) => ({ workspace: w.appId, ...e }))) });
+    });
+    router.use('/_inspect', (_req, res) => {
+      res.status(404).json({ error: 'try /_inspect/workspaces, /_inspect/contacts or /_inspect/events' });
+    });
+    router.use('/_inspect', ((err, _req, res, _next) => {
+      res.status(404).json({ error: (err as Error).message });
+    }) as express.ErrorRequestHandler);
+    return router;
+  }
+
+  // ----- saved state (dev keeps the simulated Intercom across restarts) ----------------------
+
+  /** Everything a restart needs to continue: workspaces, their contacts, attributes and events, and tokens. */
+  exportState(): IntercomSimulatorState {
+    return {
+      version: 1,
+      clientId: this.clientId,
+      clientSecret: this.clientSecret,
+      oauthWorkspaceId: this.oauthWorkspaceId,
+      tokens: this.tokens.snapshot(),
+      workspaces: [...this.workspaces.values()].map((w) => ({
+        appId: w.appId,
+        name: w.name,
+        region: w.region,
+        timezone: w.timezone,
+        createdAt: w.createdAt,
+        admin: { ...w.admin },
+        installed: w.installed,
+        uninstalledAt: w.uninstalledAt,
+        contacts: w.contacts.snapshot(),
+        attributes: w.attributes.snapshot(),
+        events: w.events.snapshot(),
+      })),
+    };
+  }
+
+  /** Restores an exported state into a fresh simulator created with the same client id and secret. */
+  importState(state: IntercomSimulatorState): void {
+    if (state.version !== 1) throw new Error(`unknown simulator state version ${String(state.version)}`);
+    if (state.clientId !== this.clientId || state.clientSecret !== this.clientSecret)
+      throw new Error('create the simulator with the saved clientId and clientSecret before importing its state');
+    for (const saved of state.workspaces) {
+      const workspace = this.createWorkspace(saved);
+      workspace.installed = saved.installed;
+      workspace.uninstalledAt = saved.uninstalledAt;
+      workspace.attributes.restore(saved.attributes);
+      workspace.contacts.restore(saved.contacts);
+      workspace.events.restore(saved.events);
+    }
+    this.tokens.restore(state.tokens);
+    if (state.oauthWorkspaceId) this.setOAuthWorkspace(state.oauthWorkspaceId);
   }
 
   // ----- lifecycle --------------------------------------------------------------------------
@@ -182,6 +286,11 @@ export class IntercomSimulator implements SimulatorContext {
   // ----- workspaces, OAuth, uninstall -------------------------------------------------------
 
   addWorkspace(options: AddWorkspaceOptions = {}): { appId: string; accessToken: string } {
+    const workspace = this.createWorkspace(options);
+    return { appId: workspace.appId, accessToken: this.tokens.issue(workspace.appId, 'access_token') };
+  }
+
+  private createWorkspace(options: AddWorkspaceOptions & Pick<WorkspaceSettings, 'createdAt' | 'admin'>): Workspace {
     const appId = options.appId ?? newAppId();
     if (this.workspaces.has(appId)) throw new Error(`Workspace ${appId} already exists`);
     const timezone = options.timezone ?? 'UTC';
@@ -198,9 +307,11 @@ export class IntercomSimulator implements SimulatorContext {
       },
       now: this.now,
       searchLagMs: () => this.searchLagMs,
+      createdAt: options.createdAt,
+      admin: options.admin,
     });
     this.workspaces.set(appId, workspace);
-    return { appId, accessToken: this.tokens.issue(appId, 'access_token') };
+    return workspace;
   }
 
   workspace(appId: string): Workspace {
@@ -230,9 +341,9 @@ export class IntercomSimulator implements SimulatorContext {
     return this.uninstall(appId);
   }
 
-  uninstall(appId: string): Promise<void> {
+  uninstall(appId: string, kind?: TokenRecord['kind']): Promise<void> {
     const workspace = this.workspace(appId);
-    this.tokens.revokeAll(appId);
+    this.tokens.revokeAll(appId, kind);
     workspace.installed = false;
     workspace.uninstalledAt = this.now();
     const url = this.options.uninstallUrl;

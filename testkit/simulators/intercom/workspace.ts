@@ -22,6 +22,9 @@ export interface WorkspaceSettings {
   limits: WorkspaceLimits;
   now: () => number;
   searchLagMs: () => number;
+  /** When restoring a saved workspace: its creation time (Unix seconds) and admin. */
+  createdAt?: number;
+  admin?: Workspace['admin'];
 }
 
 /** One Intercom workspace (an "app" in Intercom's API, identified by `app.id_code`). */
@@ -47,8 +50,8 @@ export class Workspace {
     this.region = settings.region;
     this.timezone = settings.timezone;
     const nowSeconds = () => Math.floor(settings.now() / 1000);
-    this.createdAt = nowSeconds();
-    this.admin = {
+    this.createdAt = settings.createdAt ?? nowSeconds();
+    this.admin = settings.admin ?? {
       id: newNumericId(),
       email: `admin@${settings.appId}.example.com`,
       name: 'Ciaran Lee',

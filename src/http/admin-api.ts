@@ -1,0 +1,266 @@
+import { z } from 'zod';
+import { PROJECT_ID_PATTERN } from '../connections/ids';
+import { identityMappingSchema, sourceSettingsPatchSchema } from '../source/connection-settings';
+import { destinationSettingsSchema, formatIssuePath, settingsPatchSchema } from '../destination/settings';
+
+/**
+ * The admin API, declared once: each route's method, path, input and output schemas. This table
+ * drives the server's validation (src/http/routes/admin.ts binds a handler to each key), the
+ * OpenAPI document (src/http/openapi.ts) and the operator CLI (src/entrypoints/cli.ts: a route
+ * with a `cli` name is a command). It imports nothing but schemas, so the CLI stays light.
+ *
+ * To add a route: declare it here, add its handler in routes/admin.ts (the compiler insists), and
+ * give it a `cli` name if operators should have it as a command.
+ */
+export interface AdminRoute {
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
+  /** Express-style path; each `:name` segment is a key of `params`. */
+  path: string;
+  summary: string;
+  description?: string;
+  params?: z.ZodObject;
+  body?: z.ZodType;
+  /** Success status; 204 answers without a body. */
+  status: 200 | 201 | 202 | 204;
+  response?: z.ZodType;
+  /** The CLI command that calls this route: `connector <cli> [<path params>…] [--body-field value]…`. */
+  cli?: string;
+}
+
+/**
+ * An instant in an admin request: an ISO 8601 date-time with an offset, or a date (midnight UTC).
+ * Normalised to a full UTC date-time, so every consumer (workflows, SQL) reads the same instant.
+ * The CLI validates through the same schemas, so both accept and reject the same input.
+ */
+export const isoInstant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    message: 'expected an ISO 8601 date (2026-10-01) or date-time with offset (2026-10-01T00:00:00Z)',
+  })
+  .transform((value) => new Date(value).toISOString())
+  .meta({ description: 'ISO 8601 date-time with offset, or a date (midnight UTC)', example: '2026-10-01T00:00:00Z' });
+
+const connectionId = z.string().min(1).meta({ description: 'Connection id, e.g. source-123456 or destination-…' });
+const idParams = z.object({ id: connectionId });
+const accepted = (action: string) =>
+  z.object({ ok: z.literal(true), action: z.literal(action) }).meta({ description: 'The signal was sent' });
+
+const connectionKind = z.enum(['intercom_source', 'intercom_destination']);
+const connectionSummary = z.object({
+  id: z.string(),
+  kind: connectionKind,
+  name: z.string(),
+  status: z.string().meta({ description: 'Authorizing, Configuring, Listening, Connected, Paused, Disconnected, …' }),
+  amplitudeProjectId: z.string().nullable(),
+  intercomWorkspaceId: z.string().nullable(),
+  workflowId: z.string(),
+});
+
+/** A connection's live status: its identity plus whatever its workflow's status query answers. */
+const connectionStatus = z
+  .looseObject({
+    connectionId: z.string(),
+    kind: connectionKind,
+    name: z.string(),
+    workflowId: z.string(),
+    status: z.string(),
+  })
+  .meta({ description: "The connection and its workflow's status query (phase, counters, last error, …)" });
+
+export const createSourceBody = z.strictObject({
+  amplitudeProjectId: z.string().regex(PROJECT_ID_PATTERN, 'letters, digits, - and _ only (1–64)'),
+  amplitudeApiKey: z.string().min(1, 'required'),
+  amplitudeRegion: z.enum(['US', 'EU']).optional(),
+  identityMapping: identityMappingSchema.optional(),
+  name: z.string().min(1).max(200).optional(),
+});
+
+export const createDestinationBody = z.strictObject({
+  name: z.string().min(1, 'required').max(200),
+  intercomAccessToken: z.string().min(1, 'required'),
+  intercomRegion: z.enum(['US', 'EU', 'AU']).optional(),
+  settings: destinationSettingsSchema.optional().meta({ description: 'Initial settings; omitted parts take defaults' }),
+});
+
+export const backfillBody = z.strictObject({
+  since: isoInstant,
+  until: isoInstant,
+  objects: z.array(z.enum(['contacts', 'conversations'])).optional(),
+});
+
+export const replayBody = z.strictObject({ from: isoInstant, to: isoInstant });
+
+const signalRoute = (action: 'disconnect' | 'pause' | 'resume', summary: string) =>
+  ({
+    method: 'post',
+    path: `/api/connections/:id/${action}`,
+    summary,
+    params: idParams,
+    status: 202,
+    response: accepted(action),
+    cli: action,
+  }) as const satisfies AdminRoute;
+
+export const adminApi = {
+  listConnections: {
+    method: 'get',
+    path: '/api/connections',
+    summary: 'List all connections with their status and workflow id',
+    status: 200,
+    response: z.object({ connections: z.array(connectionSummary) }),
+    cli: 'list',
+  },
+  connectionStatus: {
+    method: 'get',
+    path: '/api/connections/:id',
+    summary: "A connection's live status (its workflow's status query)",
+    params: idParams,
+    status: 200,
+    response: connectionStatus,
+    cli: 'status',
+  },
+  disconnect: signalRoute('disconnect', 'Disconnect a connection (the workflow cleans up and ends)'),
+  pause: signalRoute('pause', 'Pause delivery; everything received is kept until resume'),
+  resume: signalRoute('resume', 'Resume a paused connection'),
+  backfill: {
+    method: 'post',
+    path: '/api/connections/:id/backfill',
+    summary: 'Source: import a window of Intercom history (contacts, conversations)',
+    params: idParams,
+    body: backfillBody,
+    status: 202,
+    response: accepted('backfill'),
+    cli: 'backfill',
+  },
+  createSource: {
+    method: 'post',
+    path: '/api/sources',
+    summary: 'Create (or reopen) the Intercom → Amplitude source of an Amplitude project',
+    description: 'Answers the Intercom authorization URL to open in a browser.',
+    body: createSourceBody,
+    status: 201,
+    response: z.object({
+      connectionId: z.string(),
+      workflowId: z.string(),
+      status: z.string(),
+      authorizeUrl: z.string(),
+    }),
+    cli: 'create-source',
+  },
+  authorizeSource: {
+    method: 'post',
+    path: '/api/sources/:id/authorize',
+    summary: 'A fresh Intercom authorization URL for a source (single-use state)',
+    params: idParams,
+    status: 200,
+    response: z.object({ authorizeUrl: z.string() }),
+    cli: 'authorize',
+  },
+  configureSource: {
+    method: 'patch',
+    path: '/api/sources/:id/settings',
+    summary: "Change a source's settings (identity mapping)",
+    params: idParams,
+    body: sourceSettingsPatchSchema,
+    status: 200,
+    response: z.object({ settings: z.object({ identityMapping: identityMappingSchema.optional() }) }),
+    cli: 'source-settings',
+  },
+  createDestination: {
+    method: 'post',
+    path: '/api/destinations',
+    summary: 'Create an Amplitude → Intercom sync; answers its ingest key once',
+    body: createDestinationBody,
+    status: 201,
+    response: z.object({
+      connectionId: z.string(),
+      workflowId: z.string(),
+      status: z.string(),
+      workspaceId: z.string().nullable(),
+      ingestKey: z.string().meta({
+        description: 'Shown once (only its hash is stored): the api_key of Amplitude SDKs pointed at this service',
+      }),
+      endpoints: z.array(z.string()),
+    }),
+    cli: 'create-destination',
+  },
+  updateDestinationSettings: {
+    method: 'patch',
+    path: '/api/destinations/:id/settings',
+    summary: "Change a sync's settings (a partial edit; lists are replaced whole)",
+    params: idParams,
+    body: settingsPatchSchema,
+    status: 200,
+    response: z.object({ settings: destinationSettingsSchema }),
+    cli: 'destination-settings',
+  },
+  replaceSourceApiKey: {
+    method: 'put',
+    path: '/api/sources/:id/amplitude-key',
+    summary: "Replace a source's Amplitude API key (e.g. after Amplitude rejected the old one); an Error clears",
+    params: idParams,
+    body: z.strictObject({ amplitudeApiKey: z.string().min(1, 'required') }),
+    status: 204,
+    cli: 'replace-amplitude-key',
+  },
+  replaceDestinationToken: {
+    method: 'put',
+    path: '/api/destinations/:id/token',
+    summary: "Replace a sync's Intercom access token (same workspace only)",
+    params: idParams,
+    body: z.strictObject({ intercomAccessToken: z.string().min(1, 'required') }),
+    status: 204,
+    cli: 'replace-token',
+  },
+  rotateIngestKey: {
+    method: 'post',
+    path: '/api/destinations/:id/ingest-key',
+    summary: 'Issue a new ingest key for a sync; the old one stops working',
+    params: idParams,
+    status: 200,
+    response: z.object({ ingestKey: z.string() }),
+    cli: 'rotate-ingest-key',
+  },
+  replay: {
+    method: 'post',
+    path: '/api/destinations/:id/replay',
+    summary: 'Re-send a window of ingested events to Intercom (Intercom dedupes what it has)',
+    params: idParams,
+    body: replayBody,
+    status: 202,
+    response: accepted('replay'),
+    cli: 'replay',
+  },
+} as const satisfies Record<string, AdminRoute>;
+
+export type AdminApi = typeof adminApi;
+export type AdminRouteName = keyof AdminApi;
+
+type Output<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+/** What a handler receives: the validated path parameters and body. */
+export interface RouteInput<R extends AdminRoute> {
+  params: Output<R['params']>;
+  body: Output<R['body']>;
+}
+
+/** What a handler returns: the response body (before the schema's defaults), nothing for 204. */
+export type RouteResult<R extends AdminRoute> = R['response'] extends z.ZodType ? z.input<R['response']> : void;
+
+/** `/api/connections/:id` → `/api/connections/{id}` (OpenAPI's template syntax). */
+export function openApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+}
+
+/** The path with its parameters filled in (URL-encoded). */
+export function fillPath(path: string, params: Record<string, string>): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`missing path parameter ${name}`);
+    return encodeURIComponent(value);
+  });
+}
+
+/** One line per problem, `field: message`, as every admin 400 says it. */
+export function formatIssues(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.length ? formatIssuePath(i.path) : 'body'}: ${i.message}`).join('; ');
+}
