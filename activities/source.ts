@@ -10,9 +10,9 @@ import {
   type UploadItem,
   type UploadResult,
 } from '../src/amplitude/client/upload-events';
-import { echoCandidate, toAmplitudeEvent } from '../src/source/transform';
+import { echoCandidate, toAmplitudeEvent, type TransformOptions } from '../src/source/transform';
 import type { IdentityMapping } from '../src/source/identity';
-import type { SourceSettings } from '../src/source/connection-settings';
+import { eventNamingOf, type SourceSettings } from '../src/source/connection-settings';
 import {
   claimInboxRows,
   dropAllPending,
@@ -135,6 +135,7 @@ export function createSourceActivities(services: Services) {
           'AmplitudeRejected',
         );
       const baseUrl = urls.amplitudeApi(connection.amplitudeRegion ?? 'US');
+      const eventNaming = eventNamingOf(connection.settings);
 
       const started = Date.now();
       let processed = 0;
@@ -163,7 +164,7 @@ export function createSourceActivities(services: Services) {
             drops.push({ id: row.id, reason: 'loop_echo' });
             continue;
           }
-          const event = toEvent(row, input.identityMapping, drops);
+          const event = toEvent(row, { identityMapping: input.identityMapping, eventNaming }, drops);
           if (event) items.push({ ref: row.id, event });
         }
         let upload: UploadResult<number>;
@@ -259,8 +260,8 @@ export function createSourceActivities(services: Services) {
   };
 }
 
-function toEvent(row: InboxRow, identityMapping: IdentityMapping, drops: { id: number; reason: string }[]) {
-  const result = toAmplitudeEvent(row.payload, { identityMapping });
+function toEvent(row: InboxRow, options: TransformOptions, drops: { id: number; reason: string }[]) {
+  const result = toAmplitudeEvent(row.payload, options);
   if (result.kind === 'dropped') {
     drops.push({ id: row.id, reason: result.reason });
     return undefined;

@@ -5,7 +5,12 @@ import { sourceConnectionId, workflowIdFor } from './ids';
 import type { Services } from '../runtime/services';
 import { IntercomClient } from '../intercom/client';
 import { authorizeUrl, consumeOAuthState, createOAuthState } from '../source/oauth';
-import type { IdentityMappingChoice, SourceSettings, SourceSettingsPatch } from '../source/connection-settings';
+import type {
+  EventNaming,
+  IdentityMappingChoice,
+  SourceSettings,
+  SourceSettingsPatch,
+} from '../source/connection-settings';
 import {
   authorizedSignal,
   configureUpdate,
@@ -54,6 +59,7 @@ export interface CreateSourceInput {
   amplitudeApiKey: string;
   amplitudeRegion?: 'US' | 'EU';
   identityMapping?: IdentityMappingChoice;
+  eventNaming?: EventNaming;
   name?: string;
 }
 
@@ -86,6 +92,7 @@ export class ConnectionsService {
     const settings: SourceSettings = {
       ...((existing?.settings as SourceSettings | undefined) ?? {}),
       ...(input.identityMapping ? { identityMapping: input.identityMapping } : {}),
+      ...(input.eventNaming ? { eventNaming: input.eventNaming } : {}),
     };
     const connection = await this.repository.upsert({
       id,

@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { z } from 'zod';
 import type { ConnectionsService } from '../../connections/service';
 import { PROJECT_ID_PATTERN } from '../../connections/ids';
-import { identityMappingSchema, sourceSettingsPatchSchema } from '../../source/connection-settings';
+import { eventNamingSchema, identityMappingSchema, sourceSettingsPatchSchema } from '../../source/connection-settings';
 import { requireAdminToken } from '../admin-auth';
 import { route } from '../async-handler';
 
@@ -12,6 +12,7 @@ const createSourceSchema = z
     amplitudeApiKey: z.string().min(1, 'required'),
     amplitudeRegion: z.enum(['US', 'EU']).optional(),
     identityMapping: identityMappingSchema.optional(),
+    eventNaming: eventNamingSchema.optional(),
     name: z.string().min(1).max(200).optional(),
   })
   .strict();
