@@ -23,6 +23,12 @@ import {
   type InboxRow,
 } from '../src/source/inbox';
 import { IntercomClient } from '../src/intercom/client';
+import {
+  identityCounters,
+  identityMemoryDeps,
+  resolveIdentities,
+  type RowIdentity,
+} from '../src/source/identity-memory';
 
 export interface SourceDeliveryReport {
   /** Rows taken from the inbox by this activity (delivered, dropped or put back). */
@@ -88,9 +94,11 @@ export function createSourceActivities(services: Services) {
     rows: Map<number, InboxRow>,
     upload: UploadResult<number>,
     drops: { id: number; reason: string }[],
+    identities: ReadonlyMap<number, RowIdentity>,
   ): Promise<void> {
     const allDrops = [...drops, ...upload.dropped.map((d) => ({ id: d.ref, reason: d.reason }))];
-    const deltas: Record<string, number> = { delivered: upload.delivered.length };
+    const identityDeltas = identityCounters(identities, upload.delivered);
+    const deltas: Record<string, number> = { delivered: upload.delivered.length, ...identityDeltas };
     for (const d of allDrops) deltas[`dropped:${d.reason}`] = (deltas[`dropped:${d.reason}`] ?? 0) + 1;
     await db.transaction(async (tx) => {
       const t = tx as unknown as Db;
@@ -114,6 +122,7 @@ export function createSourceActivities(services: Services) {
       if (row) metrics.deliveryLatency.observe({ direction: 'source' }, (now - row.receivedAt.getTime()) / 1000);
     }
     for (const d of allDrops) metrics.dropped.inc({ direction: 'source', reason: d.reason });
+    for (const [name, n] of Object.entries(identityDeltas)) metrics.sourceIdentity.inc({ how: name.split(':')[1] }, n);
   }
 
   return {
@@ -136,13 +145,22 @@ export function createSourceActivities(services: Services) {
         );
       const baseUrl = urls.amplitudeApi(connection.amplitudeRegion ?? 'US');
       const eventNaming = eventNamingOf(connection.settings);
+      const activity = Context.current();
+      const identityDeps = identityMemoryDeps({
+        db,
+        workspaceId: connection.intercomWorkspaceId,
+        intercomBaseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
+        intercomVersion: env.INTERCOM_API_VERSION,
+        token: await connections.readSecret(input.connectionId, 'intercom_access_token'),
+        ttlMs: env.IDENTITY_MEMORY_TTL,
+        heartbeat: () => activity.heartbeat({ processed }),
+      });
 
       const started = Date.now();
       let processed = 0;
       let lastEventAt: number | undefined;
       let delivered = 0;
       let lastError: string | undefined;
-      const activity = Context.current();
       let lastRowsAt = Date.now();
       while (Date.now() - started < DRAIN_BUDGET_MS && !activity.cancellationSignal.aborted) {
         const claimed = await claimInboxRows(db, input.connectionId, owner, CLAIM_SIZE);
@@ -156,6 +174,8 @@ export function createSourceActivities(services: Services) {
         processed += claimed.length;
         const rows = new Map(claimed.map((r) => [r.id, r]));
         const echoes = await findEchoes(connection.intercomWorkspaceId, claimed);
+        const notEchoes = claimed.filter((row) => !echoes.has(row.id));
+        const identities = await resolveIdentities(notEchoes, input.identityMapping, identityDeps);
         const drops: { id: number; reason: string }[] = [];
         const items: UploadItem<number>[] = [];
         for (const row of claimed) {
@@ -164,7 +184,8 @@ export function createSourceActivities(services: Services) {
             drops.push({ id: row.id, reason: 'loop_echo' });
             continue;
           }
-          const event = toEvent(row, { identityMapping: input.identityMapping, eventNaming }, drops);
+          const identity = identities.get(row.id)?.identity;
+          const event = toEvent(row, { identityMapping: input.identityMapping, eventNaming, identity }, drops);
           if (event) items.push({ ref: row.id, event });
         }
         let upload: UploadResult<number>;
@@ -183,7 +204,7 @@ export function createSourceActivities(services: Services) {
             ...partial.retryLater.map((r) => r.ref),
           ]);
           const unsettled = items.map((i) => i.ref).filter((id) => !settled.has(id));
-          await settle(input.connectionId, rows, partial, drops);
+          await settle(input.connectionId, rows, partial, drops, identities);
           await retryLater(db, unsettled, RETRY_AFTER_PROGRESS_MS, 'amplitude_unavailable');
           // Partial failure (this activity delivered something): hand back normally and try again soon,
           // so Temporal's backoff does not grow while Amplitude is only flaky. Complete failure: throw.
@@ -198,7 +219,7 @@ export function createSourceActivities(services: Services) {
           break;
         }
         delivered += upload.delivered.length;
-        await settle(input.connectionId, rows, upload, drops);
+        await settle(input.connectionId, rows, upload, drops, identities);
         activity.heartbeat({ processed });
       }
 

@@ -1,6 +1,7 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { ConnectionRepository, type Connection } from './repository';
+import { ConnectionRepository, readCounters, type Connection } from './repository';
+import { identityResolutionView } from '../source/identity-memory';
 import { sourceConnectionId, workflowIdFor } from './ids';
 import type { Services } from '../runtime/services';
 import { IntercomClient } from '../intercom/client';
@@ -292,10 +293,13 @@ export class ConnectionsService {
       intercomRegion: connection.intercomRegion,
     };
     try {
-      const live =
-        connection.kind === 'intercom_source'
-          ? await this.handle(connectionId).query(sourceStatusQuery)
-          : await this.handle(connectionId).query(destinationStatusQuery);
+      if (connection.kind === 'intercom_source') {
+        const live = await this.handle(connectionId).query(sourceStatusQuery);
+        // Delivered events by how their Amplitude user id was found (payload, memory, lookup, fallback).
+        const identityResolution = identityResolutionView(await readCounters(this.services.db, connectionId));
+        return { ...identity, ...live, identityResolution };
+      }
+      const live = await this.handle(connectionId).query(destinationStatusQuery);
       return { ...identity, ...live };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { ...identity, status: connection.status };

@@ -183,6 +183,29 @@ export const identityCache = pgTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.field, t.value] })],
 );
 
+/**
+ * Identity memory of the source: per workspace and identity mapping, the Amplitude user id last
+ * resolved for an Intercom contact id, so events whose payload lacks the mapped field (admin-started
+ * conversations, minimal `*.deleted` payloads) stay with the same Amplitude user. A null user id
+ * remembers, briefly, that the contact has no value for the mapping. Expiring, pruned and capped
+ * per workspace by the retention workflow.
+ */
+export const sourceIdentityMemory = pgTable(
+  'source_identity_memory',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    mapping: text('mapping', { enum: ['user_id', 'email'] }).notNull(),
+    contactId: text('contact_id').notNull(),
+    userId: text('user_id'),
+    resolvedAt: ts('resolved_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.mapping, t.contactId] }),
+    index('source_identity_memory_expiry_idx').on(t.workspaceId, t.expiresAt),
+  ],
+);
+
 /** Event names a workspace holds in Intercom, to stay under its limit of active event types. */
 export const intercomEventTypes = pgTable(
   'intercom_event_types',
