@@ -18,6 +18,7 @@ import { deliverRow, type DeliveryContext, type RowResult } from '../src/destina
 import { IdentityCache } from '../src/destination/identity-cache';
 import { EventTypeRegistry } from '../src/destination/event-types';
 import { DataAttributeRegistry } from '../src/destination/data-attributes';
+import { IdentifyHashes } from '../src/destination/identify-hashes';
 
 export interface DestinationDeliveryReport {
   processed: number;
@@ -142,6 +143,7 @@ export function createDestinationActivities(services: Services) {
         identities: new IdentityCache(db, workspaceId),
         eventTypes: new EventTypeRegistry(db, workspaceId, env.INTERCOM_EVENT_TYPE_LIMIT),
         attributes: new DataAttributeRegistry(db, workspaceId, intercom, token, env.INTERCOM_CUSTOM_ATTRIBUTE_LIMIT),
+        identifyHashes: new IdentifyHashes(db, workspaceId),
         policy: {
           metadataKeyLimit: env.INTERCOM_METADATA_KEY_LIMIT,
           parkScheduleMs: env.DESTINATION_PARK_SCHEDULE,

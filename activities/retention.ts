@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/client';
 import type { Services } from '../src/runtime/services';
 import { pruneIdentityMemory } from '../src/source/identity-memory';
+import { pruneIdentifyHashes } from '../src/destination/identify-hashes';
 
 export interface PruneResult {
   sourceRows: number;
@@ -10,6 +11,7 @@ export interface PruneResult {
   identityCache: number;
   sentEventLedger: number;
   identityMemory: number;
+  identifyHashes: number;
 }
 
 export function createRetentionActivities({ db, env }: Pick<Services, 'db' | 'env'>) {
@@ -34,6 +36,7 @@ export function createRetentionActivities({ db, env }: Pick<Services, 'db' | 'en
         identityCache: await count(sql`DELETE FROM identity_cache WHERE expires_at < now()`),
         sentEventLedger: await count(sql`DELETE FROM intercom_sent_events WHERE sent_at < ${cutoff}`),
         identityMemory: await pruneIdentityMemory(db, env.IDENTITY_MEMORY_MAX_PER_WORKSPACE),
+        identifyHashes: await pruneIdentifyHashes(db),
       };
     },
   };

@@ -29,9 +29,12 @@ import {
 import {
   defaultDestinationSettings,
   parseDestinationSettings,
+  settingsWarnings,
   type DestinationSettings,
   type SettingsPatch,
 } from '../destination/settings';
+import { listEventTypes, releaseEventTypes } from '../destination/event-types';
+import { METADATA_KEYS_CUT_PREFIX } from '../destination/delivery';
 import { randomToken, sha256Hex } from '../crypto/secrets';
 import { IntercomWorkspaceKey } from '../../workflows/search-attributes';
 import { backfillRequestProblem, backfillSignal, type BackfillRequest } from '../../workflows/backfill-messages';
@@ -192,7 +195,7 @@ export class ConnectionsService {
    */
   async createDestination(
     input: CreateDestinationInput,
-  ): Promise<{ connection: Connection; workflowId: string; ingestKey: string }> {
+  ): Promise<{ connection: Connection; workflowId: string; ingestKey: string; warnings: string[] }> {
     const settings = parseDestinationSettings(input.settings ?? {});
     if (!settings.ok) throw new UserError(settings.message);
     const region = input.intercomRegion ?? 'US';
@@ -226,16 +229,43 @@ export class ConnectionsService {
       ],
       staticSummary: `Amplitude → Intercom sync "${input.name}"`.slice(0, 200),
     });
-    return { connection, workflowId, ingestKey };
+    return { connection, workflowId, ingestKey, warnings: this.destinationWarnings(settings.settings) };
   }
 
-  async updateDestinationSettings(connectionId: string, patch: SettingsPatch): Promise<DestinationSettings> {
+  /** Saves a settings edit; `warnings` say what valid settings will not do as the user may expect. */
+  async updateDestinationSettings(
+    connectionId: string,
+    patch: SettingsPatch,
+  ): Promise<{ settings: DestinationSettings; warnings: string[] }> {
     await this.requireKind(connectionId, 'intercom_destination');
     try {
-      return await this.handle(connectionId).executeUpdate(updateSettingsUpdate, { args: [patch] });
+      const settings = await this.handle(connectionId).executeUpdate(updateSettingsUpdate, { args: [patch] });
+      return { settings, warnings: this.destinationWarnings(settings) };
     } catch (err) {
       throw asUserError(err);
     }
+  }
+
+  private destinationWarnings(settings: DestinationSettings): string[] {
+    return settingsWarnings(settings, { metadataKeyLimit: this.services.env.INTERCOM_METADATA_KEY_LIMIT });
+  }
+
+  /** The event-type registry of a sync's workspace (shared by every sync to it): names, last use, used/limit. */
+  async eventTypes(connectionId: string) {
+    const workspaceId = await this.destinationWorkspace(connectionId);
+    return listEventTypes(this.services.db, workspaceId, this.services.env.INTERCOM_EVENT_TYPE_LIMIT);
+  }
+
+  /** Frees the slots of names the operator archived in Intercom (there is no API to archive or list them). */
+  async releaseEventTypes(connectionId: string, names: string[]) {
+    const workspaceId = await this.destinationWorkspace(connectionId);
+    return releaseEventTypes(this.services.db, workspaceId, names);
+  }
+
+  private async destinationWorkspace(connectionId: string): Promise<string> {
+    const connection = await this.requireKind(connectionId, 'intercom_destination');
+    if (!connection.intercomWorkspaceId) throw new UserError(`sync ${connectionId} has no Intercom workspace`, 409);
+    return connection.intercomWorkspaceId;
   }
 
   /** Replaces a sync's Intercom token (same workspace only); the workflow hears only that it changed. */
@@ -300,7 +330,13 @@ export class ConnectionsService {
         return { ...identity, ...live, identityResolution };
       }
       const live = await this.handle(connectionId).query(destinationStatusQuery);
-      return { ...identity, ...live };
+      const { used, limit } = await this.eventTypes(connectionId);
+      return {
+        ...identity,
+        ...live,
+        eventTypes: { used, limit },
+        metadataKeysCut: countersWithPrefix(live.counters, METADATA_KEYS_CUT_PREFIX),
+      };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { ...identity, status: connection.status };
       // A query needs a worker: say so instead of failing obscurely (the workflow itself is unharmed).
@@ -357,6 +393,14 @@ export class ConnectionsService {
     if (connection.kind !== kind) throw new UserError(`connection ${connectionId} is not an ${kind} connection`, 409);
     return connection;
   }
+}
+
+function countersWithPrefix(counters: Record<string, number>, prefix: string): Record<string, number> {
+  return Object.fromEntries(
+    Object.entries(counters)
+      .filter(([name]) => name.startsWith(prefix))
+      .map(([name, value]) => [name.slice(prefix.length), value]),
+  );
 }
 
 function normalizeRegion(region: string | undefined): 'US' | 'EU' | 'AU' {

@@ -206,7 +206,10 @@ export const sourceIdentityMemory = pgTable(
   ],
 );
 
-/** Event names a workspace holds in Intercom, to stay under its limit of active event types. */
+/**
+ * Event names a workspace holds in Intercom, to stay under its limit of active event types. A name
+ * is taken when an event with it is sent; `last_used_at` is null only while that first send is under way.
+ */
 export const intercomEventTypes = pgTable(
   'intercom_event_types',
   {
@@ -214,8 +217,29 @@ export const intercomEventTypes = pgTable(
     eventName: text('event_name').notNull(),
     status: text('status', { enum: ['active', 'rejected'] }).notNull(),
     firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
+    lastUsedAt: ts('last_used_at'),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.eventName] })],
+);
+
+/**
+ * Create & Update Users: a hash of what we last wrote to each contact (looked up by external_id or
+ * email), so an identify that changes nothing Intercom would see costs no Intercom call.
+ */
+export const intercomIdentifyHashes = pgTable(
+  'intercom_identify_hashes',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    field: text('field', { enum: ['external_id', 'email'] }).notNull(),
+    value: text('value').notNull(),
+    hash: text('hash').notNull(),
+    contactId: text('contact_id').notNull(),
+    syncedAt: ts('synced_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.field, t.value] }),
+    index('intercom_identify_hashes_synced_idx').on(t.syncedAt),
+  ],
 );
 
 /** Custom contact attributes known to exist in a workspace (Intercom writes only existing ones). */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { stringify as stableJson } from 'safe-stable-stringify';
 import type { IntercomNotification } from '../intercom/webhook-envelope';
 import { dedupeKeyForFact } from './topic-groups';
 
@@ -26,16 +27,4 @@ export function dedupeKeyFor(notification: IntercomNotification): string {
 /** A stable Amplitude insert_id: same key, same id, on every retry and every replay. */
 export function insertIdFor(dedupeKey: string): string {
   return `intercom-${createHash('sha256').update(dedupeKey).digest('hex').slice(0, 32)}`;
-}
-
-/** JSON with object keys sorted, so equal content hashes equally whatever the key order. */
-function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stableJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

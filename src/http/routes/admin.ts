@@ -34,6 +34,11 @@ const backfillSchema = z
   })
   .strict();
 
+/** Names archived in Intercom (Settings → Data → Events), as sent or as Intercom keeps them. */
+const releaseEventTypesSchema = z
+  .object({ names: z.array(z.string().trim().min(1, 'must not be empty').max(1024)).min(1).max(500) })
+  .strict();
+
 const replaySchema = z
   .object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) })
   .strict();
@@ -131,6 +136,7 @@ export function adminRoutes(connections: ConnectionsService, adminToken: string 
         // Shown once: only its hash is stored. Use it as the api_key of Amplitude SDKs pointed at this service.
         ingestKey: created.ingestKey,
         endpoints: ['/2/httpapi', '/batch', '/identify'],
+        warnings: created.warnings,
       });
     }),
   );
@@ -138,7 +144,23 @@ export function adminRoutes(connections: ConnectionsService, adminToken: string 
   router.patch(
     '/api/destinations/:id/settings',
     route(async (req, res) => {
-      res.json({ settings: await connections.updateDestinationSettings(String(req.params.id), req.body) });
+      // { settings, warnings }: warnings explain what valid settings will not do, e.g. Intercom's metadata key limit.
+      res.json(await connections.updateDestinationSettings(String(req.params.id), req.body));
+    }),
+  );
+
+  router.get(
+    '/api/destinations/:id/event-types',
+    route(async (req, res) => {
+      res.json(await connections.eventTypes(String(req.params.id)));
+    }),
+  );
+
+  router.post(
+    '/api/destinations/:id/event-types/release',
+    route(async (req, res) => {
+      const { names } = releaseEventTypesSchema.parse(req.body);
+      res.json(await connections.releaseEventTypes(String(req.params.id), names));
     }),
   );
 
