@@ -37,7 +37,13 @@ export interface TopicGroup {
   /** When the fact happened, in Unix seconds, read from the item; null when the item does not say. */
   factTime(topic: string, item: JsonObject): number | null;
   /** For the README's data contract (npm run docs:data-contract). */
-  docs: { person: string; dedupeKey: string; factTime: string; eventPropertiesNote?: string };
+  docs: {
+    person: string;
+    dedupeKey: string;
+    factTime: string;
+    eventPropertiesNote?: string;
+    userPropertiesNote?: string;
+  };
 }
 
 const CONTACT_DOCS: TopicGroup['docs'] = {
@@ -45,6 +51,8 @@ const CONTACT_DOCS: TopicGroup['docs'] = {
   dedupeKey:
     '`T:<id>` for `*.created`, `*.signed_up` and `contact.deleted`; `T:<id>:<updated_at>` for the rest (they recur)',
   factTime: '`created_at` for `*.created`, `signed_up_at` for `*.signed_up`, else `updated_at`',
+  userPropertiesNote:
+    'none for `contact.deleted` and `contact.archived` (1.x `user.deleted`): their payloads carry identifiers only',
 };
 
 /** Contact, user and visitor items share one shape (2.x contact, 1.x user/lead). */
