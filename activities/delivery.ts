@@ -36,7 +36,9 @@ export function createDeliveryActivities(services: Services) {
         { db: services.db, logger, metrics: services.metrics, notify },
         {
           shard: input.shard,
-          owner: `${info.workflowExecution?.workflowId ?? 'standalone'}/${info.activityId}`,
+          // Per attempt: a retry must not take over rows the attempt before it may still be sending (their lease
+          // ends first), or both would send them.
+          owner: `${info.workflowExecution?.workflowId ?? 'standalone'}/${info.activityId}/${info.attempt}`,
           signal: activity.cancellationSignal,
           heartbeat: (details) => activity.heartbeat(details),
           budgetMs: DRAIN_BUDGET_MS,

@@ -1,6 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/client';
 import type { Services } from '../src/runtime/services';
+import { pruneIdentityMemory } from '../src/source/identity-memory';
+import { pruneIdentifyHashes } from '../src/destination/identify-hashes';
 
 export interface PruneResult {
   sourceRows: number;
@@ -8,9 +10,11 @@ export interface PruneResult {
   oauthStates: number;
   identityCache: number;
   sentEventLedger: number;
+  identityMemory: number;
+  identifyHashes: number;
 }
 
-export function createRetentionActivities({ db }: Pick<Services, 'db'>) {
+export function createRetentionActivities({ db, env }: Pick<Services, 'db' | 'env'>) {
   async function count(query: ReturnType<typeof sql>): Promise<number> {
     const rows = await queryRows<{ n: number }>(
       db,
@@ -31,6 +35,8 @@ export function createRetentionActivities({ db }: Pick<Services, 'db'>) {
         oauthStates: await count(sql`DELETE FROM oauth_states WHERE expires_at < now() - interval '1 day'`),
         identityCache: await count(sql`DELETE FROM identity_cache WHERE expires_at < now()`),
         sentEventLedger: await count(sql`DELETE FROM intercom_sent_events WHERE sent_at < ${cutoff}`),
+        identityMemory: await pruneIdentityMemory(db, env.IDENTITY_MEMORY_MAX_PER_WORKSPACE),
+        identifyHashes: await pruneIdentifyHashes(db),
       };
     },
   };

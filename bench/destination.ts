@@ -12,7 +12,10 @@ import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from 
  *   A. warm-up: one event per contact, so the identity cache knows every contact;
  *   B. --events events spread over those contacts, ingested in batches through /2/httpapi, measured:
  *      Intercom calls per event (only calls made during B), the share of the rate limit used in the
- *      windows wholly inside B (calls ÷ window budget), 429s, and events/s delivered.
+ *      windows wholly inside B (calls ÷ window budget), 429s, and events/s delivered;
+ *   C. Create & Update Users: one identify per contact (warm-up), then --identifies identifies of which
+ *      --repeat-rate repeat the contact's last values (SDKs identify on every session): Intercom calls
+ *      per identify, measured.
  */
 const { values } = parseArgs({
   options: {
@@ -20,12 +23,16 @@ const { values } = parseArgs({
     contacts: { type: 'string', default: '500' },
     events: { type: 'string', default: '6000' },
     batch: { type: 'string', default: '500' },
+    identifies: { type: 'string', default: '2000' },
+    'repeat-rate': { type: 'string', default: '0.8' },
   },
 });
 const limitPerMinute = Number(values['rate-limit']);
 const contacts = Number(values.contacts);
 const eventCount = Number(values.events);
 const batchSize = Number(values.batch);
+const identifyCount = Number(values.identifies);
+const repeatRate = Number(values['repeat-rate']);
 const windowBudget = Math.max(1, Math.floor(limitPerMinute / 6));
 const EVENT_NAMES = ['Viewed Page', 'Clicked Button', 'Purchased', 'Searched', 'Shared'];
 
@@ -94,7 +101,9 @@ async function main() {
     const tEnd = await waitDelivered(contacts + eventCount, timeoutFor(eventCount));
     foreign.sample();
     const statsAfter = stack.intercom.rateLimitStats(sync.appId);
-    const status = await waitForSync(stack, sync.connectionId, (s) => s.pending === 0, 30_000);
+    await waitForSync(stack, sync.connectionId, (s) => s.pending === 0, 30_000);
+    const identifies = identifyCount > 0 ? await identifyPhase(stack, sync, timeoutFor) : undefined;
+    const { counters } = await waitForSync(stack, sync.connectionId, () => true);
 
     const calls = statsAfter.calls - statsBefore.calls;
     const limited = statsAfter.limited - statsBefore.limited;
@@ -139,7 +148,17 @@ async function main() {
       ['limit allows (events/s at 1 call per event)', round(limitPerMinute / 60, 1)],
       ['phase B: ingest took / delivery took (s)', `${round((ingestedAt - t0) / 1000, 1)} / ${round(seconds, 1)}`],
       ...Object.entries(byEndpoint).map(([endpoint, n]) => [`  calls: ${endpoint}`, n] as [string, number]),
-      ['sync counters', JSON.stringify(status.counters)],
+      ...(identifies
+        ? ([
+            [
+              `Intercom calls per identify, ${Math.round(repeatRate * 100)} % unchanged repeats (phase C)`,
+              round(identifies.callsPerIdentify, 4),
+              'target ≤ 0.25',
+            ],
+            ['  identifies: changed / unchanged', `${identifies.changed} / ${identifies.unchanged}`],
+          ] as [string, string | number, string?][])
+        : []),
+      ['sync counters', JSON.stringify(counters)],
     ];
     report('destination', rows, {
       limitPerMinute,
@@ -156,9 +175,10 @@ async function main() {
       deliverySeconds: seconds,
       ingestSeconds: (ingestedAt - t0) / 1000,
       callsByEndpoint: byEndpoint,
-      counters: status.counters,
+      counters,
+      identifies: identifies && { count: identifyCount, repeatRate, ...identifies },
       foreignProcesses: foreign.list,
-      targets: { callsPerEvent: 1.05, steadyShare: 0.9, limited: 0 },
+      targets: { callsPerEvent: 1.05, steadyShare: 0.9, limited: 0, callsPerIdentify: 0.25 },
     });
     if (foreign.list.length > 0) {
       process.stdout.write(`\nWARNING: other benchmarks/tests ran on this machine meanwhile:\n`);
@@ -167,6 +187,57 @@ async function main() {
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * Phase C. Identifies carry the contact's email (the sync's mapping) and a selected `plan`; one per
+ * contact first, so the measured part sees contacts we have synced, as a running service does.
+ */
+async function identifyPhase(
+  stack: Awaited<ReturnType<typeof startStack>>,
+  sync: Awaited<ReturnType<typeof createSync>>,
+  timeoutFor: (calls: number) => number,
+) {
+  const enabled = await updateSettings(stack, sync.connectionId, {
+    createUpdateUsers: { enabled: true, userProperties: ['plan'] },
+  });
+  if (enabled.status !== 200) throw new Error(`settings answered ${enabled.status}: ${JSON.stringify(enabled.body)}`);
+  const plans = Array.from({ length: contacts }, () => 'free');
+  const identify = (contact: number) =>
+    amplitudeEvent('$identify', {
+      user_id: `amp-${contact}`,
+      user_properties: { $set: { email: `bench-${contact}@example.com`, plan: plans[contact] } },
+    });
+  const counted = (s: { counters: Record<string, number> }) =>
+    (s.counters.identified ?? 0) + (s.counters.identifies_unchanged ?? 0);
+  const send = async (events: Record<string, unknown>[]) => {
+    for (let at = 0; at < events.length; at += batchSize) {
+      const answer = await ingest(stack, sync.ingestKey, events.slice(at, at + batchSize));
+      if (answer.status !== 200) throw new Error(`ingest answered ${answer.status}: ${JSON.stringify(answer.body)}`);
+    }
+  };
+
+  await send(Array.from({ length: contacts }, (_, contact) => identify(contact)));
+  const warm = await waitForSync(stack, sync.connectionId, (s) => counted(s) === contacts, timeoutFor(2 * contacts));
+  const before = { calls: stack.intercom.rateLimitStats(sync.appId).calls, counters: warm.counters };
+
+  // A fixed sequence (not Math.random) so runs compare: exactly (1 - repeat rate) of the identifies change a plan.
+  const changeRate = 1 - repeatRate;
+  const measured = Array.from({ length: identifyCount }, (_, i) => {
+    const contact = i % contacts;
+    if (Math.floor((i + 1) * changeRate) > Math.floor(i * changeRate)) plans[contact] = `plan-${i}`;
+    return identify(contact);
+  });
+  await send(measured);
+  const done = await waitForSync(
+    stack,
+    sync.connectionId,
+    (s) => counted(s) === contacts + identifyCount && s.pending === 0,
+    timeoutFor(2 * identifyCount),
+  );
+  const calls = stack.intercom.rateLimitStats(sync.appId).calls - before.calls;
+  const unchanged = (done.counters.identifies_unchanged ?? 0) - (before.counters.identifies_unchanged ?? 0);
+  return { calls, callsPerIdentify: calls / identifyCount, unchanged, changed: identifyCount - unchanged };
 }
 
 function countBy<T>(items: T[], key: (item: T) => string): Record<string, number> {

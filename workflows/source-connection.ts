@@ -311,16 +311,18 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
       state.nextHealthCheckAt = Date.now() + HEALTH_CHECK_INTERVAL_MS;
     }
     if (state.disconnect) break;
+    const reported = state.uninstallReported;
     const wakeAt = Math.min(
       state.nextHealthCheckAt,
-      state.uninstallReported ? (state.lastAccessCheckAt ?? 0) + UNINSTALL_CHECK_INTERVAL_MS : Infinity,
+      reported ? (state.lastAccessCheckAt ?? 0) + UNINSTALL_CHECK_INTERVAL_MS : Infinity,
     );
     await condition(
       () =>
         !!state.disconnect ||
         !isPublished(state, statusNow()) ||
         backfillWaiting() ||
-        accessCheckDue() ||
+        // A new notice: go round, so the wait is recomputed to end when its check is due.
+        state.uninstallReported !== reported ||
         continueAsNewSuggested(),
       Math.max(wakeAt - Date.now(), 1_000),
     );

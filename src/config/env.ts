@@ -117,6 +117,11 @@ const envSchema = z.object({
   /** Overrides the regional Amplitude hosts (api2.amplitude.com, api.eu.amplitude.com). */
   AMPLITUDE_API_URL: url.optional(),
 
+  /** How long the source remembers the identity resolved for an Intercom contact (refreshed while in use). */
+  IDENTITY_MEMORY_TTL: duration.default(90 * 86_400_000),
+  /** Contacts remembered per workspace at most; the retention workflow forgets the least recently resolved. */
+  IDENTITY_MEMORY_MAX_PER_WORKSPACE: positiveInt.default(1_000_000),
+
   /** Skip `[Intercom] event.created` echoes of events our destination sent to the same workspace. */
   SOURCE_LOOP_PREVENTION: bool.default(true),
 

@@ -5,7 +5,12 @@ import { sourceConnectionId, workflowIdFor } from './ids';
 import type { Services } from '../runtime/services';
 import { IntercomClient } from '../intercom/client';
 import { authorizeUrl, consumeOAuthState, createOAuthState } from '../source/oauth';
-import type { IdentityMappingChoice, SourceSettings, SourceSettingsPatch } from '../source/connection-settings';
+import type {
+  EventNaming,
+  IdentityMappingChoice,
+  SourceSettings,
+  SourceSettingsPatch,
+} from '../source/connection-settings';
 import {
   authorizeUpdate,
   configureUpdate,
@@ -29,9 +34,11 @@ import { liveCounts } from './status';
 import {
   defaultDestinationSettings,
   parseDestinationSettings,
+  settingsWarnings,
   type DestinationSettings,
   type SettingsPatch,
 } from '../destination/settings';
+import { listEventTypes, releaseEventTypes } from '../destination/event-types';
 import { randomToken, sha256Hex } from '../crypto/secrets';
 import { IntercomWorkspaceKey } from '../../workflows/search-attributes';
 import { backfillRequestProblem, backfillSignal, type BackfillRequest } from '../../workflows/backfill-messages';
@@ -60,6 +67,7 @@ export interface CreateSourceInput {
   amplitudeApiKey: string;
   amplitudeRegion?: 'US' | 'EU';
   identityMapping?: IdentityMappingChoice;
+  eventNaming?: EventNaming;
   name?: string;
 }
 
@@ -92,6 +100,7 @@ export class ConnectionsService {
     const settings: SourceSettings = {
       ...((existing?.settings as SourceSettings | undefined) ?? {}),
       ...(input.identityMapping ? { identityMapping: input.identityMapping } : {}),
+      ...(input.eventNaming ? { eventNaming: input.eventNaming } : {}),
     };
     const connection = await this.repository.upsert({
       id,
@@ -192,7 +201,7 @@ export class ConnectionsService {
    */
   async createDestination(
     input: CreateDestinationInput,
-  ): Promise<{ connection: Connection; workflowId: string; ingestKey: string }> {
+  ): Promise<{ connection: Connection; workflowId: string; ingestKey: string; warnings: string[] }> {
     const settings = parseDestinationSettings(input.settings ?? {});
     if (!settings.ok) throw new UserError(settings.message);
     const region = input.intercomRegion ?? 'US';
@@ -227,16 +236,49 @@ export class ConnectionsService {
       ],
       staticSummary: `Amplitude → Intercom sync "${input.name}"`.slice(0, 200),
     });
-    return { connection, workflowId, ingestKey };
+    return { connection, workflowId, ingestKey, warnings: this.destinationWarnings(settings.settings) };
   }
 
-  async updateDestinationSettings(connectionId: string, patch: SettingsPatch): Promise<DestinationSettings> {
+  /** Saves a settings edit; `warnings` say what valid settings will not do as the user may expect. */
+  async updateDestinationSettings(
+    connectionId: string,
+    patch: SettingsPatch,
+  ): Promise<{ settings: DestinationSettings; warnings: string[] }> {
     await this.requireKind(connectionId, 'intercom_destination');
     try {
-      return await this.handle(connectionId).executeUpdate(updateSettingsUpdate, { args: [patch] });
+      const settings = await this.handle(connectionId).executeUpdate(updateSettingsUpdate, { args: [patch] });
+      return { settings, warnings: this.destinationWarnings(settings) };
     } catch (err) {
       throw asUserError(err);
     }
+  }
+
+  private destinationWarnings(settings: DestinationSettings): string[] {
+    return settingsWarnings(settings, { metadataKeyLimit: this.services.env.INTERCOM_METADATA_KEY_LIMIT });
+  }
+
+  /** The event-type registry of a sync's workspace (shared by every sync to it): names, last use, used/limit. */
+  /** How many of the workspace's active event-name slots are taken (status views). */
+  private async eventTypeUse(connectionId: string): Promise<{ used: number; limit: number }> {
+    const { used, limit } = await this.eventTypes(connectionId);
+    return { used, limit };
+  }
+
+  async eventTypes(connectionId: string) {
+    const workspaceId = await this.destinationWorkspace(connectionId);
+    return listEventTypes(this.services.db, workspaceId, this.services.env.INTERCOM_EVENT_TYPE_LIMIT);
+  }
+
+  /** Frees the slots of names the operator archived in Intercom (there is no API to archive or list them). */
+  async releaseEventTypes(connectionId: string, names: string[]) {
+    const workspaceId = await this.destinationWorkspace(connectionId);
+    return releaseEventTypes(this.services.db, workspaceId, names);
+  }
+
+  private async destinationWorkspace(connectionId: string): Promise<string> {
+    const connection = await this.requireKind(connectionId, 'intercom_destination');
+    if (!connection.intercomWorkspaceId) throw new UserError(`sync ${connectionId} has no Intercom workspace`, 409);
+    return connection.intercomWorkspaceId;
   }
 
   /** Replaces a sync's Intercom token (same workspace only); the workflow hears only that it changed. */
@@ -306,7 +348,9 @@ export class ConnectionsService {
         connection.kind === 'intercom_source'
           ? await this.handle(connectionId).query(sourceStatusQuery)
           : await this.handle(connectionId).query(destinationStatusQuery);
-      return { ...identity, ...lifecycle, ...counts };
+      const slots =
+        connection.kind === 'intercom_destination' ? { eventTypes: await this.eventTypeUse(connectionId) } : {};
+      return { ...identity, ...lifecycle, ...counts, ...slots };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { ...identity, status: connection.status, ...counts };
       // A query needs a worker: say so instead of failing obscurely (the workflow itself is unharmed).

@@ -2,6 +2,8 @@ import type { Db } from '../db/client';
 import { queueSummary } from '../delivery/queue';
 import { LANE_TABLE, laneOf } from '../delivery/shards';
 import { LAST_DELIVERED_AT, readCounters, type Connection } from './repository';
+import { identityResolutionView } from '../source/identity-memory';
+import { METADATA_KEYS_CUT_PREFIX } from '../destination/delivery';
 
 /**
  * A connection's status as the admin API, the CLI and the setup page show it: the lifecycle its workflow
@@ -33,6 +35,8 @@ export async function liveCounts(db: Db, connection: Pick<Connection, 'id' | 'ki
       dropped,
       counters: rest,
       lastEventAt: lastAt,
+      // Delivered events by how their Amplitude user id was found (payload, memory, lookup, fallback).
+      identityResolution: identityResolutionView(rest),
     };
   }
   return {
@@ -43,5 +47,7 @@ export async function liveCounts(db: Db, connection: Pick<Connection, 'id' | 'ki
     expired: byPrefix('expired:'),
     counters: rest,
     lastSentAt: lastAt,
+    // Metadata keys Intercom could not keep, per event name.
+    metadataKeysCut: byPrefix(METADATA_KEYS_CUT_PREFIX),
   };
 }

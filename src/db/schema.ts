@@ -201,7 +201,33 @@ export const identityCache = pgTable(
   (t) => [primaryKey({ columns: [t.workspaceId, t.field, t.value] })],
 );
 
-/** Event names a workspace holds in Intercom, to stay under its limit of active event types. */
+/**
+ * Identity memory of the source: per workspace and identity mapping, the Amplitude user id last
+ * resolved for an Intercom contact id, so events whose payload lacks the mapped field (admin-started
+ * conversations, minimal `*.deleted` payloads) stay with the same Amplitude user. A null user id
+ * remembers, briefly, that the contact has no value for the mapping. Expiring, pruned and capped
+ * per workspace by the retention workflow.
+ */
+export const sourceIdentityMemory = pgTable(
+  'source_identity_memory',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    mapping: text('mapping', { enum: ['user_id', 'email'] }).notNull(),
+    contactId: text('contact_id').notNull(),
+    userId: text('user_id'),
+    resolvedAt: ts('resolved_at').notNull().defaultNow(),
+    expiresAt: ts('expires_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.mapping, t.contactId] }),
+    index('source_identity_memory_expiry_idx').on(t.workspaceId, t.expiresAt),
+  ],
+);
+
+/**
+ * Event names a workspace holds in Intercom, to stay under its limit of active event types. A name
+ * is taken when an event with it is sent; `last_used_at` is null only while that first send is under way.
+ */
 export const intercomEventTypes = pgTable(
   'intercom_event_types',
   {
@@ -209,8 +235,29 @@ export const intercomEventTypes = pgTable(
     eventName: text('event_name').notNull(),
     status: text('status', { enum: ['active', 'rejected'] }).notNull(),
     firstSeenAt: ts('first_seen_at').notNull().defaultNow(),
+    lastUsedAt: ts('last_used_at'),
   },
   (t) => [primaryKey({ columns: [t.workspaceId, t.eventName] })],
+);
+
+/**
+ * Create & Update Users: a hash of what we last wrote to each contact (looked up by external_id or
+ * email), so an identify that changes nothing Intercom would see costs no Intercom call.
+ */
+export const intercomIdentifyHashes = pgTable(
+  'intercom_identify_hashes',
+  {
+    workspaceId: text('workspace_id').notNull(),
+    field: text('field', { enum: ['external_id', 'email'] }).notNull(),
+    value: text('value').notNull(),
+    hash: text('hash').notNull(),
+    contactId: text('contact_id').notNull(),
+    syncedAt: ts('synced_at').notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.workspaceId, t.field, t.value] }),
+    index('intercom_identify_hashes_synced_idx').on(t.syncedAt),
+  ],
 );
 
 /** Custom contact attributes known to exist in a workspace (Intercom writes only existing ones). */

@@ -119,7 +119,7 @@ export async function drainShard<Row extends BaseRow>(
   control: DrainControl,
 ): Promise<DrainReport> {
   const now = deps.now ?? Date.now;
-  const connections = new ConnectionCache(deps.db, now);
+  const connections = new ConnectionCache(deps.db);
   const inFlight = new Map<string, Promise<void>>();
   /** Connections that hit a fatal rejection in this run: not claimed again until their workflow decides. */
   const halted = new Set<string>();
@@ -135,8 +135,14 @@ export async function drainShard<Row extends BaseRow>(
   // a drain that stopped heartbeating would be retried while it still runs.
   const beat = setInterval(() => control.heartbeat?.({ processed, delivered }), 1_000);
 
-  const runGroup = async (connectionId: string, state: 'active' | 'discard', status: string, rows: Row[]) => {
-    const connection = await connections.get(connectionId).catch(() => undefined);
+  const runGroup = async (
+    connectionId: string,
+    state: 'active' | 'discard',
+    status: string,
+    version: string,
+    rows: Row[],
+  ) => {
+    const connection = await connections.get(connectionId, version).catch(() => undefined);
     let result: GroupResult;
     if (state === 'discard') {
       result = {
@@ -207,11 +213,12 @@ export async function drainShard<Row extends BaseRow>(
       }
       claimedRows = raws.length;
       full = raws.length >= driver.claimLimit;
-      const groups = new Map<string, { state: 'active' | 'discard'; status: string; rows: Row[] }>();
+      const groups = new Map<string, { state: 'active' | 'discard'; status: string; version: string; rows: Row[] }>();
       for (const raw of raws) {
         const group = groups.get(raw.connection_id) ?? {
           state: raw.delivery_state,
           status: raw.connection_status,
+          version: raw.connection_version,
           rows: [],
         };
         group.rows.push(driver.toRow(raw));
@@ -219,7 +226,7 @@ export async function drainShard<Row extends BaseRow>(
       }
       for (const [connectionId, group] of groups) {
         cursor = connectionId;
-        const task = runGroup(connectionId, group.state, group.status, group.rows)
+        const task = runGroup(connectionId, group.state, group.status, group.version, group.rows)
           .catch((err) =>
             deps.logger.error({ connectionId, err: { message: (err as Error).message } }, 'settling a group failed'),
           )
@@ -375,19 +382,18 @@ class Settler<Row extends BaseRow> {
   }
 }
 
-/** Connection rows for the groups being delivered, read once per few seconds (settings changes apply within that). */
+/**
+ * Connection rows for the groups being delivered, re-read only when the row changed: each claim says when
+ * (`version`), so a settings change applies to the next claim, and an unchanged connection costs no query.
+ */
 class ConnectionCache {
-  private readonly cache = new Map<string, { connection: DeliveryConnection; at: number }>();
-  private static readonly TTL_MS = 2_000;
+  private readonly cache = new Map<string, { connection: DeliveryConnection; version: string }>();
 
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly db: Db) {}
 
-  async get(id: string): Promise<DeliveryConnection> {
+  async get(id: string, version: string): Promise<DeliveryConnection> {
     const cached = this.cache.get(id);
-    if (cached && this.now() - cached.at < ConnectionCache.TTL_MS) return cached.connection;
+    if (cached && cached.version === version) return cached.connection;
     const [row] = await queryRows<{
       id: string;
       kind: string;
@@ -413,7 +419,7 @@ class ConnectionCache {
       intercomWorkspaceId: row.intercom_workspace_id,
       intercomRegion: row.intercom_region,
     };
-    this.cache.set(id, { connection, at: this.now() });
+    this.cache.set(id, { connection, version });
     return connection;
   }
 }

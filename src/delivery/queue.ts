@@ -9,12 +9,12 @@ import type { QueueTable } from './shards';
  * overlap), a lease expires if its worker dies, and every claimed row is settled with one outcome.
  */
 
-/** How long a claim holds its rows; a crashed worker's rows come back after this. */
-export const LEASE_SECONDS = 90;
+/** How long a claim holds its rows; a crashed worker's rows come back after this (longer than any send takes). */
+export const LEASE_SECONDS = 60;
 
 export interface ClaimRequest {
   shard: number;
-  /** Identifies one activity attempt; a retry of the same attempt may reclaim its own leased rows at once. */
+  /** Identifies one drain (activity attempt): it may claim again rows it leased itself. */
   owner: string;
   /** At most this many rows per connection per claim: one busy tenant cannot fill a claim. */
   perConnection: number;
@@ -36,6 +36,8 @@ export interface ClaimedRaw {
   delivery_state: 'active' | 'discard';
   /** The connection's status at claim time (e.g. `Listening`: its first delivery is news to its workflow). */
   connection_status: string;
+  /** When the connection row last changed: a drain re-reads its settings when this moves. */
+  connection_version: string;
   [column: string]: unknown;
 }
 
@@ -67,7 +69,8 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
           FROM conns WHERE conns.connection_id IS NOT NULL
         ),
         picked AS (
-          SELECT r.id, c.delivery_state, c.status AS connection_status FROM conns
+          SELECT r.id, c.delivery_state, c.status AS connection_status,
+                 (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS connection_version FROM conns
           JOIN connections c ON c.id = conns.connection_id AND c.delivery_state IN ('active', 'discard')
             AND NOT (c.id = ANY(${request.exclude.length > 0 ? exclude : sql`ARRAY[]::text[]`}))
           CROSS JOIN LATERAL (
@@ -84,7 +87,7 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
         UPDATE ${t} q SET lease_until = now() + make_interval(secs => ${LEASE_SECONDS}),
                           lease_owner = ${request.owner}, attempts = q.attempts + 1
         FROM picked WHERE q.id = picked.id
-        RETURNING ${columns}, picked.delivery_state, picked.connection_status`,
+        RETURNING ${columns}, picked.delivery_state, picked.connection_status, picked.connection_version`,
   );
   return rows.sort((a, b) =>
     a.connection_id < b.connection_id ? -1 : a.connection_id > b.connection_id ? 1 : Number(a.id) - Number(b.id),

@@ -15,6 +15,7 @@ import { recordSentEvents } from './sent-ledger';
 import { IdentityCache, FOUND_TTL_SECONDS, type LookupField } from './identity-cache';
 import type { EventTypeRegistry } from './event-types';
 import { AttributeCreationDeferred, type DataAttributeRegistry } from './data-attributes';
+import { identifyHash, type IdentifyHashes } from './identify-hashes';
 
 /**
  * Sends one outbox row to Intercom and says what became of it. Events go only to contacts that
@@ -43,9 +44,14 @@ export interface DeliveryContext {
   identities: IdentityCache;
   eventTypes: EventTypeRegistry;
   attributes: DataAttributeRegistry;
+  /** What Create & Update Users last wrote to each contact, so unchanged identifies are skipped. */
+  identifyHashes: IdentifyHashes;
   policy: DeliveryPolicy;
   now: () => number;
 }
+
+/** Connection counters `metadata_keys_cut:<event name>`: metadata keys cut by Intercom's limit, per event name. */
+export const METADATA_KEYS_CUT_PREFIX = 'metadata_keys_cut:';
 
 export interface RowResult {
   outcome: RowOutcome;
@@ -85,7 +91,9 @@ async function deliverEvent(ctx: DeliveryContext, row: OutboxRow): Promise<RowRe
     receivedAtMs: row.receivedAt.getTime(),
   });
   if (!built.ok) return skipped(row, built.reason);
-  if (!(await ctx.eventTypes.admit(built.eventTypeKey))) return skipped(row, 'event_type_limit');
+  // Turned away early when there is no room; the slot itself is taken only once the contact is known.
+  const slot = await ctx.eventTypes.check(built.eventTypeKey);
+  if (slot === 'full' || slot === 'rejected') return skipped(row, 'event_type_limit');
 
   const { user } = built;
   let body: Record<string, unknown> = built.body;
@@ -98,6 +106,8 @@ async function deliverEvent(ctx: DeliveryContext, row: OutboxRow): Promise<RowRe
   } else if ((await ctx.identities.get('external_id', user.value)).state === 'missing') {
     return park(ctx, row);
   }
+  const admission = await ctx.eventTypes.admit(built.eventTypeKey);
+  if (!admission.admitted) return skipped(row, 'event_type_limit');
 
   // Recorded before sending: Intercom's event.created webhook for it may reach our source before the
   // send even returns, and the source must already know the event is ours (loop prevention).
@@ -111,9 +121,11 @@ async function deliverEvent(ctx: DeliveryContext, row: OutboxRow): Promise<RowRe
   ]);
   const sent = await ctx.intercom.sendEvent(ctx.token, body);
   if (sent.ok) {
+    await ctx.eventTypes.used(built.eventTypeKey);
     const counters: Record<string, number> = { sent: 1 };
     if (built.cutKeys.length > 0) {
       counters.metadata_keys_cut = built.cutKeys.length;
+      counters[`${METADATA_KEYS_CUT_PREFIX}${built.eventTypeKey}`] = built.cutKeys.length;
       counters.events_with_metadata_cut = 1;
     }
     if (built.droppedKeys.length > 0) counters.metadata_keys_dropped = built.droppedKeys.length;
@@ -121,7 +133,10 @@ async function deliverEvent(ctx: DeliveryContext, row: OutboxRow): Promise<RowRe
   }
   switch (sent.outcome) {
     case 'not_found':
+      // No such contact: the name was not used after all, and what we synced to the contact is gone.
+      if (admission.fresh) await ctx.eventTypes.release(built.eventTypeKey);
       await ctx.identities.remember(user.field, user.value, null, ctx.policy.missingTtlSeconds);
+      await ctx.identifyHashes.forget(user);
       return park(ctx, row);
     case 'event_type_limit':
       await ctx.eventTypes.reject(built.eventTypeKey);
@@ -136,6 +151,17 @@ async function deliverIdentify(ctx: DeliveryContext, row: OutboxRow): Promise<Ro
   const upsert = toContactUpsert(identify, ctx.settings);
   if (!upsert.ok) return skipped(row, upsert.reason);
 
+  // Nothing Intercom would see changed since we last wrote this contact (which still exists as far as
+  // we know): no call at all.
+  const hash = identifyHash(upsert);
+  if (await unchangedSinceSynced(ctx, upsert.lookup, hash)) {
+    return {
+      outcome: { id: row.id, status: 'sent' },
+      counters: { identifies_unchanged: 1 },
+      unparkUserKey: row.userKey,
+    };
+  }
+
   const counters: Record<string, number> = {};
   const { available, refused } = await ctx.attributes.ensure(upsert.attributeTypes);
   const keep = (attributes: Record<string, unknown>) =>
@@ -146,6 +172,8 @@ async function deliverIdentify(ctx: DeliveryContext, row: OutboxRow): Promise<Ro
     counters[`attributes_refused:${r.reason}`] = (counters[`attributes_refused:${r.reason}`] ?? 0) + 1;
   for (const d of upsert.droppedProperties)
     counters[`properties_dropped:${d.reason}`] = (counters[`properties_dropped:${d.reason}`] ?? 0) + 1;
+  // Only a complete write is remembered: refused attributes are tried again by the next identify.
+  const written = { lookup: upsert.lookup, hash: refused.length === 0 ? hash : undefined };
 
   const update = { ...upsert.contact, custom_attributes: keep(upsert.contact.custom_attributes) };
   const create = {
@@ -157,12 +185,14 @@ async function deliverIdentify(ctx: DeliveryContext, row: OutboxRow): Promise<Ro
   let contactId = await resolveContact(ctx, upsert.lookup);
   if (contactId) {
     const updated = await ctx.intercom.updateContact(ctx.token, contactId, update);
-    if (updated.ok) return identified(ctx, row, upsert.lookup, contactId, { ...counters, contacts_updated: 1 });
+    if (updated.ok) return identified(ctx, row, written, contactId, { ...counters, contacts_updated: 1 });
     if (updated.outcome !== 'not_found') throw laterOrReject(updated, ctx);
-    await ctx.identities.forget(upsert.lookup.field, upsert.lookup.value); // deleted or merged since we cached it
+    // Deleted or merged since we cached it.
+    await ctx.identities.forget(upsert.lookup.field, upsert.lookup.value);
+    await ctx.identifyHashes.forget(upsert.lookup);
   }
   const created = await ctx.intercom.createContact(ctx.token, create);
-  if (created.ok) return identified(ctx, row, upsert.lookup, created.data.id, { ...counters, contacts_created: 1 });
+  if (created.ok) return identified(ctx, row, written, created.data.id, { ...counters, contacts_created: 1 });
   if (created.outcome === 'conflict') {
     // Search lags behind writes: the contact exists, and Intercom tells us its id.
     const conflict = conflictContactId(created.error.message ?? '');
@@ -171,7 +201,7 @@ async function deliverIdentify(ctx: DeliveryContext, row: OutboxRow): Promise<Ro
     contactId = conflict.id;
     const updated = await ctx.intercom.updateContact(ctx.token, contactId, update);
     if (updated.ok)
-      return identified(ctx, row, upsert.lookup, contactId, {
+      return identified(ctx, row, written, contactId, {
         ...counters,
         contacts_updated: 1,
         conflicts_resolved: 1,
@@ -184,16 +214,26 @@ async function deliverIdentify(ctx: DeliveryContext, row: OutboxRow): Promise<Ro
 async function identified(
   ctx: DeliveryContext,
   row: OutboxRow,
-  lookup: IntercomUser,
+  written: { lookup: IntercomUser; hash: string | undefined },
   contactId: string,
   counters: Record<string, number>,
 ): Promise<RowResult> {
+  const { lookup, hash } = written;
   await ctx.identities.remember(lookup.field, lookup.value, contactId, FOUND_TTL_SECONDS);
+  if (hash) await ctx.identifyHashes.remember(lookup, hash, contactId);
   return {
     outcome: { id: row.id, status: 'sent' },
     counters: { ...counters, identified: 1 },
     unparkUserKey: row.userKey,
   };
+}
+
+/** The same upsert was written to this contact, and we have not learnt since that the contact is gone or another. */
+async function unchangedSinceSynced(ctx: DeliveryContext, lookup: IntercomUser, hash: string): Promise<boolean> {
+  const syncedContact = await ctx.identifyHashes.unchanged(lookup, hash);
+  if (!syncedContact) return false;
+  const cached = await ctx.identities.get(lookup.field, lookup.value);
+  return cached.state === 'unknown' || (cached.state === 'found' && cached.contactId === syncedContact);
 }
 
 /** Cached contact id, else a search (exact match; a user wins over a lead). Null when no contact exists. */

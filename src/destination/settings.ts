@@ -214,6 +214,24 @@ export function applySettingsPatch(current: DestinationSettings, patch: unknown)
   });
 }
 
+/**
+ * What a user should know about valid settings. Amplitude's page allows 20 selected event
+ * properties ("Intercom's limit of 20 metadata types"), but Intercom's API reference keeps 10
+ * metadata keys per event (our INTERCOM_METADATA_KEY_LIMIT): past it, keys are cut in selection order.
+ */
+export function settingsWarnings(settings: DestinationSettings, limits: { metadataKeyLimit: number }): string[] {
+  const selected = settings.sendEvents.eventProperties;
+  const limit = limits.metadataKeyLimit;
+  if (selected.length <= limit) return [];
+  const cut = selected.slice(limit);
+  return [
+    `sendEvents.eventProperties: ${selected.length} event properties are selected, but Intercom keeps ${limit} ` +
+      `metadata keys per event (its API reference says ${limit}; Amplitude's page and Intercom's help center say 20). ` +
+      `Keys are kept in selection order, so ${cut.map((n) => `"${n}"`).join(', ')} will be cut from each event ` +
+      `(counted per event name in the status as metadataKeysCut). Put the properties that matter most first.`,
+  ];
+}
+
 /** One line per issue, prefixed with where it is, e.g. `sendEvents.eventFilter.eventTypes[0]: ...`. */
 export function formatSettingsError(error: z.ZodError): string {
   return error.issues.map((issue) => `${formatIssuePath(issue.path)}: ${issue.message}`).join('\n');

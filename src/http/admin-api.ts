@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { PROJECT_ID_PATTERN } from '../connections/ids';
-import { identityMappingSchema, sourceSettingsPatchSchema } from '../source/connection-settings';
+import { eventNamingSchema, identityMappingSchema, sourceSettingsPatchSchema } from '../source/connection-settings';
 import { destinationSettingsSchema, formatIssuePath, settingsPatchSchema } from '../destination/settings';
 
 /**
@@ -71,8 +71,12 @@ export const createSourceBody = z.strictObject({
   amplitudeApiKey: z.string().min(1, 'required'),
   amplitudeRegion: z.enum(['US', 'EU']).optional(),
   identityMapping: identityMappingSchema.optional(),
+  eventNaming: eventNamingSchema.optional(),
   name: z.string().min(1).max(200).optional(),
 });
+
+/** What valid settings will not do as a user may expect (e.g. Intercom keeps 10 metadata keys, Amplitude allows 20). */
+const settingsWarnings = z.array(z.string());
 
 export const createDestinationBody = z.strictObject({
   name: z.string().min(1, 'required').max(200),
@@ -180,6 +184,7 @@ export const adminApi = {
         description: 'Shown once (only its hash is stored): the api_key of Amplitude SDKs pointed at this service',
       }),
       endpoints: z.array(z.string()),
+      warnings: settingsWarnings,
     }),
     cli: 'create-destination',
   },
@@ -190,8 +195,41 @@ export const adminApi = {
     params: idParams,
     body: settingsPatchSchema,
     status: 200,
-    response: z.object({ settings: destinationSettingsSchema }),
+    response: z.object({ settings: destinationSettingsSchema, warnings: settingsWarnings }),
     cli: 'destination-settings',
+  },
+  eventTypes: {
+    method: 'get',
+    path: '/api/destinations/:id/event-types',
+    summary:
+      "The event names holding slots in the sync's Intercom workspace (Intercom keeps 120 active), with their last use",
+    params: idParams,
+    status: 200,
+    response: z.object({
+      used: z.number(),
+      limit: z.number(),
+      eventTypes: z.array(
+        z.object({
+          name: z.string(),
+          status: z.enum(['active', 'rejected']),
+          firstSeenAt: z.string(),
+          lastUsedAt: z.string().nullable(),
+        }),
+      ),
+    }),
+    cli: 'event-types',
+  },
+  releaseEventTypes: {
+    method: 'post',
+    path: '/api/destinations/:id/event-types/release',
+    summary: 'Free the slots of event names archived in Intercom (Settings → Data → Events)',
+    params: idParams,
+    body: z.strictObject({
+      names: z.array(z.string().trim().min(1, 'must not be empty').max(1024)).min(1).max(500),
+    }),
+    status: 200,
+    response: z.object({ released: z.array(z.string()), unknown: z.array(z.string()) }),
+    cli: 'release-event-types',
   },
   replaceSourceApiKey: {
     method: 'put',

@@ -137,6 +137,11 @@ export class IntercomClient {
     return this.request<IntercomList<IntercomContact>>('POST', '/contacts/search', token, { query, pagination });
   }
 
+  /** 404 when there is no such contact (deleted, or archived), 410 when it was merged into another. */
+  getContact(token: string, id: string) {
+    return this.request<IntercomContact>('GET', `/contacts/${encodeURIComponent(id)}`, token);
+  }
+
   createContact(token: string, contact: Record<string, unknown>) {
     return this.request<IntercomContact>('POST', '/contacts', token, contact);
   }

@@ -35,6 +35,13 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  readonly sourceIdentity = new Counter({
+    name: 'connector_source_identity_total',
+    help: 'Source events delivered, by how their Amplitude user id was found (payload, memory, lookup, fallback)',
+    labelNames: ['how'] as const,
+    registers: [this.registry],
+  });
+
   readonly deliveryLatency = new Histogram({
     name: 'connector_delivery_latency_seconds',
     help: 'Time from acceptance (webhook or ingest) to delivery downstream',

@@ -1,5 +1,5 @@
 import type { IntercomNotification } from '../intercom/webhook-envelope';
-import { factTimeSeconds } from './fact-time';
+import { factTimeSeconds } from './topic-groups';
 import { isCustomer } from './identity';
 import { listEntries, objectAt, textAt, type JsonObject } from './item-fields';
 import { parseIntercomTimeSeconds } from './time';

@@ -1,6 +1,7 @@
-import { personFrom, type PersonRef } from './identity';
+import { contactRole, personFrom, type PersonRef } from './identity';
 import { booleanAt, field, listEntries, numberAt, objectAt, textAt, type JsonObject } from './item-fields';
-import { intercomTimeToIso } from './time';
+import { joinKey, secondsText } from './key-parts';
+import { intercomTimeToIso, parseIntercomTimeSeconds } from './time';
 
 /**
  * Contact-like items: 2.x `contact` (with `role`), 1.x `user` and `contact` (= lead), and the
@@ -9,15 +10,6 @@ import { intercomTimeToIso } from './time';
  */
 export function contactPerson(item: JsonObject): PersonRef | undefined {
   return personFrom(item);
-}
-
-/** 1.x has no `role`: its `user` objects are users and its `contact` objects are leads. */
-export function contactRole(obj: JsonObject | undefined): string | undefined {
-  const role = textAt(obj, 'role');
-  if (role) return role;
-  const type = textAt(obj, 'type');
-  if (type === 'contact' || type === 'lead') return 'lead';
-  return type === 'user' ? 'user' : undefined;
 }
 
 /** Profile facts useful for segmentation; names, emails and phones stay out of event properties. */
@@ -55,12 +47,17 @@ export function contactProperties(item: JsonObject): Record<string, unknown> {
   };
 }
 
+/** Topics whose payload is a state change with identifiers only (`{type, id, external_id, deleted|archived}`). */
+const STATE_CHANGE_TOPICS = new Set(['contact.deleted', 'contact.archived']);
+
 /**
  * Profile fields to set on the Amplitude user. `email` and `name` keep their common names; role
  * and id are prefixed so they cannot clobber a customer's own `role`. Missing values are omitted,
- * never sent as null, so a sparse payload cannot erase what Amplitude already knows.
+ * never sent as null, so a sparse payload cannot erase what Amplitude already knows. A deletion or
+ * archival is not a profile update: it sets none.
  */
-export function contactUserProperties(item: JsonObject): Record<string, unknown> {
+export function contactUserProperties(item: JsonObject, topic: string): Record<string, unknown> | undefined {
+  if (STATE_CHANGE_TOPICS.has(topic)) return undefined;
   const person = personFrom(item);
   return {
     email: person?.email,
@@ -80,4 +77,23 @@ function namesOf(list: unknown, legacyKey: string): string[] {
   return listEntries(list, legacyKey)
     .map((o) => textAt(o, 'name'))
     .filter((name): name is string => name !== undefined);
+}
+
+const ONE_SHOT_CONTACT_TOPIC = /\.(created|signed_up)$/;
+
+/**
+ * `T:<item.id>` for facts that happen once to a contact (created, signed up, deleted);
+ * `T:<item.id>:<updated_at>` for the rest (updated, email, merged, archived, …), which recur.
+ */
+export function contactDedupeKey(topic: string, item: JsonObject): string | null {
+  const id = textAt(item, 'id');
+  if (ONE_SHOT_CONTACT_TOPIC.test(topic) || topic === 'contact.deleted') return joinKey(topic, id);
+  return joinKey(topic, id, secondsText(item.updated_at));
+}
+
+/** created_at for `*.created`, signed_up_at for `*.signed_up`, else updated_at. */
+export function contactFactTime(topic: string, item: JsonObject): number | null {
+  if (topic.endsWith('.created')) return parseIntercomTimeSeconds(item.created_at);
+  if (topic.endsWith('.signed_up')) return parseIntercomTimeSeconds(item.signed_up_at ?? item.updated_at);
+  return parseIntercomTimeSeconds(item.updated_at);
 }

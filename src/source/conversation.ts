@@ -9,7 +9,8 @@ import {
   textAt,
   type JsonObject,
 } from './item-fields';
-import { intercomTimeToIso } from './time';
+import { joinKey, secondsText } from './key-parts';
+import { intercomTimeToIso, parseIntercomTimeSeconds } from './time';
 
 /**
  * Conversation items come in three shapes:
@@ -110,4 +111,40 @@ export function addedTagIds(view: ConversationView): string[] {
     .filter((id): id is string => id !== undefined)
     .filter((id, i, all) => all.indexOf(id) === i)
     .sort();
+}
+
+const ONE_SHOT_CONVERSATION_TOPICS = new Set([
+  'conversation.user.created',
+  'conversation.admin.single.created',
+  'conversation.deleted',
+]);
+
+/**
+ * Created and deleted: `T:<conversation.id>`. Rating: `T:<conversation.id>[:<rating.created_at>]`.
+ * Part tagging: `T:<conversation.id>:<part.id>:<tag ids>`. Everything else (replies, notes,
+ * assignments, close, …): `T:<conversation.id>:<newest part id>`, else `T:<conversation.id>:<updated_at>`.
+ */
+export function conversationDedupeKey(topic: string, item: JsonObject): string | null {
+  const view = conversationView(item);
+  if (ONE_SHOT_CONVERSATION_TOPICS.has(topic)) return joinKey(topic, view.id);
+  if (topic === 'conversation.rating.added') {
+    const ratedAt = secondsText(field(view.conversation, 'conversation_rating', 'created_at'));
+    return ratedAt ? joinKey(topic, view.id, ratedAt) : joinKey(topic, view.id);
+  }
+  const partId = textAt(view.newestPart, 'id');
+  if (topic === 'conversation_part.tag.created') {
+    const tags = addedTagIds(view);
+    return tags.length > 0 ? joinKey(topic, view.id, partId, tags.join(',')) : joinKey(topic, view.id, partId);
+  }
+  return partId ? joinKey(topic, view.id, partId) : joinKey(topic, view.id, secondsText(view.conversation.updated_at));
+}
+
+/** The conversation's created_at for `*.created`, the rating's time, else the newest part's (or updated_at). */
+export function conversationFactTime(topic: string, item: JsonObject): number | null {
+  const view = conversationView(item);
+  if (topic.endsWith('.created')) return parseIntercomTimeSeconds(view.conversation.created_at);
+  if (topic === 'conversation.rating.added') {
+    return parseIntercomTimeSeconds(field(view.conversation, 'conversation_rating', 'created_at'));
+  }
+  return parseIntercomTimeSeconds(view.newestPart?.created_at ?? view.conversation.updated_at);
 }

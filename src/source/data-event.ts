@@ -1,6 +1,8 @@
-import { normalizeEmail, validId, type PersonRef } from './identity';
+import { normalizeIntercomEventName } from '../intercom/event-names';
+import { emailKey, sentEmail, validId, type PersonRef } from './identity';
 import { asObject, field, textAt, type JsonObject } from './item-fields';
-import { intercomTimeToIso } from './time';
+import { joinKey, secondsText } from './key-parts';
+import { intercomTimeToIso, parseIntercomTimeSeconds } from './time';
 
 /**
  * `event.created` items: {type:'event', id, event_name, user_id, email, intercom_user_id,
@@ -11,7 +13,7 @@ export function dataEventPerson(item: JsonObject): PersonRef | undefined {
   const person: PersonRef = {
     intercomId: textAt(item, 'intercom_user_id'),
     userId: validId(field(item, 'user_id')),
-    email: normalizeEmail(field(item, 'email')),
+    email: sentEmail(field(item, 'email')),
   };
   return person.intercomId || person.userId || person.email ? person : undefined;
 }
@@ -32,4 +34,25 @@ export function dataEventProperties(item: JsonObject): Record<string, unknown> {
 function flattenedMetadata(metadata: JsonObject | undefined): Record<string, unknown> {
   if (!metadata) return {};
   return Object.fromEntries(Object.entries(metadata).map(([key, value]) => [`metadata_${key}`, value]));
+}
+
+/**
+ * `T:<item.id>`, else `T:<event name>:<created_at>:<user key>`, the user key being the first of
+ * `external_id:<user id>`, `email:<case-folded email>`, `contact:<intercom_user_id>` present.
+ */
+export function dataEventDedupeKey(topic: string, item: JsonObject): string | null {
+  const id = textAt(item, 'id');
+  if (id) return joinKey(topic, id);
+  const name = textAt(item, 'event_name');
+  const person = dataEventPerson(item);
+  const user = person?.userId
+    ? `external_id:${person.userId}`
+    : person?.email
+      ? `email:${emailKey(person.email)}`
+      : person?.intercomId && `contact:${person.intercomId}`;
+  return joinKey(topic, name && normalizeIntercomEventName(name), secondsText(item.created_at), user);
+}
+
+export function dataEventFactTime(_topic: string, item: JsonObject): number | null {
+  return parseIntercomTimeSeconds(item.created_at);
 }

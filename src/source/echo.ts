@@ -1,6 +1,7 @@
 import type { IntercomNotification } from '../intercom/webhook-envelope';
 import { normalizeIntercomEventName } from '../intercom/event-names';
 import { dataEventPerson } from './data-event';
+import { emailKey } from './identity';
 import { textAt } from './item-fields';
 import { parseIntercomTimeSeconds } from './time';
 import { normalizeTopic } from './topics';
@@ -14,7 +15,7 @@ export interface EchoCandidate {
   eventName: string;
   /** Unix seconds, as sent to and echoed by Intercom. */
   createdAt: number;
-  /** `external_id:<user id>` and/or `email:<lower-cased email>`. */
+  /** `external_id:<user id>` and/or `email:<lower-cased email>` (the destination's ledger keys). */
   userKeys: string[];
 }
 
@@ -27,7 +28,7 @@ export function echoCandidate(notification: IntercomNotification): EchoCandidate
   const person = dataEventPerson(item);
   const userKeys = [
     person?.userId ? `external_id:${person.userId}` : undefined,
-    person?.email ? `email:${person.email}` : undefined,
+    person?.email ? `email:${emailKey(person.email)}` : undefined,
   ].filter((k): k is string => k !== undefined);
   return { eventName: normalizeIntercomEventName(name), createdAt, userKeys };
 }

@@ -3,7 +3,8 @@
  *
  * Amplitude's Intercom source imports "all conversation, contact, contact tag, user, user tag,
  * all visitor and event topics"; everything else (company, ticket, admin, content_stat, job,
- * granular, call, ...) is dropped and counted.
+ * granular, call, ...) is dropped and counted. Which group a topic belongs to, and what each
+ * group sends, is the table in topic-groups.ts.
  */
 
 export const LEGACY_TOPICS = [
@@ -89,8 +90,10 @@ export const CURRENT_TOPICS = [
 ] as const;
 
 /**
- * Amplitude's April 2023 upgrade of its Intercom source renamed legacy topics to their 2.x names.
- * We apply the same table so an app pinned to 1.x and one on 2.x produce identical event types.
+ * The 1.x → 2.x renames, for connections that choose `eventNaming: "normalized"` (so an app pinned
+ * to 1.x and one on 2.x produce the same event types) and for dedupe keys, which always use them
+ * so a legacy and a 2.x delivery of one fact collapse. In 1.x `user.deleted` meant *archived*
+ * (Intercom's 1.0 webhook models), so it becomes `contact.archived`, not `contact.deleted`.
  */
 export const LEGACY_TOPIC_RENAMES: Readonly<Record<string, string>> = {
   'contact.created': 'contact.lead.created',
@@ -99,46 +102,18 @@ export const LEGACY_TOPIC_RENAMES: Readonly<Record<string, string>> = {
   'contact.tag.created': 'contact.lead.tag.created',
   'contact.tag.deleted': 'contact.lead.tag.deleted',
   'user.created': 'contact.user.created',
-  'user.deleted': 'contact.deleted',
+  'user.deleted': 'contact.archived',
   'user.unsubscribed': 'contact.unsubscribed',
   'user.email.updated': 'contact.email.updated',
   'user.tag.created': 'contact.user.tag.created',
   'user.tag.deleted': 'contact.user.tag.deleted',
 };
 
-export type TopicGroup =
-  'conversation' | 'contact' | 'contact_tag' | 'user' | 'user_tag' | 'visitor' | 'event' | 'unsupported';
-
 /** Legacy names become their 2.x names; 2.x and unknown names pass through unchanged. */
 export function normalizeTopic(topic: string): string {
-  return LEGACY_TOPIC_RENAMES[topic] ?? topic;
+  return Object.hasOwn(LEGACY_TOPIC_RENAMES, topic) ? LEGACY_TOPIC_RENAMES[topic]! : topic;
 }
 
 export function isPing(topic: string): boolean {
   return topic === 'ping';
-}
-
-/**
- * The group is decided on the *normalised* topic, so a legacy and a 2.x delivery of the same
- * fact always land in the same group:
- * - `contact.user.tag.*` → user_tag, `contact.lead.tag.*` → contact_tag (legacy `user.tag.*`,
- *   `contact.tag.*`);
- * - `contact.user.*` → user (legacy `user.created`);
- * - every other `contact.*` → contact: lead topics (legacy `contact.*` meant lead) and the
- *   role-agnostic lifecycle topics, which is where Amplitude's rename table sends legacy
- *   `user.deleted`, `user.unsubscribed` and `user.email.updated`;
- * - `conversation.*` and `conversation_part.*` → conversation ("all conversation topics");
- * - `visitor.*` → visitor ("all visitor topics"); `event.*` → event.
- * Anything else, ping included, is unsupported.
- */
-export function topicGroup(topic: string): TopicGroup {
-  const t = normalizeTopic(topic);
-  if (t.startsWith('contact.user.tag.')) return 'user_tag';
-  if (t.startsWith('contact.lead.tag.')) return 'contact_tag';
-  if (t.startsWith('contact.user.')) return 'user';
-  if (t.startsWith('contact.')) return 'contact';
-  if (t.startsWith('conversation.') || t.startsWith('conversation_part.')) return 'conversation';
-  if (t.startsWith('visitor.')) return 'visitor';
-  if (t.startsWith('event.')) return 'event';
-  return 'unsupported';
 }

@@ -1,23 +1,22 @@
 import type { IntercomNotification } from '../intercom/webhook-envelope';
-import { contactPerson, contactProperties, contactUserProperties } from './contact';
-import { conversationPerson, conversationProperties, conversationView } from './conversation';
-import { dataEventPerson, dataEventProperties } from './data-event';
+import { DEFAULT_EVENT_NAMING, type EventNaming } from './connection-settings';
 import { dedupeKeyFor, insertIdFor } from './dedupe-key';
-import { resolveIdentity, type IdentityMapping, type IdentitySource, type PersonRef } from './identity';
-import { textAt, type JsonObject } from './item-fields';
+import { resolveIdentity, type IdentityMapping, type PersonRef, type ResolvedIdentity } from './identity';
+import { textAt } from './item-fields';
 import { cleanProperties, type Properties } from './properties';
-import { tagPerson, tagProperties } from './tag';
-import { isPing, normalizeTopic, topicGroup, type TopicGroup } from './topics';
+import { topicGroupOf } from './topic-groups';
+import { isPing, normalizeTopic } from './topics';
 
-export type { IdentityMapping, IdentitySource } from './identity';
+export type { IdentityMapping, IdentitySource, ResolvedIdentity } from './identity';
+export type { EventNaming } from './connection-settings';
 export { dedupeKeyFor, dedupeKeyForFact, insertIdFor } from './dedupe-key';
 export { echoCandidate, type EchoCandidate } from './echo';
-export { factTimeSeconds } from './fact-time';
+export { factTimeSeconds } from './topic-groups';
 export { parseIntercomTime, parseIntercomTimeSeconds } from './time';
 
 /**
  * The event we send to Amplitude's HTTP V2 / Batch APIs: a strict subset of the general
- * `AmplitudeEvent` (src/amplitude/event.ts), with the fields this source always sets required.
+ * `AmplitudeEvent` (src/amplitude/protocol/event.ts), with the fields this source always sets required.
  * A type alias, not an interface, so it stays assignable to that open (index-signature) type.
  */
 export type IntercomSourceEvent = {
@@ -36,20 +35,33 @@ export type TransformResult =
   | {
       kind: 'event';
       event: IntercomSourceEvent;
-      identity: { userId: string; source: IdentitySource };
+      identity: ResolvedIdentity;
       dedupeKey: string;
     }
   | { kind: 'dropped'; reason: DropReason };
 
 export interface TransformOptions {
   identityMapping: IdentityMapping;
+  /** Defaults to `as_sent`, Amplitude's own naming. */
+  eventNaming?: EventNaming;
+  /**
+   * The identity already resolved for this notification (by identity memory, which may know more
+   * than the payload says); null means none could be found. Omitted: resolved from the payload alone.
+   */
+  identity?: ResolvedIdentity | null;
 }
 
 export const EVENT_TYPE_PREFIX = '[Intercom] ';
 
+/** The Amplitude event type of a topic under a connection's naming. */
+export function eventTypeFor(topic: string, naming: EventNaming = DEFAULT_EVENT_NAMING): string {
+  return `${EVENT_TYPE_PREFIX}${naming === 'normalized' ? normalizeTopic(topic) : topic}`;
+}
+
 /**
  * One Intercom notification → at most one Amplitude event, as Amplitude's own Intercom source
- * does: `[Intercom] <2.x topic>`, user_id per the chosen mapping, dropped without identity.
+ * does: `[Intercom] <topic>`, user_id per the chosen mapping, dropped without identity. What each
+ * topic group reads and sends is its record in the topic table (topic-groups.ts).
  * Pure and deterministic: the same notification always yields the same event and insert_id.
  *
  * No device_id: Amplitude derives one from user_id, which also scopes insert_id dedup per user.
@@ -57,28 +69,24 @@ export const EVENT_TYPE_PREFIX = '[Intercom] ';
  */
 export function toAmplitudeEvent(notification: IntercomNotification, options: TransformOptions): TransformResult {
   if (isPing(notification.topic)) return { kind: 'dropped', reason: 'ping' };
-  const group = topicGroup(notification.topic);
-  if (group === 'unsupported') return { kind: 'dropped', reason: 'unsupported_topic' };
+  const group = topicGroupOf(notification.topic);
+  if (!group) return { kind: 'dropped', reason: 'unsupported_topic' };
 
   const item = notification.data.item;
-  const facts = groupFacts(group, normalizeTopic(notification.topic), item);
-  const identity = resolveIdentity(facts.person, options.identityMapping);
+  const person = group.person(item);
+  const identity = options.identity !== undefined ? options.identity : resolveIdentity(person, options.identityMapping);
   if (!identity) return { kind: 'dropped', reason: 'no_identity' };
 
   const dedupeKey = dedupeKeyFor(notification);
   const eventProperties = cleanProperties({
-    intercom_topic: notification.topic,
-    intercom_app_id: notification.app_id,
-    intercom_notification_id: notification.id,
-    intercom_item_id: textAt(item, 'id'),
-    intercom_item_type: textAt(item, 'type'),
-    intercom_contact_id: facts.person?.intercomId,
-    ...facts.properties,
+    ...commonEventProperties(notification, person),
+    ...group.eventProperties(item),
   });
-  const userProperties = facts.userProperties && cleanProperties(facts.userProperties);
+  const groupUserProperties = group.userProperties?.(item, normalizeTopic(notification.topic));
+  const userProperties = groupUserProperties && cleanProperties(groupUserProperties);
 
   const event: IntercomSourceEvent = {
-    event_type: `${EVENT_TYPE_PREFIX}${normalizeTopic(notification.topic)}`,
+    event_type: eventTypeFor(notification.topic, options.eventNaming),
     user_id: identity.userId,
     time: notification.created_at * 1000,
     insert_id: insertIdFor(dedupeKey),
@@ -88,31 +96,18 @@ export function toAmplitudeEvent(notification: IntercomNotification, options: Tr
   return { kind: 'event', event, identity, dedupeKey };
 }
 
-interface GroupFacts {
-  person: PersonRef | undefined;
-  properties: Record<string, unknown>;
-  userProperties?: Record<string, unknown>;
-}
-
-function groupFacts(group: Exclude<TopicGroup, 'unsupported'>, topic: string, item: JsonObject): GroupFacts {
-  switch (group) {
-    case 'conversation': {
-      const view = conversationView(item);
-      return { person: conversationPerson(view), properties: conversationProperties(view) };
-    }
-    case 'contact':
-    case 'user':
-    case 'visitor':
-      return {
-        person: contactPerson(item),
-        properties: contactProperties(item),
-        // A deletion is not a profile update: its payload carries identifiers only.
-        userProperties: topic === 'contact.deleted' ? undefined : contactUserProperties(item),
-      };
-    case 'contact_tag':
-    case 'user_tag':
-      return { person: tagPerson(item), properties: tagProperties(item) };
-    case 'event':
-      return { person: dataEventPerson(item), properties: dataEventProperties(item) };
-  }
+/** Properties every event carries, whatever its group; `intercom_topic` is the topic as Intercom sent it. */
+export function commonEventProperties(
+  notification: IntercomNotification,
+  person: PersonRef | undefined,
+): Record<string, unknown> {
+  const item = notification.data.item;
+  return {
+    intercom_topic: notification.topic,
+    intercom_app_id: notification.app_id,
+    intercom_notification_id: notification.id,
+    intercom_item_id: textAt(item, 'id'),
+    intercom_item_type: textAt(item, 'type'),
+    intercom_contact_id: person?.intercomId,
+  };
 }

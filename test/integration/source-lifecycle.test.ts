@@ -111,21 +111,25 @@ describe('Intercom source connection lifecycle', () => {
         '[Intercom] conversation.user.replied',
         '[Intercom] conversation.admin.replied',
         '[Intercom] conversation.admin.single.created',
-        // Legacy (1.x) names arrive under their 2.x names, as Amplitude's own source renamed them.
         '[Intercom] contact.lead.created',
         '[Intercom] contact.lead.tag.created',
         '[Intercom] contact.user.updated',
         '[Intercom] contact.user.tag.created',
         '[Intercom] visitor.signed_up',
         '[Intercom] event.created',
+        // Legacy (1.x) topics keep the name Intercom sent, as Amplitude's own source names them.
+        '[Intercom] contact.created',
+        '[Intercom] contact.tag.created',
+        '[Intercom] user.created',
+        '[Intercom] user.tag.created',
       ]),
     );
-    // The email mapping: emails are normalised and used as Amplitude's user_id; an admin-started conversation
-    // names its contact without an email, so it falls back to the Intercom user id.
+    // The email mapping: emails, as sent, are Amplitude's user_id; an admin-started conversation names its
+    // contact without an email, and Intercom knows no such contact, so it falls back to the Intercom user id.
     const byUser = (id: string) =>
       h.amplitude.events.filter((e) => e.event.user_id === id).map((e) => e.event.event_type);
     expect(byUser('user-42')).toEqual(['[Intercom] conversation.admin.single.created']);
-    expect(byUser('ada@example.com')).toHaveLength(topics.length);
+    expect(byUser('Ada@Example.com')).toHaveLength(topics.length);
     expect(streamed.lastEventAt).toBeDefined();
     const oauthToken = await h.api.connections.repository.readSecret(connectionId, 'intercom_access_token');
     expect(oauthToken).toBeTruthy();

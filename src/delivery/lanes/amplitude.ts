@@ -9,7 +9,8 @@ import type { IntercomNotification } from '../../intercom/webhook-envelope';
 import type { Services } from '../../runtime/services';
 import { findEchoes } from '../../loop-prevention';
 import { toAmplitudeEvent } from '../../source/transform';
-import type { SourceSettings } from '../../source/connection-settings';
+import { eventNamingOf, type SourceSettings } from '../../source/connection-settings';
+import { identityCounters, identityMemoryDeps, resolveIdentities } from '../../source/identity-memory';
 import {
   backoffMs,
   fatalHold,
@@ -36,16 +37,17 @@ const PER_CONNECTION = 500;
 export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
   const { db, env, urls } = services;
   const connections = new ConnectionRepository(db, services.secrets);
-  /** API keys read during this drain (a drain lasts seconds; a replaced key is read by the next one). */
-  const apiKeys = new Map<string, Promise<string | undefined>>();
-  const apiKeyOf = (connectionId: string) => {
-    let key = apiKeys.get(connectionId);
-    if (!key) {
-      key = connections.readSecret(connectionId, 'amplitude_api_key');
-      key.catch(() => apiKeys.delete(connectionId));
-      apiKeys.set(connectionId, key);
+  /** Secrets read during this drain (a drain lasts seconds; a replaced key is read by the next one). */
+  const secrets = new Map<string, Promise<string | undefined>>();
+  const secretOf = (connectionId: string, kind: 'amplitude_api_key' | 'intercom_access_token') => {
+    const cacheKey = `${connectionId}/${kind}`;
+    let secret = secrets.get(cacheKey);
+    if (!secret) {
+      secret = connections.readSecret(connectionId, kind);
+      secret.catch(() => secrets.delete(cacheKey));
+      secrets.set(cacheKey, secret);
     }
-    return key;
+    return secret;
   };
 
   return {
@@ -75,7 +77,7 @@ export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
         // Held until configured; a row claimed in the instant the mapping was cleared just waits.
         return { outcomes: rows.map((r) => ({ id: r.id, kind: 'later', delayMs: 5_000, reason: 'not_configured' })) };
       }
-      const apiKey = await apiKeyOf(connection.id);
+      const apiKey = await secretOf(connection.id, 'amplitude_api_key');
       if (!apiKey)
         return fatalHold(rows, 'amplitude_key_missing', 'no Amplitude API key is stored for this connection');
 
@@ -87,6 +89,20 @@ export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
             notifications: rows.map((r) => ({ id: r.id, notification: r.payload })),
           })
         : new Set<number>();
+      // Who each notification is about: the payload, else what we remember of the contact, else a lookup.
+      const identities = await resolveIdentities(
+        rows.filter((r) => !echoes.has(r.id)),
+        settings.identityMapping,
+        identityMemoryDeps({
+          db,
+          workspaceId: connection.intercomWorkspaceId,
+          intercomBaseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
+          intercomVersion: env.INTERCOM_API_VERSION,
+          token: await secretOf(connection.id, 'intercom_access_token'),
+          ttlMs: env.IDENTITY_MEMORY_TTL,
+        }),
+      );
+      const eventNaming = eventNamingOf(connection.settings);
       const items: UploadItem<number>[] = [];
       for (const row of rows) {
         if (echoes.has(row.id)) {
@@ -94,7 +110,11 @@ export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
           continue;
         }
         try {
-          const result = toAmplitudeEvent(row.payload, { identityMapping: settings.identityMapping });
+          const result = toAmplitudeEvent(row.payload, {
+            identityMapping: settings.identityMapping,
+            eventNaming,
+            identity: identities.get(row.id)?.identity,
+          });
           if (result.kind === 'dropped') outcomes.push({ id: row.id, kind: 'skipped', reason: result.reason });
           else items.push({ ref: row.id, event: result.event });
         } catch (err) {
@@ -106,6 +126,13 @@ export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
 
       const attempts = new Map(rows.map((r) => [r.id, r.attempts]));
       const baseUrl = urls.amplitudeApi(connection.amplitudeRegion ?? 'US');
+      const withIdentityCounters = (result: GroupResult): GroupResult => {
+        const delivered = result.outcomes.filter((o) => o.kind === 'delivered').map((o) => o.id);
+        const counters = identityCounters(identities, delivered);
+        for (const [name, n] of Object.entries(counters))
+          services.metrics.sourceIdentity.inc({ how: name.split(':')[1] }, n);
+        return { ...result, counters: { ...result.counters, ...counters } };
+      };
       let upload: UploadResult<number>;
       let unsettled: number[] = [];
       try {
@@ -125,7 +152,10 @@ export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
             'amplitude_key_rejected',
             err.message,
           );
-          return { ...held, outcomes: [...outcomes, ...settledOutcomes(upload), ...held.outcomes] };
+          return withIdentityCounters({
+            ...held,
+            outcomes: [...outcomes, ...settledOutcomes(upload), ...held.outcomes],
+          });
         }
         // Amplitude is failing (5xx, timeouts) after the upload's own quick retries: this group's rows come
         // back after a short row-level backoff while other groups keep flowing.
@@ -137,9 +167,9 @@ export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
             reason: 'amplitude_unavailable',
             error: err.message,
           });
-        return { outcomes: [...outcomes, ...settledOutcomes(upload)], warning: err.message };
+        return withIdentityCounters({ outcomes: [...outcomes, ...settledOutcomes(upload)], warning: err.message });
       }
-      return { outcomes: [...outcomes, ...settledOutcomes(upload)] };
+      return withIdentityCounters({ outcomes: [...outcomes, ...settledOutcomes(upload)] });
     },
   };
 }

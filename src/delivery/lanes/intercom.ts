@@ -7,6 +7,7 @@ import { deliverRow, type DeliveryContext, type RowResult } from '../../destinat
 import { IdentityCache } from '../../destination/identity-cache';
 import { EventTypeRegistry } from '../../destination/event-types';
 import { DataAttributeRegistry } from '../../destination/data-attributes';
+import { IdentifyHashes } from '../../destination/identify-hashes';
 import { unparkUser, type OutboxRow } from '../../destination/outbox';
 import type { DestinationSettings } from '../../destination/settings';
 import { fatalHold, type DeliveryConnection, type GroupResult, type LaneDriver } from '../drain';
@@ -50,6 +51,7 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       identities: new IdentityCache(db, workspaceId),
       eventTypes: new EventTypeRegistry(db, workspaceId, env.INTERCOM_EVENT_TYPE_LIMIT),
       attributes: new DataAttributeRegistry(db, workspaceId, intercom, token, env.INTERCOM_CUSTOM_ATTRIBUTE_LIMIT),
+      identifyHashes: new IdentifyHashes(db, workspaceId),
       policy: {
         metadataKeyLimit: env.INTERCOM_METADATA_KEY_LIMIT,
         parkScheduleMs: env.DESTINATION_PARK_SCHEDULE,

@@ -67,11 +67,13 @@ function handlers(connections: ConnectionsService): Handlers {
         workspaceId: created.connection.intercomWorkspaceId,
         ingestKey: created.ingestKey,
         endpoints: ['/2/httpapi', '/batch', '/identify'],
+        warnings: created.warnings,
       };
     },
-    updateDestinationSettings: async ({ params, body }) => ({
-      settings: await connections.updateDestinationSettings(params.id, body),
-    }),
+    // { settings, warnings }: warnings explain what valid settings will not do, e.g. Intercom's metadata key limit.
+    updateDestinationSettings: async ({ params, body }) => connections.updateDestinationSettings(params.id, body),
+    eventTypes: async ({ params }) => connections.eventTypes(params.id),
+    releaseEventTypes: async ({ params, body }) => connections.releaseEventTypes(params.id, body.names),
     replaceSourceApiKey: async ({ params, body }) => {
       await connections.replaceSourceApiKey(params.id, body.amplitudeApiKey);
     },

@@ -5,6 +5,7 @@ import {
   destinationSettingsSchema,
   formatSettingsError,
   parseDestinationSettings,
+  settingsWarnings,
   type DestinationSettings,
 } from '../../../src/destination/settings';
 
@@ -160,5 +161,26 @@ describe('formatSettingsError', () => {
     expect(parsed.success).toBe(false);
     if (!parsed.success)
       expect(formatSettingsError(parsed.error)).toBe('settings: Invalid input: expected object, received string');
+  });
+});
+
+describe('settingsWarnings', () => {
+  const withProperties = (n: number) =>
+    destinationSettingsSchema.parse({
+      sendEvents: { enabled: true, eventProperties: Array.from({ length: n }, (_, i) => `p${i + 1}`) },
+    });
+
+  it("says nothing up to Intercom's metadata key limit", () => {
+    expect(settingsWarnings(withProperties(10), { metadataKeyLimit: 10 })).toEqual([]);
+  });
+
+  it("past it, names the limit against Amplitude's 20 and the properties that will be cut", () => {
+    const [warning, ...rest] = settingsWarnings(withProperties(12), { metadataKeyLimit: 10 });
+    expect(rest).toEqual([]);
+    expect(warning).toMatch(/^sendEvents\.eventProperties: 12 event properties are selected/);
+    expect(warning).toMatch(/Intercom keeps 10 metadata keys per event/);
+    expect(warning).toMatch(/say 20/);
+    expect(warning).toMatch(/"p11", "p12" will be cut/);
+    expect(settingsWarnings(withProperties(12), { metadataKeyLimit: 20 })).toEqual([]);
   });
 });

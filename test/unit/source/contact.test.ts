@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AmplitudeEvent } from '../../../src/amplitude/protocol/event';
-import { toAmplitudeEvent, type IdentityMapping } from '../../../src/source/transform';
+import { toAmplitudeEvent, type EventNaming, type IdentityMapping } from '../../../src/source/transform';
 import { NOTIFIED_AT, contactV2, leadV1, notification, userV1 } from './fixtures';
 
-function transformed(topic: string, item: Record<string, unknown>, identityMapping: IdentityMapping = 'user_id') {
-  const result = toAmplitudeEvent(notification(topic, item), { identityMapping });
+function transformed(
+  topic: string,
+  item: Record<string, unknown>,
+  identityMapping: IdentityMapping = 'user_id',
+  eventNaming: EventNaming = 'as_sent',
+) {
+  const result = toAmplitudeEvent(notification(topic, item), { identityMapping, eventNaming });
   if (result.kind !== 'event') throw new Error(`expected an event, got dropped: ${result.reason}`);
   return result;
 }
@@ -45,7 +50,7 @@ describe('user topics', () => {
       utm_source: 'newsletter',
     });
     expect(event.user_properties).toEqual({
-      email: 'ada.lovelace@example.com',
+      email: 'Ada.Lovelace@Example.com',
       name: 'Ada Lovelace',
       intercom_role: 'user',
       intercom_contact_id: '6961d43b372591e999b3ea56',
@@ -54,9 +59,12 @@ describe('user topics', () => {
     expect(general.insert_id).toMatch(/^intercom-[0-9a-f]{32}$/);
   });
 
-  it('user.created (1.x) is renamed and read from the legacy shape', () => {
+  it('user.created (1.x) keeps its name and is read from the legacy shape', () => {
     const { event } = transformed('user.created', userV1());
-    expect(event.event_type).toBe('[Intercom] contact.user.created');
+    expect(event.event_type).toBe('[Intercom] user.created');
+    expect(transformed('user.created', userV1(), 'user_id', 'normalized').event.event_type).toBe(
+      '[Intercom] contact.user.created',
+    );
     expect(event.user_id).toBe('25');
     expect(event.event_properties).toMatchObject({
       intercom_topic: 'user.created',
@@ -76,7 +84,7 @@ describe('user topics', () => {
   it('contact.user.updated (2.x) uses the email mapping when asked', () => {
     const { event, identity } = transformed('contact.user.updated', contactV2(), 'email');
     expect(event.event_type).toBe('[Intercom] contact.user.updated');
-    expect(identity).toEqual({ userId: 'ada.lovelace@example.com', source: 'email' });
+    expect(identity).toEqual({ userId: 'Ada.Lovelace@Example.com', source: 'email' });
   });
 
   it('keeps phone numbers and names out of event properties', () => {
@@ -87,10 +95,17 @@ describe('user topics', () => {
 });
 
 describe('contact topics', () => {
-  it('contact.created (1.x lead) becomes contact.lead.created with role lead', () => {
-    const { event } = transformed('contact.created', leadV1());
-    expect(event.event_type).toBe('[Intercom] contact.lead.created');
-    expect(event.user_id).toBe('8f9ef493-c5f9-4817-895d-874c3704ea49');
+  it('contact.created (1.x lead): role lead; its anonymous user_id never becomes the user id', () => {
+    expect(toAmplitudeEvent(notification('contact.created', leadV1()), { identityMapping: 'user_id' })).toEqual({
+      kind: 'dropped',
+      reason: 'no_identity',
+    });
+    const { event } = transformed('contact.created', leadV1(), 'email');
+    expect(event.event_type).toBe('[Intercom] contact.created');
+    expect(transformed('contact.created', leadV1(), 'email', 'normalized').event.event_type).toBe(
+      '[Intercom] contact.lead.created',
+    );
+    expect(event.user_id).toBe('aaron@zulip.com');
     expect(event.event_properties).toMatchObject({
       contact_role: 'lead',
       contact_updated_at: '2019-03-23T22:20:52.000Z',
@@ -102,7 +117,7 @@ describe('contact topics', () => {
   it('contact.lead.created (2.x) reads role from the item', () => {
     const { event } = transformed('contact.lead.created', contactV2({ role: 'lead', external_id: null }), 'email');
     expect(event.event_type).toBe('[Intercom] contact.lead.created');
-    expect(event.user_id).toBe('ada.lovelace@example.com');
+    expect(event.user_id).toBe('Ada.Lovelace@Example.com');
     expect(event.event_properties.contact_role).toBe('lead');
   });
 
@@ -112,24 +127,27 @@ describe('contact topics', () => {
       kind: 'dropped',
       reason: 'no_identity',
     });
-    const { event } = transformed('contact.signed_up', item, 'email');
+    const { event } = transformed('contact.signed_up', item, 'email', 'normalized');
     expect(event.event_type).toBe('[Intercom] contact.lead.signed_up');
     expect(event.user_id).toBe('iago@zulip.com');
   });
 
-  it('user.email.updated (1.x) becomes contact.email.updated', () => {
-    expect(transformed('user.email.updated', leadV1()).event.event_type).toBe('[Intercom] contact.email.updated');
+  it('user.email.updated (1.x) becomes contact.email.updated when normalising', () => {
+    expect(transformed('user.email.updated', userV1(), 'user_id', 'normalized').event.event_type).toBe(
+      '[Intercom] contact.email.updated',
+    );
   });
 
-  it('user.deleted (1.x minimal payload) becomes contact.deleted and sets no user properties', () => {
+  it('user.deleted (1.x minimal payload) means archived: contact.archived when normalising, no user properties', () => {
     const item = {
       type: 'user',
       id: '5c9553cb27e377f24eed49f7',
       user_id: '75067020-1204-495c-8edc-abb7d88bdd43',
       email: 'jerryguitarist@gmail.com',
     };
-    const { event } = transformed('user.deleted', item);
-    expect(event.event_type).toBe('[Intercom] contact.deleted');
+    const { event } = transformed('user.deleted', item, 'user_id', 'normalized');
+    expect(event.event_type).toBe('[Intercom] contact.archived');
+    expect(event.event_properties.intercom_topic).toBe('user.deleted');
     expect(event.user_id).toBe('75067020-1204-495c-8edc-abb7d88bdd43');
     expect(event).not.toHaveProperty('user_properties');
   });
@@ -139,6 +157,15 @@ describe('contact topics', () => {
     const { event } = transformed('contact.deleted', item);
     expect(event.user_id).toBe('1');
     expect(event.event_properties).toMatchObject({ contact_id: '696122fb2591e0cadd20073a', contact_deleted: true });
+    // A 2.x minimal payload says neither role nor type of person: nothing is made up.
+    expect(event.event_properties).not.toHaveProperty('contact_role');
+    expect(event).not.toHaveProperty('user_properties');
+  });
+
+  it('contact.archived (2.x minimal payload) sets no user properties either', () => {
+    const item = { id: '696122fb2591e0cadd20073a', external_id: '1', type: 'contact', archived: true };
+    const { event } = transformed('contact.archived', item);
+    expect(event.user_id).toBe('1');
     expect(event).not.toHaveProperty('user_properties');
   });
 });

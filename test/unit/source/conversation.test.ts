@@ -10,7 +10,8 @@ import {
   part,
 } from './fixtures';
 
-function transformed(topic: string, item: Record<string, unknown>, identityMapping: IdentityMapping = 'user_id') {
+// The captured conversations' customers are leads, who have no user id of their own: email mapping by default.
+function transformed(topic: string, item: Record<string, unknown>, identityMapping: IdentityMapping = 'email') {
   const result: TransformResult = toAmplitudeEvent(notification(topic, item), { identityMapping });
   if (result.kind !== 'event') throw new Error(`expected an event, got dropped: ${result.reason}`);
   return result;
@@ -20,7 +21,7 @@ describe('conversation topics, 1.x shape', () => {
   it('conversation.user.created: the customer is the legacy `user` object', () => {
     const { event, identity } = transformed('conversation.user.created', conversationV1());
     expect(event.event_type).toBe('[Intercom] conversation.user.created');
-    expect(identity).toEqual({ userId: '75067020-1204-495c-8edc-abb7d88bdd43', source: 'user_id' });
+    expect(identity).toEqual({ userId: 'jerryguitarist@gmail.com', source: 'email' });
     expect(event.time).toBe(NOTIFIED_AT * 1000);
     expect(event).not.toHaveProperty('device_id');
     expect(event.event_properties).toMatchObject({
@@ -33,6 +34,19 @@ describe('conversation topics, 1.x shape', () => {
       conversation_open: true,
       admin_assignee_id: '1957471',
       conversation_created_at: '2019-03-22T21:42:13.000Z',
+    });
+  });
+
+  it("a 1.x lead's user_id is Intercom's anonymous UUID: never a user id", () => {
+    const lead = conversationV1();
+    expect(toAmplitudeEvent(notification('conversation.user.created', lead), { identityMapping: 'user_id' })).toEqual({
+      kind: 'dropped',
+      reason: 'no_identity',
+    });
+    const user = conversationV1([], { user: { type: 'user', id: '5c9553cb27e377f24eed49f7', user_id: '25' } });
+    expect(transformed('conversation.user.created', user, 'user_id').identity).toEqual({
+      userId: '25',
+      source: 'user_id',
     });
   });
 
@@ -59,7 +73,7 @@ describe('conversation topics, 1.x shape', () => {
       'conversation.admin.closed',
       conversationV1([closed], { open: false, state: 'closed' }),
     );
-    expect(event.user_id).toBe('75067020-1204-495c-8edc-abb7d88bdd43');
+    expect(event.user_id).toBe('jerryguitarist@gmail.com');
     expect(event.event_properties).toMatchObject({
       conversation_state: 'closed',
       conversation_open: false,
@@ -96,14 +110,29 @@ describe('conversation topics, 2.x shape', () => {
     author: { type: 'lead', id: '696205460674dbb9050aa7fd', name: null, email: '' },
   });
 
-  it('takes external_id from the contacts list and email from source.author', () => {
-    const item = conversationV2([reply]);
-    expect(transformed('conversation.user.replied', item).identity).toEqual({
+  it('takes external_id from the contacts list and email (as sent) from source.author', () => {
+    const author = { type: 'user', id: '696205460674dbb9050aa7fd', name: null, email: 'Visitor@Example.com' };
+    const item = conversationV2([part({ id: '37358121213', created_at: 1768032450, author })], {
+      source: { type: 'conversation', id: '3381828792', delivered_as: 'customer_initiated', author },
+    });
+    expect(transformed('conversation.user.replied', item, 'user_id').identity).toEqual({
       userId: '5e68ece4-0ec8-4792-baac-02deba39e7fe',
       source: 'user_id',
     });
     expect(transformed('conversation.user.replied', item, 'email').identity).toEqual({
-      userId: 'visitor@example.com',
+      userId: 'Visitor@Example.com',
+      source: 'email',
+    });
+  });
+
+  it("a lead author's external_id in the contacts list is Intercom's, never a user id", () => {
+    const item = conversationV2([reply]);
+    expect(toAmplitudeEvent(notification('conversation.user.replied', item), { identityMapping: 'user_id' })).toEqual({
+      kind: 'dropped',
+      reason: 'no_identity',
+    });
+    expect(transformed('conversation.user.replied', item, 'email').identity).toEqual({
+      userId: 'Visitor@Example.com',
       source: 'email',
     });
   });
@@ -115,7 +144,7 @@ describe('conversation topics, 2.x shape', () => {
       author: { type: 'bot', id: '9608808', name: 'Fin' },
     });
     const { event } = transformed('conversation.operator.replied', conversationV2([botPart]));
-    expect(event.user_id).toBe('5e68ece4-0ec8-4792-baac-02deba39e7fe');
+    expect(event.user_id).toBe('Visitor@Example.com');
     expect(event.event_properties).toMatchObject({ part_author_type: 'bot', source_type: 'conversation' });
   });
 
@@ -127,8 +156,8 @@ describe('conversation topics, 2.x shape', () => {
         contacts: [{ type: 'contact', id: '696205460674dbb9050aa7fd', external_id: 'first' }, second],
       },
     });
-    expect(transformed('conversation.user.replied', item).event.user_id).toBe('22');
-    expect(transformed('conversation.user.replied', item, 'email').event.user_id).toBe('second@example.com');
+    expect(transformed('conversation.user.replied', item, 'user_id').event.user_id).toBe('22');
+    expect(transformed('conversation.user.replied', item, 'email').event.user_id).toBe('Second@Example.com');
   });
 
   it('does not swap a reply author missing from the contacts list for another contact', () => {
@@ -138,7 +167,7 @@ describe('conversation topics, 2.x shape', () => {
       kind: 'dropped',
       reason: 'no_identity',
     });
-    expect(transformed('conversation.user.replied', item, 'email').event.user_id).toBe('stranger@example.com');
+    expect(transformed('conversation.user.replied', item, 'email').event.user_id).toBe('Stranger@Example.com');
   });
 
   it('reports state, priority, assignees, tags, source, statistics and rating', () => {
@@ -172,7 +201,7 @@ describe('conversation topics, 2.x shape', () => {
   });
 
   it('conversation.contact.attached: the attached contact is the user, the model gives the conversation id', () => {
-    const { event } = transformed('conversation.contact.attached', contactAttachedItem());
+    const { event } = transformed('conversation.contact.attached', contactAttachedItem(), 'user_id');
     expect(event.user_id).toBe('22');
     expect(event.event_properties).toMatchObject({
       conversation_id: '215472621202693',

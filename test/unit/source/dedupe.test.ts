@@ -81,12 +81,17 @@ describe('dedupe keys: contacts, users, visitors', () => {
     );
   });
 
-  it('deletion keys on the id alone; 1.x user.deleted and 2.x contact.deleted agree', () => {
+  it('deletion keys on the id alone', () => {
     const minimal = { type: 'contact', id: '696122fb2591e0cadd20073a', external_id: '1', deleted: true };
     expect(dedupeKeyFor(notification('contact.deleted', minimal))).toBe('contact.deleted:696122fb2591e0cadd20073a');
-    expect(dedupeKeyFor(notification('user.deleted', { ...minimal, type: 'user' }))).toBe(
-      'contact.deleted:696122fb2591e0cadd20073a',
+  });
+
+  it('1.x user.deleted is an archival (as in API 1.x), keyed like 2.x contact.archived', () => {
+    const user = userV1({ updated_at: 1553640416 });
+    expect(dedupeKeyFor(notification('user.deleted', user))).toBe(
+      'contact.archived:5c9ab3e78cd7330140ce5033:1553640416',
     );
+    expect(dedupeKeyForFact('contact.archived', user)).toBe(dedupeKeyFor(notification('user.deleted', user)));
   });
 
   it('falls back to the notification id when the fact lacks what its rule needs', () => {

@@ -28,9 +28,11 @@ describe('event topics', () => {
     expect(event).not.toHaveProperty('user_properties');
   });
 
-  it('event.created under the email mapping uses the lower-cased email', () => {
-    const result = toAmplitudeEvent(notification('event.created', dataEvent()), { identityMapping: 'email' });
-    expect(result).toMatchObject({ kind: 'event', identity: { userId: 'jerryguitarist@gmail.com', source: 'email' } });
+  it('event.created under the email mapping uses the email as sent, trimmed only', () => {
+    const result = toAmplitudeEvent(notification('event.created', dataEvent({ email: ' JerryGuitarist@Gmail.com ' })), {
+      identityMapping: 'email',
+    });
+    expect(result).toMatchObject({ kind: 'event', identity: { userId: 'JerryGuitarist@Gmail.com', source: 'email' } });
   });
 
   it('truncates long strings to 1024 characters, nested ones too', () => {

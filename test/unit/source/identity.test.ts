@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INVALID_ID_VALUES } from '../../../src/amplitude/protocol/limits';
 import { toAmplitudeEvent, type IdentityMapping } from '../../../src/source/transform';
-import { contactV2, dataEvent, notification, userV1 } from './fixtures';
+import { contactV2, dataEvent, leadV1, notification, userV1 } from './fixtures';
 
 const identify = (item: Record<string, unknown>, identityMapping: IdentityMapping, topic = 'contact.user.updated') =>
   toAmplitudeEvent(notification(topic, item), { identityMapping });
@@ -64,9 +64,12 @@ describe('identity mapping', () => {
     expect(identify(contactV2({ external_id: '  u-9  ' }), 'user_id')).toMatchObject({ identity: { userId: 'u-9' } });
   });
 
-  it('trims and lower-cases emails', () => {
+  it('trims emails and keeps their case: Amplitude user ids are case-sensitive (Fay@Example.com stays Fay@Example.com)', () => {
     expect(identify(contactV2({ email: '  Ada.Lovelace@EXAMPLE.com\n' }), 'email')).toMatchObject({
-      identity: { userId: 'ada.lovelace@example.com' },
+      identity: { userId: 'Ada.Lovelace@EXAMPLE.com' },
+    });
+    expect(identify(contactV2({ email: 'Fay@Example.com' }), 'email')).toMatchObject({
+      identity: { userId: 'Fay@Example.com' },
     });
   });
 });
@@ -123,5 +126,44 @@ describe("Amplitude's invalid id strings", () => {
     expect(identify(dataEvent({ user_id: -1, email: null }), 'user_id', 'event.created')).toMatchObject({
       kind: 'dropped',
     });
+  });
+});
+
+describe('leads and visitors: an anonymous Intercom id never becomes a user id', () => {
+  const visitorV1 = userV1({
+    type: 'visitor',
+    id: '5c96b0f5177026171b401d9b',
+    user_id: '2c1b7a3e-70b5-4f41-9f2b-62c4bd0f1b1f',
+    anonymous: true,
+    email: null,
+  });
+
+  it.each([
+    ['1.x lead (type contact, anonymous UUID in user_id)', 'contact.created', leadV1()],
+    ['1.x lead without the anonymous flag', 'contact.created', leadV1({ anonymous: undefined })],
+    ['1.x visitor', 'visitor.signed_up', visitorV1],
+    ['2.x lead (role lead)', 'contact.lead.created', contactV2({ role: 'lead', external_id: 'f4a2c1d0-lead' })],
+  ])('%s: dropped under the user_id mapping', (_what, topic, item) => {
+    expect(identify(item, 'user_id', topic)).toEqual({ kind: 'dropped', reason: 'no_identity' });
+  });
+
+  it('under the email mapping a lead with an email is that email, and one without is dropped (no fallback to its UUID)', () => {
+    expect(identify(leadV1(), 'email', 'contact.created')).toMatchObject({
+      identity: { userId: 'aaron@zulip.com', source: 'email' },
+    });
+    expect(identify(leadV1({ email: null }), 'email', 'contact.created')).toEqual({
+      kind: 'dropped',
+      reason: 'no_identity',
+    });
+  });
+
+  it("a 2.x minimal payload ({type:'contact', external_id}) is not mistaken for a 1.x lead", () => {
+    const minimal = { type: 'contact', id: '696122fb2591e0cadd20073a', external_id: 'u-7', deleted: true };
+    expect(identify(minimal, 'user_id', 'contact.deleted')).toMatchObject({ identity: { userId: 'u-7' } });
+  });
+
+  it('users keep their id, 1.x and 2.x', () => {
+    expect(identify(userV1(), 'user_id', 'user.created')).toMatchObject({ identity: { userId: '25' } });
+    expect(identify(contactV2(), 'user_id', 'contact.user.created')).toMatchObject({ identity: { userId: 'u-1055' } });
   });
 });

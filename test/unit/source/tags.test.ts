@@ -1,18 +1,23 @@
 import { describe, expect, it } from 'vitest';
-import { toAmplitudeEvent, type IdentityMapping } from '../../../src/source/transform';
+import { toAmplitudeEvent, type EventNaming, type IdentityMapping } from '../../../src/source/transform';
 import { TAG, contactTagV1, contactTagV2, contactV2, notification, userTagV1, userV1 } from './fixtures';
 
-function transformed(topic: string, item: Record<string, unknown>, identityMapping: IdentityMapping = 'user_id') {
-  const result = toAmplitudeEvent(notification(topic, item), { identityMapping });
+function transformed(
+  topic: string,
+  item: Record<string, unknown>,
+  identityMapping: IdentityMapping = 'user_id',
+  eventNaming: EventNaming = 'as_sent',
+) {
+  const result = toAmplitudeEvent(notification(topic, item), { identityMapping, eventNaming });
   if (result.kind !== 'event') throw new Error(`expected an event, got dropped: ${result.reason}`);
   return result;
 }
 
 describe('contact tag topics', () => {
   it('contact.lead.tag.created (2.x): the tagged contact is the user; tag id and name are properties', () => {
-    const { event } = transformed('contact.lead.tag.created', contactTagV2());
+    const { event } = transformed('contact.lead.tag.created', contactTagV2(), 'email');
     expect(event.event_type).toBe('[Intercom] contact.lead.tag.created');
-    expect(event.user_id).toBe('u-1055');
+    expect(event.user_id).toBe('Ada.Lovelace@Example.com');
     expect(event.event_properties).toMatchObject({
       intercom_item_type: 'contact_tag',
       tag_id: '12934044',
@@ -24,8 +29,23 @@ describe('contact tag topics', () => {
     expect(event).not.toHaveProperty('user_properties');
   });
 
-  it('contact.tag.created (1.x) is renamed and reads the legacy lead', () => {
-    const { event } = transformed('contact.tag.created', contactTagV1(), 'email');
+  it("a tagged lead's id is never a user id (2.x external_id and 1.x user_id of leads alike)", () => {
+    for (const [topic, item] of [
+      ['contact.lead.tag.created', contactTagV2()],
+      ['contact.tag.created', contactTagV1()],
+    ] as const) {
+      expect(toAmplitudeEvent(notification(topic, item), { identityMapping: 'user_id' })).toEqual({
+        kind: 'dropped',
+        reason: 'no_identity',
+      });
+    }
+  });
+
+  it('contact.tag.created (1.x) is renamed when normalising and reads the legacy lead', () => {
+    expect(transformed('contact.tag.created', contactTagV1(), 'email').event.event_type).toBe(
+      '[Intercom] contact.tag.created',
+    );
+    const { event } = transformed('contact.tag.created', contactTagV1(), 'email', 'normalized');
     expect(event.event_type).toBe('[Intercom] contact.lead.tag.created');
     expect(event.user_id).toBe('aaron@zulip.com');
     expect(event.event_properties).toMatchObject({
@@ -35,16 +55,17 @@ describe('contact tag topics', () => {
     });
   });
 
-  it('contact.tag.deleted (1.x) becomes contact.lead.tag.deleted', () => {
-    expect(transformed('contact.tag.deleted', contactTagV1()).event.event_type).toBe(
+  it('contact.tag.deleted (1.x) becomes contact.lead.tag.deleted when normalising', () => {
+    expect(transformed('contact.tag.deleted', contactTagV1(), 'email', 'normalized').event.event_type).toBe(
       '[Intercom] contact.lead.tag.deleted',
     );
   });
 });
 
 describe('user tag topics', () => {
-  it('user.tag.created (1.x user_tag item) becomes contact.user.tag.created', () => {
-    const { event } = transformed('user.tag.created', userTagV1());
+  it('user.tag.created (1.x user_tag item) keeps its name, or becomes contact.user.tag.created when normalising', () => {
+    expect(transformed('user.tag.created', userTagV1()).event.event_type).toBe('[Intercom] user.tag.created');
+    const { event } = transformed('user.tag.created', userTagV1(), 'user_id', 'normalized');
     expect(event.event_type).toBe('[Intercom] contact.user.tag.created');
     expect(event.user_id).toBe('25');
     expect(event.event_properties).toMatchObject({
@@ -61,7 +82,7 @@ describe('user tag topics', () => {
   it('contact.user.tag.deleted (2.x contact_tag item)', () => {
     const { event } = transformed('contact.user.tag.deleted', contactTagV2(contactV2()), 'email');
     expect(event.event_type).toBe('[Intercom] contact.user.tag.deleted');
-    expect(event.user_id).toBe('ada.lovelace@example.com');
+    expect(event.user_id).toBe('Ada.Lovelace@Example.com');
     expect(event.event_properties.contact_role).toBe('user');
   });
 

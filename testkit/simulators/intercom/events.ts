@@ -117,6 +117,14 @@ export class EventStore {
     this.duplicates += state.duplicates;
   }
 
+  /**
+   * What an admin does in Intercom's settings (Data → Events → Archive): the names stop counting
+   * towards the active-name cap; their events stay. There is no REST endpoint for it.
+   */
+  archiveNames(names: readonly string[]): void {
+    for (const name of names) this.activeNames.delete(normalizeIntercomEventName(name));
+  }
+
   /** A contact's events from the last 90 days (by created_at), as `GET /events` shows them. */
   recentFor(contactId: string): StoredEvent[] {
     const since = Math.floor(this.now() / 1000) - NINETY_DAYS_SECONDS;

@@ -495,6 +495,11 @@ export class IntercomSimulator implements SimulatorContext {
     return [...this.workspace(appId).events.activeNames];
   }
 
+  /** An admin archives event names in Intercom's UI, freeing their slots (no API does this). */
+  archiveEventNames(appId: string, names: readonly string[]): void {
+    this.workspace(appId).events.archiveNames(names);
+  }
+
   dataAttributes(appId: string, model?: AttributeModel) {
     return this.workspace(appId).attributes.list(model, true).map(renderDataAttribute);
   }
