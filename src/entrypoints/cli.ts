@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { openPostgres } from '../db/client';
+import { openPostgres, postgresOptionsFromEnv } from '../db/client';
 import { ConnectionsService, UserError } from '../connections/service';
 import { buildServices, loadEnvOrExit } from '../runtime/boot';
 import { connectClient, temporalTargetFromEnv } from '../temporal/connection';
@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const env = loadEnvOrExit('cli');
-  const database = await openPostgres(env.DATABASE_URL!, { max: 2 });
+  const database = await openPostgres(env.DATABASE_URL!, { ...postgresOptionsFromEnv(env), max: 2 });
   const temporal = await connectClient(temporalTargetFromEnv(env));
   const connections = new ConnectionsService(buildServices(env, database), temporal, env.TEMPORAL_TASK_QUEUE);
   const needId = () => {

@@ -12,6 +12,9 @@ import { oauthRoutes } from './routes/oauth';
 import { adminRoutes } from './routes/admin';
 import { amplitudeIngestRoutes } from './routes/amplitude-ingest';
 import { setupRoutes } from './routes/setup';
+import { BodyBudget } from './request-body';
+import { limitPerIp, publicRateLimits, trustProxySetting } from './rate-limits';
+import { retryingSend } from '../temporal/retrying-send';
 
 export interface AppDependencies {
   services: Services;
@@ -40,6 +43,8 @@ export interface Api {
   listen(port: number, host?: string): Promise<Server>;
   doorbell: Doorbell;
   connections: ConnectionsService;
+  /** Ends the doorbell's retries (shutdown): call before `doorbell.flush()`. */
+  stopSignalRetries(): void;
 }
 
 export function createApp(deps: AppDependencies): Api {
@@ -48,18 +53,32 @@ export function createApp(deps: AppDependencies): Api {
   // Both workflows answer the same doorbell signal name, so one coalescer serves sources and destinations.
   // At most one signal a second per connection: the first rings at once; a busy source's delivery
   // lingers and polls, so the trailing ring only matters for latency when it is idle.
-  const doorbell = new Doorbell(
+  // A signal Temporal cannot take now (down, restarting) is retried until it can: the API stores and
+  // acknowledges meanwhile, and the stored rows are announced once Temporal is back.
+  const signals = retryingSend(
     (workflowId) => deps.temporal.workflow.getHandle(workflowId).signal(eventsAvailableSignal),
-    1_000,
-    (workflowId, err) =>
-      services.logger.warn(
-        { workflowId, err: { message: (err as Error).message } },
-        'doorbell signal failed; the workflow will poll',
-      ),
+    {
+      onRetry: (workflowId, err, attempt) => {
+        if (attempt === 1 || attempt % 10 === 0)
+          services.logger.warn(
+            { workflowId, attempt, err: { message: (err as Error).message } },
+            'doorbell signal failed; retrying until Temporal takes it',
+          );
+      },
+    },
   );
+  const doorbell = new Doorbell(signals.send, 1_000, (workflowId, err) =>
+    services.logger.warn(
+      { workflowId, err: { message: (err as Error).message } },
+      'doorbell signal failed; the workflow will poll',
+    ),
+  );
+  const limits = publicRateLimits(services.env);
+  const bodyBudget = new BodyBudget(services.env.INGEST_MAX_BUFFERED_BYTES);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // Who may tell us the client's address (per-IP limits): nobody unless TRUST_PROXY says so.
+  app.set('trust proxy', trustProxySetting(services.env.TRUST_PROXY));
   app.use(timing(services));
 
   app.get('/healthz', (_req, res) => {
@@ -88,10 +107,12 @@ export function createApp(deps: AppDependencies): Api {
     res.type(services.metrics.registry.contentType).send(await renderMetrics(services.metrics, deps.extraMetrics));
   });
 
+  // Ingestion answers its own 429s in Amplitude's format; every other public route shares this per-IP budget.
+  app.use(amplitudeIngestRoutes({ services, connections, doorbell, limits, bodyBudget }));
+  app.use(limitPerIp(limits.perIp));
   app.use(intercomUninstallRoutes({ services, temporal: deps.temporal }));
   app.use(oauthRoutes(connections));
   app.use(adminRoutes(connections, services.env.ADMIN_TOKEN));
-  app.use(amplitudeIngestRoutes({ services, connections, doorbell }));
   app.use(setupRoutes());
 
   const errors: ErrorRequestHandler = (err, req, res, _next) => {
@@ -111,8 +132,10 @@ export function createApp(deps: AppDependencies): Api {
   const listen = (port: number, host?: string) =>
     new Promise<Server>((resolve, reject) => {
       const server = createServer(handler);
+      // A client that trickles its body holds a socket and a share of the body budget: not for long.
+      server.requestTimeout = 60_000;
       server.once('error', reject);
       server.listen(port, host, () => resolve(server));
     });
-  return { app, handler, listen, doorbell, connections };
+  return { app, handler, listen, doorbell, connections, stopSignalRetries: signals.stop };
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { boundedKey } from '../db/storable';
 import type { IntercomNotification } from '../intercom/webhook-envelope';
 import { normalizeIntercomEventName } from '../intercom/event-names';
 import { addedTagIds, conversationView } from './conversation';
@@ -32,9 +33,11 @@ import { normalizeTopic, topicGroup } from './topics';
  * applied, so there is nothing to tell them apart by.
  */
 export function dedupeKeyFor(notification: IntercomNotification): string {
+  // Keys are indexed (source_inbox_dedupe_uq): a long one (names, emails, ids are the workspace's data) is
+  // kept as its hash, the same for the live copy and the backfilled one.
   const natural = dedupeKeyForFact(notification.topic, notification.data.item);
-  if (natural) return natural;
-  if (notification.id) return `notification:${notification.id}`;
+  if (natural) return boundedKey(natural);
+  if (notification.id) return boundedKey(`notification:${notification.id}`);
   const content = { topic: notification.topic, created_at: notification.created_at, item: notification.data.item };
   return `content:${createHash('sha256').update(stableJson(content)).digest('hex')}`;
 }

@@ -10,7 +10,7 @@ import {
   type AmplitudeErrorBody,
 } from './bodies';
 import { isPlainObject, type AmplitudeEvent, type UploadOptions } from './event';
-import { validateEvents, type StrippedId } from './event-validation';
+import { validateEvents, type EventsValidation, type ExtraEventCheck, type StrippedId } from './event-validation';
 import { DEFAULT_MIN_ID_LENGTH, ENDPOINT_LIMITS, type UploadEndpoint } from './limits';
 
 export interface UploadHeaders {
@@ -21,6 +21,8 @@ export interface UploadHeaders {
 export interface ParseOptions {
   /** Checked right after the api_key is found; omit to accept any non-empty key. */
   isApiKeyValid?: (apiKey: string) => boolean;
+  /** The receiver's own per-event rules (what it can store), reported as invalid fields. */
+  extraEventCheck?: ExtraEventCheck;
 }
 
 export interface Rejection {
@@ -67,7 +69,26 @@ export function parseUploadRequest(
 
   const body = parseJson(decoded.bytes);
   if (!isPlainObject(body)) return rejectWith(400, invalidJsonBody());
+  return checkUploadBody(body, endpoint, decoded.bytes.length, options);
+}
 
+/** A request whose envelope is right: its events still need validateEvents. */
+export interface UploadEnvelope {
+  ok: true;
+  apiKey: string;
+  events: Record<string, unknown>[];
+  minIdLength: number;
+}
+
+/**
+ * The checks of a decoded JSON body up to the events themselves (api_key, key validity, events present,
+ * an array, count, objects), shared by the whole-body parse and a receiver that streams a large body.
+ */
+export function checkUploadEnvelope(
+  body: Record<string, unknown>,
+  endpoint: UploadEndpoint,
+  options: ParseOptions = {},
+): UploadEnvelope | Rejection {
   const apiKey = body.api_key;
   if (typeof apiKey !== 'string' || apiKey.length === 0) return rejectWith(400, missingFieldBody('api_key'));
   if (options.isApiKeyValid && !options.isApiKeyValid(apiKey)) return rejectWith(400, invalidApiKeyBody());
@@ -77,19 +98,37 @@ export function parseUploadRequest(
     return rejectWith(400, missingFieldBody('events'));
   }
   if (!Array.isArray(events)) return rejectWith(400, invalidEventJsonBody());
-  if (events.length > limits.maxEvents) return rejectWith(413, tooLargeBody());
+  if (events.length > ENDPOINT_LIMITS[endpoint].maxEvents) return rejectWith(413, tooLargeBody());
   if (!events.every(isPlainObject)) return rejectWith(400, invalidEventJsonBody());
+  return { ok: true, apiKey, events, minIdLength: readMinIdLength(body.options) };
+}
 
-  const minIdLength = readMinIdLength(body.options);
-  const validation = validateEvents(events, minIdLength);
+/** Everything after JSON decoding, in one synchronous pass. */
+export function checkUploadBody(
+  body: Record<string, unknown>,
+  endpoint: UploadEndpoint,
+  payloadSizeBytes: number,
+  options: ParseOptions = {},
+): UploadParseResult {
+  const envelope = checkUploadEnvelope(body, endpoint, options);
+  if (!envelope.ok) return envelope;
+  const validation = validateEvents(envelope.events, envelope.minIdLength, { extraCheck: options.extraEventCheck });
+  return acceptedOrRejected(envelope, validation, payloadSizeBytes);
+}
+
+/** Amplitude's answer once every event is validated: a 400 naming the bad ones, or the events to keep. */
+export function acceptedOrRejected(
+  envelope: UploadEnvelope,
+  validation: EventsValidation,
+  payloadSizeBytes: number,
+): UploadParseResult {
   if (validation.hasIssues) return rejectWith(400, invalidEventsBody(validation.issues));
-
   return {
     ok: true,
-    apiKey,
+    apiKey: envelope.apiKey,
     events: validation.events,
-    options: { min_id_length: minIdLength },
-    payloadSizeBytes: decoded.bytes.length,
+    options: { min_id_length: envelope.minIdLength },
+    payloadSizeBytes,
     strippedIds: validation.strippedIds,
   };
 }
