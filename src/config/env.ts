@@ -5,7 +5,7 @@ import { z } from 'zod';
  * Roles decide which optional settings become required: `dev` may fall back to
  * embedded Postgres, a self-started Temporal dev server and the simulators.
  */
-export type Role = 'api' | 'worker' | 'dev' | 'test' | 'cli';
+export type Role = 'api' | 'worker' | 'dev' | 'test' | 'cli' | 'maintenance';
 
 /** Names whose values must never be printed, logged or echoed in an error. */
 export const SECRET_VARIABLES = [
@@ -175,6 +175,8 @@ const REQUIRED_BY_ROLE: Record<Role, readonly (keyof Env)[]> = {
   api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY', 'INTERCOM_CLIENT_ID', 'INTERCOM_CLIENT_SECRET'],
   worker: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY'],
   cli: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY'],
+  /** rotate-keys: the database and the keys, no Temporal. */
+  maintenance: ['DATABASE_URL', 'ENCRYPTION_KEY'],
   dev: [],
   test: [],
 };

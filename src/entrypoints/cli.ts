@@ -3,6 +3,7 @@ import { openPostgres, postgresOptionsFromEnv } from '../db/client';
 import { ConnectionsService, UserError } from '../connections/service';
 import { buildServices, loadEnvOrExit } from '../runtime/boot';
 import { connectClient, temporalTargetFromEnv } from '../temporal/connection';
+import { rotateKeys } from './rotate-keys';
 import { BACKFILL_OBJECTS } from '../../workflows/backfill-messages';
 import type { BackfillObject } from '../../activities/backfill';
 
@@ -11,6 +12,7 @@ import type { BackfillObject } from '../../activities/backfill';
  * admin API and `temporal workflow signal` (through the same ConnectionsService).
  */
 const USAGE = `usage: npm run cli -- connections <command>
+       npm run cli -- keys rotate                  re-seal every credential under ENCRYPTION_KEY
 
   list [--json]                                   all connections, with status and workflow id
   status <id>                                     the workflow's status query (JSON)
@@ -20,7 +22,8 @@ const USAGE = `usage: npm run cli -- connections <command>
   pause <id>
   resume <id>
 
-Needs DATABASE_URL, TEMPORAL_ADDRESS and ENCRYPTION_KEY (as the worker).`;
+Needs DATABASE_URL, TEMPORAL_ADDRESS and ENCRYPTION_KEY (as the worker); keys rotate needs no Temporal,
+and reads old values with the keys in ENCRYPTION_KEYS.`;
 
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
@@ -37,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const [group, command, id] = positionals;
+  if (group === 'keys' && command === 'rotate') return rotateKeys();
   if (values.help || group !== 'connections' || !command) {
     process.stdout.write(`${USAGE}\n`);
     return values.help ? 0 : 2;
