@@ -39,9 +39,13 @@ export class SecretBox {
     cipher.setAAD(Buffer.from(context));
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const tag = cipher.getAuthTag();
-    return ['v2', this.current.id, iv.toString('base64url'), tag.toString('base64url'), ciphertext.toString('base64url')].join(
-      '.',
-    );
+    return [
+      'v2',
+      this.current.id,
+      iv.toString('base64url'),
+      tag.toString('base64url'),
+      ciphertext.toString('base64url'),
+    ].join('.');
   }
 
   open(sealed: string, context: string): string {
