@@ -18,7 +18,7 @@ import {
 
 /** Bytes parsed, or events validated, before giving other requests a turn of the event loop. */
 const SLICE_BYTES = 64 * 1024;
-const SLICE_EVENTS = 100;
+const SLICE_EVENTS = 20;
 
 /**
  * A Batch upload too large to parse in one go without holding the event loop (JSON.parse of 20 MB of

@@ -1,7 +1,5 @@
 import { Router, type Request, type Response } from 'express';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { LRUCache } from 'lru-cache';
-import { sha256Hex } from '../../crypto/secrets';
 import type { Connection } from '../../connections/repository';
 import { workflowIdFor } from '../../connections/ids';
 import type { ConnectionsService } from '../../connections/service';
@@ -35,6 +33,7 @@ import type { Doorbell } from '../../temporal/doorbell';
 import { readRequestBody, type BodyBudget, type BodyFailureReason } from '../request-body';
 import { limitPerIp, type PublicRateLimits } from '../rate-limits';
 import { StreamedUpload } from '../streamed-upload';
+import { IngestKeyCache } from '../ingest-key-cache';
 
 /**
  * Amplitude-compatible ingestion for destination syncs: the HTTP V2 API (/2/httpapi), Batch
@@ -56,14 +55,12 @@ import { StreamedUpload } from '../streamed-upload';
  * - events we could not store or deliver (U+0000, a `time` no date can hold, overlong names and ids)
  *   are refused by index in Amplitude's 400, never a 503 an SDK would retry forever.
  */
-const KEY_CACHE_MS = 2_000;
-const UNKNOWN_KEY_CACHE_MS = 2_000;
 /** Below this a body is parsed in one go; above it (Batch only) incrementally, and only for a known key. */
 const WHOLE_PARSE_MAX_BYTES = 1_000_000;
 const IDENTIFY_MAX_BODY_BYTES = 1_000_000;
 const STREAMING_WEBHOOK_MAX_BODY_BYTES = 1_000_000;
 /** Events turned into rows between turns of the event loop, for a large Batch. */
-const ROW_SLICE = 200;
+const ROW_SLICE = 20;
 export const WEBHOOK_STREAMING_PATH = '/amplitude/webhook';
 
 class KeyLookupFailed extends Error {}
@@ -78,28 +75,19 @@ export function amplitudeIngestRoutes(deps: {
   const { services, doorbell, limits, bodyBudget } = deps;
   const { db, metrics, logger } = services;
   const router = Router();
-  // Two caches, so that keys nobody owns (a spray) only ever evict each other.
-  const knownKeys = new LRUCache<string, Connection>({ max: 10_000, ttl: KEY_CACHE_MS });
-  const unknownKeys = new LRUCache<string, true>({ max: 50_000, ttl: UNKNOWN_KEY_CACHE_MS });
+  const keys = new IngestKeyCache<Connection>(async (hash) => {
+    const found = await deps.connections.repository.findByIngestKeyHash(hash);
+    return found && found.kind === 'intercom_destination' && found.status !== 'Disconnected' ? found : undefined;
+  });
 
   /** The enabled-or-not sync owning an ingest key; throws KeyLookupFailed when the database cannot say. */
   async function syncFor(apiKey: string): Promise<Connection | undefined> {
-    const hash = sha256Hex(apiKey);
-    const known = knownKeys.get(hash);
-    if (known) return known;
-    if (unknownKeys.has(hash)) return undefined;
-    let found: Connection | undefined;
     try {
-      found = await deps.connections.repository.findByIngestKeyHash(hash);
+      return await keys.lookup(apiKey);
     } catch (err) {
       logger.error({ err: { message: firstLine(err) } }, 'ingest key lookup failed');
       throw new KeyLookupFailed();
     }
-    const connection =
-      found && found.kind === 'intercom_destination' && found.status !== 'Disconnected' ? found : undefined;
-    if (connection) knownKeys.set(hash, connection);
-    else unknownKeys.set(hash, true);
-    return connection;
   }
 
   /** Amplitude's answer for a refusal we decided on (not a parse result): always JSON with `code`. */
