@@ -76,6 +76,7 @@ export async function readRequestBody(req: IncomingMessage, options: ReadBodyOpt
   let reserved = 0;
   return new Promise<BodyResult>((resolve) => {
     let settled = false;
+    let consuming: Promise<void> = Promise.resolve();
     const settle = (result: BodyResult) => {
       if (settled) return;
       settled = true;
@@ -102,14 +103,21 @@ export async function readRequestBody(req: IncomingMessage, options: ReadBodyOpt
       if (!options.onChunk) return;
       // Nothing more is read (or buffered) until the consumer has dealt with this chunk.
       source.pause();
-      Promise.resolve()
+      consuming = Promise.resolve()
         .then(() => options.onChunk!(chunk, total))
         .then(
-          (more) => (more ? source.resume() : stop('stopped')),
+          (more) => {
+            if (more) source.resume();
+            else stop('stopped');
+          },
           () => stop('stopped'),
         );
     };
-    const onEnd = () => settle({ ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), reserved });
+    // 'end' can come while the consumer still works on the last chunk (a paused stream still ends).
+    const onEnd = () =>
+      void consuming.then(() =>
+        settle({ ok: true, bytes: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), reserved }),
+      );
     // A corrupt compressed stream (a client that hung up is seen by onClose first).
     const onError = () => stop(source === req ? 'aborted' : 'bad_encoding');
     const onClose = () => {

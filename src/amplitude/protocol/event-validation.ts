@@ -201,9 +201,20 @@ function normaliseEvent(event: Record<string, unknown>, stripped: readonly IdFie
 /** Amplitude truncates string values at 1024 characters, nested property values included. */
 export function truncateStrings(value: unknown): unknown {
   if (typeof value === 'string') return value.length > MAX_STRING_LENGTH ? value.slice(0, MAX_STRING_LENGTH) : value;
-  if (Array.isArray(value)) return value.map(truncateStrings);
+  // Copy only what changes: a large request is mostly left as it came, and copying it all would double
+  // the memory (and the garbage collector's pauses) for nothing.
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i += 1) {
+      const inner = truncateStrings(value[i]);
+      if (inner !== value[i]) (copy ??= value.slice())[i] = inner;
+    }
+    return copy ?? value;
+  }
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, truncateStrings(inner)]));
+    const entries = Object.entries(value);
+    const truncated = entries.map(([key, inner]) => [key, truncateStrings(inner)] as const);
+    return truncated.some(([, inner], i) => inner !== entries[i]![1]) ? Object.fromEntries(truncated) : value;
   }
   return value;
 }

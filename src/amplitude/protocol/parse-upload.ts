@@ -56,6 +56,23 @@ export function parseUploadRequest(
   endpoint: UploadEndpoint,
   options: ParseOptions = {},
 ): UploadParseResult {
+  const decoded = decodeUploadRequest(raw, headers, endpoint, options);
+  if (!decoded.ok) return decoded;
+  const { envelope, payloadSizeBytes } = decoded;
+  const validation = validateEvents(envelope.events, envelope.minIdLength, { extraCheck: options.extraEventCheck });
+  return acceptedOrRejected(envelope, validation, payloadSizeBytes);
+}
+
+/**
+ * Every check of parseUploadRequest up to the events themselves: for a receiver that validates the
+ * events on its own schedule (in slices, between turns of the event loop).
+ */
+export function decodeUploadRequest(
+  raw: Buffer,
+  headers: UploadHeaders,
+  endpoint: UploadEndpoint,
+  options: ParseOptions = {},
+): { ok: true; envelope: UploadEnvelope; payloadSizeBytes: number } | Rejection {
   const limits = ENDPOINT_LIMITS[endpoint];
   if (raw.length === 0) return rejectWith(400, missingBodyBody());
   // Amplitude requires application/json; it documents no separate error, so the body is "not JSON".
@@ -69,7 +86,9 @@ export function parseUploadRequest(
 
   const body = parseJson(decoded.bytes);
   if (!isPlainObject(body)) return rejectWith(400, invalidJsonBody());
-  return checkUploadBody(body, endpoint, decoded.bytes.length, options);
+  const envelope = checkUploadEnvelope(body, endpoint, options);
+  if (!envelope.ok) return envelope;
+  return { ok: true, envelope, payloadSizeBytes: decoded.bytes.length };
 }
 
 /** A request whose envelope is right: its events still need validateEvents. */
@@ -101,19 +120,6 @@ export function checkUploadEnvelope(
   if (events.length > ENDPOINT_LIMITS[endpoint].maxEvents) return rejectWith(413, tooLargeBody());
   if (!events.every(isPlainObject)) return rejectWith(400, invalidEventJsonBody());
   return { ok: true, apiKey, events, minIdLength: readMinIdLength(body.options) };
-}
-
-/** Everything after JSON decoding, in one synchronous pass. */
-export function checkUploadBody(
-  body: Record<string, unknown>,
-  endpoint: UploadEndpoint,
-  payloadSizeBytes: number,
-  options: ParseOptions = {},
-): UploadParseResult {
-  const envelope = checkUploadEnvelope(body, endpoint, options);
-  if (!envelope.ok) return envelope;
-  const validation = validateEvents(envelope.events, envelope.minIdLength, { extraCheck: options.extraEventCheck });
-  return acceptedOrRejected(envelope, validation, payloadSizeBytes);
 }
 
 /** Amplitude's answer once every event is validated: a 400 naming the bad ones, or the events to keep. */

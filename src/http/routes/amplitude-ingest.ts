@@ -13,7 +13,7 @@ import {
   isJsonContentType,
   missingEventBody,
   parseIdentifyRequest,
-  parseUploadRequest,
+  decodeUploadRequest,
   successBody,
   throttledBody,
   tooLargeBody,
@@ -32,7 +32,7 @@ import type { Services } from '../../runtime/services';
 import type { Doorbell } from '../../temporal/doorbell';
 import { readRequestBody, type BodyBudget, type BodyFailureReason } from '../request-body';
 import { limitPerIp, type PublicRateLimits } from '../rate-limits';
-import { StreamedUpload } from '../streamed-upload';
+import { StreamedUpload, validateInSlices } from '../streamed-upload';
 import { IngestKeyCache } from '../ingest-key-cache';
 
 /**
@@ -60,7 +60,9 @@ const WHOLE_PARSE_MAX_BYTES = 1_000_000;
 const IDENTIFY_MAX_BODY_BYTES = 1_000_000;
 const STREAMING_WEBHOOK_MAX_BODY_BYTES = 1_000_000;
 /** Events turned into rows between turns of the event loop, for a large Batch. */
-const ROW_SLICE = 20;
+const ROW_SLICE = 10;
+const ROWS_PER_STATEMENT = 200;
+const STATEMENT_BYTES = 256_000;
 export const WEBHOOK_STREAMING_PATH = '/amplitude/webhook';
 
 class KeyLookupFailed extends Error {}
@@ -133,11 +135,15 @@ export function amplitudeIngestRoutes(deps: {
     else refuse(res, endpoint, 'rejected_400', 400, invalidJsonBody());
   }
 
+  /**
+   * Small requests (what SDKs send) go in one statement. Larger ones go in statements of at most
+   * ROWS_PER_STATEMENT rows and about STATEMENT_BYTES of payload, each serialised between turns of the
+   * event loop, inside one transaction: Amplitude's "not committed" still holds for a 503.
+   */
   async function insertRows(rows: NewOutboxRow[], payloadBytes: number): Promise<number> {
-    if (payloadBytes <= WHOLE_PARSE_MAX_BYTES) return insertOutboxRows(db, rows);
-    // A large Batch goes in statements of about 1 MB (each serialised between turns of the event loop),
-    // in one transaction: Amplitude's "not committed" still holds for a 503.
-    const perStatement = Math.max(1, Math.ceil(rows.length / Math.ceil(payloadBytes / WHOLE_PARSE_MAX_BYTES)));
+    const statements = Math.max(Math.ceil(rows.length / ROWS_PER_STATEMENT), Math.ceil(payloadBytes / STATEMENT_BYTES));
+    if (statements <= 1) return insertOutboxRows(db, rows);
+    const perStatement = Math.ceil(rows.length / statements);
     return db.transaction(async (tx) => {
       let inserted = 0;
       for (let start = 0; start < rows.length; start += perStatement) {
@@ -243,8 +249,11 @@ export function amplitudeIngestRoutes(deps: {
         parsed = await streamed.finish(body.reserved, storableEventCheck);
       } else {
         const bytes = endpoint === 'batch' ? Buffer.concat(prefix) : body.bytes;
-        // express.raw used to undo Content-Encoding here; readRequestBody does now, so no encoding is passed.
-        parsed = parseUploadRequest(bytes, { contentType }, endpoint, { extraEventCheck: storableEventCheck });
+        // readRequestBody has undone Content-Encoding already, so none is passed on.
+        const decoded = decodeUploadRequest(bytes, { contentType }, endpoint);
+        parsed = decoded.ok
+          ? await validateInSlices(decoded.envelope, decoded.payloadSizeBytes, storableEventCheck)
+          : decoded;
       }
       if (!parsed.ok) return refuse(res, endpoint, `rejected_${parsed.status}`, parsed.status, parsed.body);
       connection ??= await authorise(res, endpoint, parsed.apiKey);
@@ -252,8 +261,8 @@ export function amplitudeIngestRoutes(deps: {
       const receivedAt = new Date();
       const rows: NewOutboxRow[] = [];
       for (let start = 0; start < parsed.events.length; start += ROW_SLICE) {
+        if (start > 0) await nextTurn();
         rows.push(...outboxRowsForEvents(connection.id, parsed.events.slice(start, start + ROW_SLICE), receivedAt));
-        if (streamed) await nextTurn();
       }
       const accepted = parsed;
       await store(res, endpoint, connection, rows, accepted.payloadSizeBytes, () =>
