@@ -7,18 +7,45 @@ import { createHash } from 'node:crypto';
  */
 
 /** Where a string (value or key) holds U+0000, which Postgres `text` cannot store and `json` cannot extract. */
-export function pathToNul(value: unknown, maxNodes = 5_000_000): string | undefined {
-  // Iterative, so a deep document cannot overflow the stack; bounded, so it cannot spin forever.
-  const stack: [unknown, string][] = [[value, '']];
-  for (let visited = 0; stack.length > 0 && visited < maxNodes; visited += 1) {
-    const [current, path] = stack.pop()!;
+export function pathToNul(value: unknown): string | undefined {
+  // The common answer (none) is found without building a path per value: a large document would
+  // otherwise leave millions of path strings behind for the garbage collector.
+  return containsNul(value) ? locateNul(value, '') : undefined;
+}
+
+function containsNul(value: unknown): boolean {
+  // Iterative, so a deep document cannot overflow the stack.
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const current = stack.pop();
     if (typeof current === 'string') {
-      if (current.includes('\u0000')) return path || '(value)';
+      if (current.includes('\u0000')) return true;
+    } else if (Array.isArray(current)) {
+      for (const item of current)
+        if (typeof item === 'string' || (typeof item === 'object' && item !== null)) stack.push(item);
+    } else if (typeof current === 'object' && current !== null) {
+      for (const key of Object.keys(current)) {
+        if (key.includes('\u0000')) return true;
+        const item = (current as Record<string, unknown>)[key];
+        if (typeof item === 'string' || (typeof item === 'object' && item !== null)) stack.push(item);
+      }
+    }
+  }
+  return false;
+}
+
+/** The path of the first U+0000 (only called when there is one). */
+function locateNul(value: unknown, path: string): string | undefined {
+  const stack: [unknown, string][] = [[value, path]];
+  while (stack.length > 0) {
+    const [current, at] = stack.pop()!;
+    if (typeof current === 'string') {
+      if (current.includes('\u0000')) return at || '(value)';
       continue;
     }
     if (current === null || typeof current !== 'object') continue;
     for (const [key, child] of Object.entries(current)) {
-      const childPath = path ? `${path}.${key}` : key;
+      const childPath = at ? `${at}.${key}` : key;
       if (key.includes('\u0000')) return childPath.replace(/\u0000/g, '\\u0000');
       stack.push([child, childPath]);
     }

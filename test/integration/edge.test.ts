@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import v8 from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
 import { signWebhookBody } from '../../src/intercom/webhook-signature';
@@ -57,6 +59,12 @@ function notificationBody(
   });
 }
 
+/** `gc()` without starting node with --expose-gc: lets a test leave its own garbage out of a measurement. */
+function garbageCollector(): () => void {
+  v8.setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+}
+
 describe('public endpoints against adversarial input', () => {
   let h: Harness;
   let appId: string;
@@ -89,13 +97,12 @@ describe('public endpoints against adversarial input', () => {
   });
 
   it('never holds the event loop more than 50 ms, whatever the maximum-size body on any public endpoint', async () => {
+    const collectGarbage = garbageCollector();
     const boundary = 'b0undary';
-    // The reported attack: a 240 KB part header made the old multipart regex run for over a second.
+    // The reported attack: a 240 KB part header made the old multipart regex run for over a second (2.3 s here).
     const quadraticHeader =
-      `--${boundary}\r\nContent-Disposition: form-data; ${'name="a" '.repeat(1)}${' x'.repeat(120_000)}\r\n\r\nv\r\n`.padEnd(
-        999_000,
-        'y',
-      ) + `\r\n--${boundary}--\r\n`;
+      `--${boundary}\r\n${'Content-Disposition:'.repeat(12_000)}\r\n\r\nv\r\n`.padEnd(999_000, 'y') +
+      `\r\n--${boundary}--\r\n`;
     const tinyTokens = (bytes: number) => `[${'1,'.repeat(Math.floor(bytes / 2) - 1)}1]`;
     const wideItem = JSON.stringify(Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`k${i}`, i]))).slice(
       0,
@@ -120,29 +127,29 @@ describe('public endpoints against adversarial input', () => {
       path: string;
       method?: string;
       headers?: Record<string, string>;
-      body?: string;
+      body?: () => string;
       expected: number;
     }[] = [
-      { name: 'webhook, unsigned 1 MB', path: '/intercom/webhooks', body: 'x'.repeat(999_000), expected: 401 },
+      { name: 'webhook, unsigned 1 MB', path: '/intercom/webhooks', body: () => 'x'.repeat(999_000), expected: 401 },
       {
         name: 'webhook, signed 1 MB item of 60,000 keys',
         path: '/intercom/webhooks',
-        body: wideBody,
+        body: () => wideBody,
         headers: signed(wideBody),
         expected: 200,
       },
-      { name: 'webhook, 20 MB', path: '/intercom/webhooks', body: 'x'.repeat(twentyMb), expected: 413 },
+      { name: 'webhook, 20 MB', path: '/intercom/webhooks', body: () => 'x'.repeat(twentyMb), expected: 413 },
       {
         name: 'uninstall, 20 MB',
         path: '/intercom/uninstall',
-        body: '{"a":'.repeat(4_000_000),
+        body: () => '{"a":'.repeat(4_000_000),
         headers: json,
         expected: 413,
       },
       {
         name: 'OAuth callback, long query and 20 MB body',
         path: `/oauth/intercom/callback?code=${'c'.repeat(12_000)}&state=s`,
-        body: 'x'.repeat(twentyMb),
+        body: () => 'x'.repeat(twentyMb),
         expected: 404,
       },
       {
@@ -155,49 +162,51 @@ describe('public endpoints against adversarial input', () => {
       {
         name: 'HTTP V2, 1 MB of tiny tokens, unknown key',
         path: '/2/httpapi',
-        body: manyEvents('nope', 2_000, 400),
+        body: () => manyEvents('nope', 2_000, 400),
         headers: json,
         expected: 400,
       },
       {
         name: 'HTTP V2, 1 MB of tiny tokens, valid key',
         path: '/2/httpapi',
-        body: manyEvents(ingestKey, 2_000, 400),
+        body: () => manyEvents(ingestKey, 2_000, 400),
         headers: json,
         expected: 200,
       },
       {
         name: 'Batch, 20 MB, unknown key first',
         path: '/batch',
-        body: manyEvents('nope', 2_000, 9_900),
+        body: () => manyEvents('nope', 2_000, 9_900),
         headers: json,
         expected: 400,
       },
       {
         name: 'Batch, 20 MB, key last',
         path: '/batch',
-        body: `{"events":[{"event_type":"e","user_id":"user-1","p":${tinyTokens(twentyMb)}}],"api_key":"${ingestKey}"}`,
+        body: () =>
+          `{"events":[{"event_type":"e","user_id":"user-1","p":${tinyTokens(twentyMb)}}],"api_key":"${ingestKey}"}`,
         headers: json,
         expected: 413,
       },
       {
         name: 'Batch, 20 MB of tiny tokens, valid key',
         path: '/batch',
-        body: manyEvents(ingestKey, 2_000, 9_900),
+        body: () => manyEvents(ingestKey, 2_000, 9_900),
         headers: json,
         expected: 200,
       },
       {
         name: 'Identify, 1 MB multipart with a quadratic part header',
         path: '/identify',
-        body: quadraticHeader,
+        body: () => quadraticHeader,
         headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
         expected: 400,
       },
       {
         name: 'Identify, 1 MB form of tiny tokens, valid key',
         path: '/identify',
-        body: `api_key=${ingestKey}&identification=${encodeURIComponent(JSON.stringify({ user_id: 'user-1', user_properties: { $set: { l: JSON.parse(tinyTokens(330_000)) } } }))}`,
+        body: () =>
+          `api_key=${ingestKey}&identification=${encodeURIComponent(JSON.stringify({ user_id: 'user-1', user_properties: { $set: { l: JSON.parse(tinyTokens(330_000)) } } }))}`,
         headers: form,
         expected: 200,
       },
@@ -210,36 +219,39 @@ describe('public endpoints against adversarial input', () => {
       {
         name: 'Amplitude webhook, 20 MB, bad key',
         path: '/amplitude/webhook',
-        body: 'x'.repeat(twentyMb),
+        body: () => 'x'.repeat(twentyMb),
         headers: { authorization: 'Bearer nope' },
         expected: 401,
       },
       {
         name: 'Amplitude webhook, 1 MB of tiny tokens, valid key',
         path: '/amplitude/webhook',
-        body: JSON.stringify({
-          event_type: 'e',
-          user_id: 'user-1',
-          event_properties: { l: JSON.parse(tinyTokens(990_000)) },
-        }),
+        body: () =>
+          JSON.stringify({
+            event_type: 'e',
+            user_id: 'user-1',
+            event_properties: { l: JSON.parse(tinyTokens(990_000)) },
+          }),
         headers: { authorization: `Bearer ${ingestKey}`, ...json },
         expected: 200,
       },
       {
         name: 'admin API, bad token, 20 MB',
         path: '/api/sources',
-        body: 'x'.repeat(twentyMb),
+        body: () => 'x'.repeat(twentyMb),
         headers: { authorization: 'Bearer wrong-token-000000', ...json },
         expected: 401,
       },
-      { name: 'setup page, 20 MB body', path: '/setup', body: 'x'.repeat(twentyMb), expected: 404 },
+      { name: 'setup page, 20 MB body', path: '/setup', body: () => 'x'.repeat(twentyMb), expected: 404 },
     ];
     const blocked: string[] = [];
     for (const { name, path, method = 'POST', headers = {}, body, expected } of attacks) {
-      const bytes = body === undefined ? undefined : Buffer.from(body);
+      const bytes = body === undefined ? undefined : Buffer.from(body());
+      // Only the service's work on the clock: the test's own garbage (building the body) is collected first.
+      collectGarbage();
       // The machine is shared: one preemption can look like a block, a real block happens again.
       let worstMs = Infinity;
-      for (let attempt = 0; attempt < 2 && worstMs > 50; attempt += 1) {
+      for (let attempt = 0; attempt < 3 && worstMs > 50; attempt += 1) {
         const histogram = monitorEventLoopDelay({ resolution: 5 });
         histogram.enable();
         const response = await fetch(`${h.apiUrl}${path}`, { method, headers, body: bytes });
