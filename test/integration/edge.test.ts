@@ -15,6 +15,7 @@ import { createSync } from '../../testkit/destination-flow';
 import { eventually } from '../../testkit/eventually';
 import { ServiceProcess } from '../../testkit/service-process';
 import { TcpProxy } from '../../testkit/tcp-proxy';
+import { findUnstorableRows } from '../../src/destination/unstorable-rows';
 
 /**
  * What a stranger (or a key holder, or a broken dependency) can do to the public endpoints: adversarial
@@ -367,6 +368,25 @@ describe('public endpoints against adversarial input', () => {
     });
     expect(identify.status).toBe(400);
     expect(await outboxRows(h, syncId)).toBe(before + 1);
+  });
+
+  it('finds the rows Postgres refuses for their content without storing any (the safety net behind the checks)', async () => {
+    const row = (userKey: string, insertId: string) => ({
+      connectionId: syncId,
+      insertId,
+      kind: 'event' as const,
+      payload: { event_type: 'e' },
+      userKey,
+      eventTime: new Date(),
+    });
+    const before = await outboxRows(h, syncId);
+    const refused = await findUnstorableRows(h.database.db, [
+      row('user:fine', 'net-1'),
+      row('user:nul\u0000', 'net-2'),
+      row('user:fine-too', 'x'.repeat(10_000) + randomBytes(2_000).toString('hex')),
+    ]);
+    expect(refused).toEqual([1, 2]);
+    expect(await outboxRows(h, syncId)).toBe(before);
   });
 
   it('answers a signed but unstorable notification 400 (not a 503 Intercom would retry), and stores long keys', async () => {
