@@ -105,8 +105,8 @@ export interface SourceResult {
   reason: DisconnectReason;
 }
 
-/** The OAuth callback stored the token: returns once the connection shows its next status. */
-export const authorizeUpdate = defineUpdate<void, [{ workspaceId: string }]>('authorize');
+/** The OAuth callback stored the token and named the workspace (it never travels through the workflow). */
+export const authorizedSignal = defineSignal<[{ workspaceId: string }]>('authorized');
 /** Intercom's (unsigned) uninstall notice: confirmed against /me before anything is done. */
 export const uninstallReportedSignal = defineSignal('uninstallReported');
 export const configureUpdate = defineUpdate<SourceSettings, [SourceSettingsPatch]>('configure');
@@ -183,21 +183,11 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
       }
     },
   });
-  setHandler(
-    authorizeUpdate,
-    async ({ workspaceId }) => {
-      state.workspaceId = workspaceId;
-      upsertSearchAttributes([{ key: IntercomWorkspaceKey, value: workspaceId }]);
-      // Answer once webhooks for the workspace are accepted (the main loop publishes the next status).
-      await untilPublished(state, statusNow);
-    },
-    {
-      validator: (_authorized: { workspaceId: string }) => {
-        if (state.disconnect || state.phase === 'disconnecting' || state.phase === 'disconnected')
-          throw new Error('the connection is disconnected; create it again to reconnect');
-      },
-    },
-  );
+  setHandler(authorizedSignal, ({ workspaceId }) => {
+    if (state.disconnect || state.phase === 'disconnecting' || state.phase === 'disconnected') return;
+    state.workspaceId = workspaceId;
+    upsertSearchAttributes([{ key: IntercomWorkspaceKey, value: workspaceId }]);
+  });
   setHandler(uninstallReportedSignal, () => {
     state.uninstallReported = true;
   });

@@ -37,6 +37,15 @@ export class PrivatePostgres {
     this.ctl('restart', ['-m', 'fast']);
   }
 
+  /** Down (fast shutdown: connections cut) until `start()`: an outage of the database server. */
+  halt(): void {
+    this.ctl('stop', ['-m', 'fast']);
+  }
+
+  start(): void {
+    this.ctl('start');
+  }
+
   stop(): void {
     this.ctl('stop', ['-m', 'immediate']);
     rmSync(this.dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { z } from 'zod';
  * Roles decide which optional settings become required: `dev` may fall back to
  * embedded Postgres, a self-started Temporal dev server and the simulators.
  */
-export type Role = 'api' | 'worker' | 'dev' | 'test' | 'cli';
+export type Role = 'api' | 'worker' | 'dev' | 'test' | 'cli' | 'maintenance';
 
 /** Names whose values must never be printed, logged or echoed in an error. */
 export const SECRET_VARIABLES = [
@@ -14,6 +14,7 @@ export const SECRET_VARIABLES = [
   'INTERCOM_CLIENT_SECRET',
   'TEMPORAL_API_KEY',
   'ADMIN_TOKEN',
+  'ENCRYPTION_KEYS',
 ] as const;
 
 const bool = z
@@ -22,6 +23,7 @@ const bool = z
 const port = z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535);
 const url = z.url({ message: 'expected an absolute URL' });
 const positiveInt = z.coerce.number({ message: 'expected a positive integer' }).int().positive();
+const nonNegativeInt = z.coerce.number({ message: 'expected a whole number (0 = off)' }).int().min(0);
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/;
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -34,6 +36,11 @@ const duration = z
   .string()
   .refine((v) => parseDuration(v) !== undefined, 'expected a duration like 30s, 5m, 2h')
   .transform((v) => parseDuration(v)!);
+/** A duration, or `0` for "no limit". */
+const durationOrOff = z
+  .string()
+  .refine((v) => v.trim() === '0' || parseDuration(v) !== undefined, 'expected a duration like 30s, or 0 for none')
+  .transform((v) => (v.trim() === '0' ? 0 : parseDuration(v)!));
 const durationList = z
   .string()
   .refine(
@@ -57,6 +64,10 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'expected a postgres:// connection URL')
     .optional(),
   DATABASE_POOL_MAX: positiveInt.default(10),
+  /** How long opening a Postgres connection may take before the query fails (an outage answers fast). */
+  DATABASE_CONNECT_TIMEOUT: duration.default(5_000),
+  /** Server-side limit on any one statement; 0 turns it off. */
+  DATABASE_STATEMENT_TIMEOUT: durationOrOff.default(30_000),
   /** Folder for the embedded database, the dev Temporal server's file and the dev encryption key. */
   DATA_DIR: z.string().default('.data'),
 
@@ -130,6 +141,45 @@ const envSchema = z.object({
 
   /** Days delivered rows are kept before the retention workflow prunes them. */
   RETENTION_DAYS: positiveInt.default(14),
+  /** Rows the retention workflow deletes per statement, so a large backlog never holds long locks. */
+  RETENTION_BATCH_SIZE: positiveInt.default(5_000),
+
+  /**
+   * Webhooks whose `created_at` is older than this are answered 200 and not stored (counted `stale`):
+   * a replayed old notification could otherwise come back after its dedupe row was pruned.
+   * Default: the retention window (RETENTION_DAYS).
+   */
+  WEBHOOK_MAX_AGE: duration.optional(),
+  /** The webhook path answers 503 if the notification is not stored by then (Intercom waits 5 s). */
+  WEBHOOK_STORE_TIMEOUT: duration.default(4_000),
+  /** Webhooks waiting for the inbox writer at once; past it, 503 at once. */
+  WEBHOOK_QUEUE_LIMIT: positiveInt.default(5_000),
+
+  /** Requests per second from one client IP to the public endpoints other than Intercom's webhooks; 0 turns it off. */
+  RATE_LIMIT_PER_IP: nonNegativeInt.default(200),
+  /** Ingestion requests per second per ingest key; 0 turns it off. */
+  RATE_LIMIT_PER_INGEST_KEY: nonNegativeInt.default(1_000),
+  /** Request-body bytes the ingestion endpoints hold at once (bounds concurrent parses); past it, 503. */
+  INGEST_MAX_BUFFERED_BYTES: positiveInt.default(64_000_000),
+  /**
+   * Express's `trust proxy`: whom to believe for the client IP in X-Forwarded-For (per-IP rate limits).
+   * Off by default, so a client cannot pick its own IP; behind a load balancer set a hop count (`1`) or
+   * addresses (`loopback, 10.0.0.0/8`).
+   */
+  TRUST_PROXY: z.string().default('false'),
+
+  /**
+   * Earlier AES-256-GCM keys, still accepted for reading until `npm run rotate-keys` has re-sealed
+   * everything under ENCRYPTION_KEY: comma-separated base64 keys.
+   */
+  ENCRYPTION_KEYS: z
+    .string()
+    .refine(
+      (v) => v.split(',').every((k) => Buffer.from(k.trim(), 'base64').length === 32),
+      'expected 32-byte base64 keys separated by commas',
+    )
+    .transform((v) => v.split(',').map((k) => k.trim()))
+    .optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -138,6 +188,8 @@ const REQUIRED_BY_ROLE: Record<Role, readonly (keyof Env)[]> = {
   api: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY', 'INTERCOM_CLIENT_ID', 'INTERCOM_CLIENT_SECRET'],
   worker: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY'],
   cli: ['DATABASE_URL', 'TEMPORAL_ADDRESS', 'ENCRYPTION_KEY'],
+  /** rotate-keys: the database and the keys, no Temporal. */
+  maintenance: ['DATABASE_URL', 'ENCRYPTION_KEY'],
   dev: [],
   test: [],
 };

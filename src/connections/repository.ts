@@ -75,6 +75,16 @@ export class ConnectionRepository {
       );
   }
 
+  /** Polls the connection's status until `done` holds or `timeoutMs` passes; returns the last status seen. */
+  async waitForStatus(id: string, done: (status: string) => boolean, timeoutMs: number): Promise<string | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const status = (await this.get(id))?.status;
+      if ((status !== undefined && done(status)) || Date.now() >= deadline) return status;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   async findByIngestKeyHash(hash: string): Promise<Connection | undefined> {
     const [row] = await this.db.select().from(connections).where(eq(connections.ingestKeyHash, hash));
     return row;

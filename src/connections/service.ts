@@ -4,7 +4,7 @@ import { ConnectionRepository, type Connection } from './repository';
 import { sourceConnectionId, workflowIdFor } from './ids';
 import type { Services } from '../runtime/services';
 import { IntercomClient } from '../intercom/client';
-import { authorizeUrl, consumeOAuthState, createOAuthState } from '../source/oauth';
+import { authorizeUrl, consumeOAuthState, createOAuthState, revokeOAuthStates } from '../source/oauth';
 import type {
   EventNaming,
   IdentityMappingChoice,
@@ -12,7 +12,7 @@ import type {
   SourceSettingsPatch,
 } from '../source/connection-settings';
 import {
-  authorizeUpdate,
+  authorizedSignal,
   configureUpdate,
   sourceConnection,
   statusQuery as sourceStatusQuery,
@@ -116,6 +116,8 @@ export class ConnectionsService {
       ...(reopening ? { deliveryState: 'held' as const } : {}),
     });
     await this.repository.storeSecret(id, 'amplitude_api_key', input.amplitudeApiKey);
+    // States issued before the disconnect belong to the old connection, not to this one.
+    if (existing && reopening) await revokeOAuthStates(this.services.db, id);
     const workflowId = workflowIdFor(id);
     await this.temporal.workflow.start(sourceConnection, {
       workflowId,
@@ -164,6 +166,10 @@ export class ConnectionsService {
     if (!env.INTERCOM_CLIENT_ID || !env.INTERCOM_CLIENT_SECRET)
       throw new UserError('Intercom OAuth is not configured', 503);
     const connection = await this.requireKind(consumed.connectionId, 'intercom_source');
+    // A state issued before a disconnect must not bring the connection back: a disconnected one is
+    // re-opened only by creating it again, which also voids its earlier states (createSource).
+    if (connection.status === 'Disconnected')
+      throw new UserError('the connection was disconnected after this authorization started; create it again', 409);
     // The token endpoint lives on the US host whatever the workspace region (Intercom routes it).
     const exchange = await new IntercomClient({
       baseUrl: urls.intercomApi('US'),
@@ -184,14 +190,20 @@ export class ConnectionsService {
       if (!me.ok) throw new UserError(`Intercom's ${region} API did not accept the token (${me.status})`, 502);
     }
     const workspaceId = me.data.app.id_code;
+    // Re-authorising renews the token of the workspace the connection streams from; another workspace's
+    // consent must not silently re-point it (its webhooks, its data). Disconnect and create it again.
+    if (connection.intercomWorkspaceId && connection.intercomWorkspaceId !== workspaceId)
+      throw new UserError(
+        `this connection streams from Intercom workspace ${connection.intercomWorkspaceId}, not ${workspaceId}; ` +
+          'to switch workspaces, disconnect it and create it again',
+        409,
+      );
     await this.repository.storeSecret(connection.id, 'intercom_access_token', token);
     await this.repository.update(connection.id, { intercomWorkspaceId: workspaceId, intercomRegion: region });
-    // Returns once the workflow has published the connection's next status, so webhooks are accepted from here on.
-    try {
-      await this.handle(connection.id).executeUpdate(authorizeUpdate, { args: [{ workspaceId }] });
-    } catch (err) {
-      throw asUserError(err);
-    }
+    await this.handle(connection.id).signal(authorizedSignal, { workspaceId });
+    // Answer once the workflow has published the next status (webhooks for the workspace are accepted from then
+    // on), or after a few seconds anyway: a callback must not hang while no worker runs.
+    await this.repository.waitForStatus(connection.id, (status) => status !== 'Authorizing', 10_000);
     return { connectionId: connection.id, workspaceId };
   }
 

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import type { SQL } from 'drizzle-orm';
 import * as schema from './schema';
+import type { Env } from '../config/env';
 
 /** Drizzle database over either driver: postgres.js (servers) or PGlite (embedded dev database). */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
@@ -15,10 +16,33 @@ export interface Database {
 
 export const MIGRATIONS_FOLDER = path.resolve(__dirname, '../../drizzle');
 
-export async function openPostgres(url: string, options: { max?: number } = {}): Promise<Database> {
+export interface PostgresOptions {
+  max?: number;
+  /** Opening a connection fails after this long (postgres.js counts whole seconds, rounded up). */
+  connectTimeoutMs?: number;
+  /** Postgres cancels any statement running longer (0 or unset: the server's default, usually none). */
+  statementTimeoutMs?: number;
+}
+
+/** The pool settings an entry point reads from the environment. */
+export function postgresOptionsFromEnv(env: Env): PostgresOptions {
+  return {
+    max: env.DATABASE_POOL_MAX,
+    connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT,
+  };
+}
+
+export async function openPostgres(url: string, options: PostgresOptions = {}): Promise<Database> {
   const { default: postgres } = await import('postgres');
   const { drizzle } = await import('drizzle-orm/postgres-js');
-  const client = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+  const client = postgres(url, {
+    max: options.max ?? 10,
+    onnotice: () => {},
+    // An unreachable server fails the query after this instead of postgres.js's default 30 s.
+    connect_timeout: Math.max(1, Math.ceil((options.connectTimeoutMs ?? 5_000) / 1000)),
+    ...(options.statementTimeoutMs ? { connection: { statement_timeout: options.statementTimeoutMs } } : {}),
+  });
   return {
     db: drizzle(client, { schema }) as unknown as Db,
     driver: 'postgres',

@@ -22,7 +22,11 @@ export function insertIdForAmplitudeEvent(event: AmplitudeEvent): string {
 
 /** JSON with object keys sorted, so the same properties in another order hash the same. */
 function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (Array.isArray(value)) {
+    // Only objects need their keys sorted: a list of plain values is its own JSON (and cheap to write).
+    if (value.every((item) => item === null || typeof item !== 'object')) return JSON.stringify(value);
+    return `[${value.map(canonicalJson).join(',')}]`;
+  }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value)
       .filter(([, child]) => child !== undefined)

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { setEntry } from '../safe-object';
 
 /**
  * Settings of an "Intercom - Event Streaming" destination sync, as on Amplitude's product page:
@@ -252,7 +253,7 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
 function overlay<T extends object>(base: T, edit: Partial<T> | undefined): T {
   const result = { ...base };
   for (const [key, value] of Object.entries(edit ?? {})) {
-    if (value !== undefined) (result as Record<string, unknown>)[key] = value;
+    if (value !== undefined) setEntry(result as Record<string, unknown>, key, value);
   }
   return result;
 }

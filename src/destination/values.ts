@@ -63,10 +63,7 @@ export function ownValue(record: Record<string, unknown> | null | undefined, key
   return record && Object.hasOwn(record, key) ? record[key] : undefined;
 }
 
-/** Adds an entry even when the key is `__proto__`, which plain assignment would treat as the prototype. */
-export function setEntry<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
-}
+export { setEntry } from '../safe-object';
 
 export function isScalar(value: unknown): value is Scalar {
   return (

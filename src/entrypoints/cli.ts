@@ -4,6 +4,7 @@ import type { z } from 'zod';
 import { adminApi, fillPath, formatIssues, type AdminRoute, type AdminRouteName } from '../http/admin-api';
 import { workflowIdFor } from '../connections/ids';
 import { DEV_FILES, readJsonFile, type DevApiFile } from '../runtime/dev-state';
+import { rotateKeys } from './rotate-keys';
 
 /**
  * `connector <command>` (or `npm run cli -- <command>`): the operator CLI. It calls the admin API
@@ -73,6 +74,9 @@ function usage(): string {
 
 Commands (each calls one admin API route; see /api/openapi.json):
 ${lines.join('\n')}
+
+Maintenance (on the database directly, with DATABASE_URL, ENCRYPTION_KEY and ENCRYPTION_KEYS):
+  keys rotate                        re-seal every credential under ENCRYPTION_KEY
 
 Body fields are flags (--amplitude-project-id 123); lists are comma-separated (--objects contacts,conversations);
 objects are JSON (--send-events '{"enabled":true}'); --body '<json>' (or --body @file.json) gives the whole body.
@@ -174,6 +178,8 @@ async function call(
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // The one maintenance command: it works on the database and the keys directly (no API, no Temporal).
+  if (argv[0] === 'keys' && argv[1] === 'rotate') return rotateKeys();
   // The command is the first word that is not a flag or a flag's value (`connections <cmd>`: the old form).
   const valued = new Set(['--api', '--token', '--body']);
   let at = argv.findIndex((arg, i) => !arg.startsWith('-') && !valued.has(argv[i - 1] ?? '') && arg !== 'connections');

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadEnv } from '../config/env';
-import { migrateDatabase, openPglite, openPostgres, type Database } from '../db/client';
+import { migrateDatabase, openPglite, openPostgres, postgresOptionsFromEnv, type Database } from '../db/client';
 import { createApp } from '../http/app';
 import { createLogger } from '../observability/logger';
 import { buildServices, devEncryptionKey, loadEnvOrExit } from '../runtime/boot';
@@ -165,7 +165,7 @@ async function main() {
   const env = loadEnv({ ...process.env, ...overrides }, 'dev');
   let database: Database;
   if (env.DATABASE_URL) {
-    database = await openPostgres(env.DATABASE_URL, { max: env.DATABASE_POOL_MAX });
+    database = await openPostgres(env.DATABASE_URL, postgresOptionsFromEnv(env));
   } else {
     database = await openPglite(path.join(dataDir, 'pglite'));
     lines.push(`Database:            embedded PGlite in ${path.join(dataDir, 'pglite')}`);
@@ -214,6 +214,7 @@ async function main() {
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      api.stopSignalRetries();
       await api.doorbell.flush();
     },
   });

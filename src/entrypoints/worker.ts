@@ -1,4 +1,4 @@
-import { openPostgres } from '../db/client';
+import { openPostgres, postgresOptionsFromEnv } from '../db/client';
 import { buildServices, loadEnvOrExit } from '../runtime/boot';
 import { connectClient, temporalTargetFromEnv } from '../temporal/connection';
 import { installTemporalRuntime, prepareWorker, sdkMetrics } from '../temporal/worker';
@@ -15,7 +15,7 @@ async function main() {
   const logger = createLogger(env.LOG_LEVEL, { process: 'worker' });
   const sdkMetricsAddress = env.METRICS_PORT ? `127.0.0.1:${await freePort()}` : undefined;
   installTemporalRuntime({ logger, logLevel: 'warn', metricsBindAddress: sdkMetricsAddress });
-  const database = await openPostgres(env.DATABASE_URL!, { max: env.DATABASE_POOL_MAX });
+  const database = await openPostgres(env.DATABASE_URL!, postgresOptionsFromEnv(env));
   const services = buildServices(env, database, logger);
   const metricsServer = env.METRICS_PORT
     ? startMetricsServer(env.METRICS_PORT, services.metrics, sdkMetrics(sdkMetricsAddress))

@@ -12,6 +12,8 @@ import { oauthRoutes } from './routes/oauth';
 import { adminRoutes } from './routes/admin';
 import { amplitudeIngestRoutes } from './routes/amplitude-ingest';
 import { setupRoutes } from './routes/setup';
+import { BodyBudget } from './request-body';
+import { limitPerIp, publicRateLimits, trustProxySetting } from './rate-limits';
 
 export interface AppDependencies {
   services: Services;
@@ -40,24 +42,31 @@ export interface Api {
   listen(port: number, host?: string): Promise<Server>;
   doorbell: Doorbell;
   connections: ConnectionsService;
+  /** Ends the doorbell's retries (shutdown): call before `doorbell.flush()`. */
+  stopSignalRetries(): void;
 }
 
 export function createApp(deps: AppDependencies): Api {
   const { services } = deps;
   const connections = new ConnectionsService(services, deps.temporal, deps.taskQueue);
-  // Stored rows ring their delivery shard (signal-with-start), as rarely as a lingering drain allows.
+  // Stored rows ring their delivery shard (signal-with-start), as rarely as a lingering drain allows. A ring
+  // Temporal cannot take now (down, restarting) is retried until it can: the API stores and acknowledges
+  // meanwhile, and the rows stored are announced once Temporal is back.
   const doorbell = new Doorbell(
     (lane, shard) => signalShard(deps.temporal, deps.taskQueue, lane, shard),
     {},
     (lane, shard, err) =>
       services.logger.warn(
         { lane, shard, err: { message: (err as Error).message } },
-        'could not ring the delivery shard; retrying',
+        'could not ring the delivery shard; retrying until Temporal takes it',
       ),
   );
+  const limits = publicRateLimits(services.env);
+  const bodyBudget = new BodyBudget(services.env.INGEST_MAX_BUFFERED_BYTES);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', true);
+  // Who may tell us the client's address (per-IP limits): nobody unless TRUST_PROXY says so.
+  app.set('trust proxy', trustProxySetting(services.env.TRUST_PROXY));
   app.use(timing(services));
 
   // The setup page is the front door for a person opening the service's URL.
@@ -91,12 +100,14 @@ export function createApp(deps: AppDependencies): Api {
     res.type(services.metrics.registry.contentType).send(await renderMetrics(services.metrics, deps.extraMetrics));
   });
 
+  // Ingestion answers its own 429s in Amplitude's format; every other public route shares this per-IP budget.
+  app.use(amplitudeIngestRoutes({ services, connections, doorbell, limits, bodyBudget }));
+  app.use(limitPerIp(limits.perIp));
   app.use(intercomUninstallRoutes({ services, temporal: deps.temporal }));
   app.use(oauthRoutes(connections));
   app.use(
     adminRoutes(connections, services.env.ADMIN_TOKEN, { checkResponses: services.env.NODE_ENV !== 'production' }),
   );
-  app.use(amplitudeIngestRoutes({ services, connections, doorbell }));
   app.use(setupRoutes());
 
   const errors: ErrorRequestHandler = (err, req, res, _next) => {
@@ -116,8 +127,10 @@ export function createApp(deps: AppDependencies): Api {
   const listen = (port: number, host?: string) =>
     new Promise<Server>((resolve, reject) => {
       const server = createServer(handler);
+      // A client that trickles its body holds a socket and a share of the body budget: not for long.
+      server.requestTimeout = 60_000;
       server.once('error', reject);
       server.listen(port, host, () => resolve(server));
     });
-  return { app, handler, listen, doorbell, connections };
+  return { app, handler, listen, doorbell, connections, stopSignalRetries: () => doorbell.stop() };
 }

@@ -26,7 +26,7 @@ export function buildServices(env: Env, database: Database, logger: Logger = cre
   return {
     env,
     db: database.db,
-    secrets: new SecretBox(env.ENCRYPTION_KEY),
+    secrets: new SecretBox(env.ENCRYPTION_KEY, env.ENCRYPTION_KEYS),
     logger,
     metrics: new Metrics(),
     urls: externalUrlsFromEnv(env),

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify as stableJson } from 'safe-stable-stringify';
+import { boundedKey } from '../db/storable';
 import type { IntercomNotification } from '../intercom/webhook-envelope';
 import { dedupeKeyForFact } from './topic-groups';
 
@@ -17,9 +18,11 @@ export { dedupeKeyForFact } from './topic-groups';
  * `notification:<notification id>`, else `content:<sha256 of topic, created_at, item>`.
  */
 export function dedupeKeyFor(notification: IntercomNotification): string {
+  // Keys are indexed (source_inbox_dedupe_uq): a long one (names, emails, ids are the workspace's data) is
+  // kept as its hash, the same for the live copy and the backfilled one.
   const natural = dedupeKeyForFact(notification.topic, notification.data.item);
-  if (natural) return natural;
-  if (notification.id) return `notification:${notification.id}`;
+  if (natural) return boundedKey(natural);
+  if (notification.id) return boundedKey(`notification:${notification.id}`);
   const content = { topic: notification.topic, created_at: notification.created_at, item: notification.data.item };
   return `content:${createHash('sha256').update(stableJson(content)).digest('hex')}`;
 }

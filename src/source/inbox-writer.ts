@@ -36,6 +36,16 @@ interface Pending {
   notification: IncomingNotification;
   resolve: (result: StoredResult) => void;
   reject: (err: unknown) => void;
+  /** Epoch ms after which the caller has given up (answered 503): not worth writing any more. */
+  deadline: number;
+}
+
+/** The writer is too far behind (Postgres slow or down): answer at once instead of queueing without bound. */
+export class InboxBusyError extends Error {
+  constructor(reason: 'queue_full' | 'timeout') {
+    super(reason === 'queue_full' ? 'the inbox writer queue is full' : 'the notification was not stored in time');
+    this.name = 'InboxBusyError';
+  }
 }
 
 export class InboxWriter {
@@ -44,12 +54,33 @@ export class InboxWriter {
 
   constructor(
     private readonly db: Db,
-    private readonly options: { maxBatch?: number; maxConcurrentWrites?: number } = {},
+    private readonly options: {
+      maxBatch?: number;
+      maxConcurrentWrites?: number;
+      /** Notifications waiting for a write at once; more are refused with InboxBusyError. */
+      maxQueued?: number;
+      /** Time to store one notification before the caller hears InboxBusyError (it still may be stored). */
+      timeoutMs?: number;
+    } = {},
   ) {}
 
   store(notification: IncomingNotification): Promise<StoredResult> {
+    if (this.queue.length >= (this.options.maxQueued ?? 5_000)) return Promise.reject(new InboxBusyError('queue_full'));
+    const timeoutMs = this.options.timeoutMs ?? 4_000;
     return new Promise((resolve, reject) => {
-      this.queue.push({ notification, resolve, reject });
+      const timer = setTimeout(() => reject(new InboxBusyError('timeout')), timeoutMs);
+      const settle =
+        <T>(fn: (value: T) => void) =>
+        (value: T) => {
+          clearTimeout(timer);
+          fn(value);
+        };
+      this.queue.push({
+        notification,
+        resolve: settle(resolve),
+        reject: settle(reject),
+        deadline: Date.now() + timeoutMs,
+      });
       this.pump();
     });
   }
@@ -57,6 +88,11 @@ export class InboxWriter {
   private pump(): void {
     const maxConcurrent = this.options.maxConcurrentWrites ?? 2;
     const maxBatch = this.options.maxBatch ?? 500;
+    // Whoever waited past their deadline was already answered 503; Intercom's retry will bring it again.
+    // Deadlines grow along the queue, so the expired ones are a prefix.
+    const now = Date.now();
+    const expired = this.queue.findIndex((pending) => pending.deadline > now);
+    this.queue.splice(0, expired < 0 ? this.queue.length : expired);
     while (this.queue.length > 0 && this.inFlight < maxConcurrent) {
       const batch = this.queue.splice(0, maxBatch);
       this.inFlight += 1;

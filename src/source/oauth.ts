@@ -37,6 +37,11 @@ export async function consumeOAuthState(db: Db, state: string): Promise<ConsumeS
   return { ok: false, reason: row.used ? 'used' : 'expired' };
 }
 
+/** Voids every state of a connection not used yet (it was disconnected: they belong to its past). */
+export async function revokeOAuthStates(db: Db, connectionId: string): Promise<void> {
+  await db.execute(sql`DELETE FROM oauth_states WHERE connection_id = ${connectionId} AND used_at IS NULL`);
+}
+
 export function authorizeUrl(options: {
   oauthUrl: string;
   clientId: string;

@@ -1,3 +1,5 @@
+import { setEntry } from '../safe-object';
+
 /** Property values Amplitude accepts: JSON without nulls (we omit unknowns instead). */
 export type PropertyValue = string | number | boolean | PropertyValue[] | { [key: string]: PropertyValue };
 
@@ -17,7 +19,7 @@ export function cleanProperties(input: Record<string, unknown>): Properties {
   const out: Properties = {};
   for (const [key, value] of Object.entries(input)) {
     const clean = cleanValue(value, 0);
-    if (clean !== undefined) out[key] = clean;
+    if (clean !== undefined) setEntry(out, key, clean);
   }
   return out;
 }

@@ -47,6 +47,15 @@ export async function connectClient(target: TemporalTarget): Promise<Client> {
   return new Client({ connection, namespace: target.namespace });
 }
 
+/**
+ * A client that connects on first use and reconnects by itself (gRPC): the api starts, stores and
+ * acknowledges while Temporal is down; calls made meanwhile fail (the doorbell retries its signals).
+ */
+export function lazyClient(target: TemporalTarget): Client {
+  const connection = Connection.lazy({ address: target.address, tls: tlsOptions(target), apiKey: target.apiKey });
+  return new Client({ connection, namespace: target.namespace });
+}
+
 export async function connectNative(target: TemporalTarget): Promise<NativeConnection> {
   return NativeConnection.connect({ address: target.address, tls: tlsOptions(target), apiKey: target.apiKey });
 }

@@ -65,4 +65,9 @@ export class Doorbell {
   flush(): Promise<void> {
     return this.throttle.flush();
   }
+
+  /** No more retries (shutdown): call before `flush()`. */
+  stop(): void {
+    this.throttle.stop();
+  }
 }

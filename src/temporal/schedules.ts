@@ -1,17 +1,36 @@
-import { ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleDescription } from '@temporalio/client';
 import { RETENTION_SCHEDULE_ID, retention } from '../../workflows/retention';
 
-/** Creates the daily retention schedule once; later calls find it and leave it alone. */
-export async function ensureRetentionSchedule(client: Client, taskQueue: string, retentionDays: number): Promise<void> {
+/**
+ * Makes the daily retention schedule exist and run with this RETENTION_DAYS: created on the first
+ * start, updated when a worker starts with another value (so the setting follows the configuration;
+ * during a rolling change the last worker started wins). Answers what it did.
+ */
+export async function ensureRetentionSchedule(
+  client: Client,
+  taskQueue: string,
+  retentionDays: number,
+  scheduleId = RETENTION_SCHEDULE_ID,
+): Promise<'created' | 'updated' | 'unchanged'> {
+  const handle = client.schedule.getHandle(scheduleId);
+  let description: ScheduleDescription | undefined;
   try {
-    await client.schedule.getHandle(RETENTION_SCHEDULE_ID).describe();
-    return;
+    description = await handle.describe();
   } catch (err) {
     if ((err as Error).name !== 'ScheduleNotFoundError') throw err;
   }
+  if (description) {
+    const [input] = (description.action.args ?? []) as [{ retentionDays?: number } | undefined];
+    if (input?.retentionDays === retentionDays) return 'unchanged';
+    await handle.update((previous) => ({
+      ...previous,
+      action: { ...previous.action, workflowType: retention, args: [{ retentionDays }] },
+    }));
+    return 'updated';
+  }
   try {
     await client.schedule.create({
-      scheduleId: RETENTION_SCHEDULE_ID,
+      scheduleId,
       spec: { calendars: [{ hour: 3, minute: 17 }] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       action: {
@@ -22,8 +41,10 @@ export async function ensureRetentionSchedule(client: Client, taskQueue: string,
         workflowId: 'connector-retention',
       },
     });
+    return 'created';
   } catch (err) {
     // Another worker created it between our describe and create.
     if ((err as Error).name !== 'ScheduleAlreadyRunning') throw err;
+    return 'unchanged';
   }
 }

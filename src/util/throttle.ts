@@ -22,6 +22,7 @@ interface Slot {
 export class Throttle {
   private readonly slots = new Map<string, Slot>();
   private readonly now: () => number;
+  private stopped = false;
 
   constructor(
     private readonly action: (key: string) => Promise<void>,
@@ -31,6 +32,7 @@ export class Throttle {
   }
 
   trigger(key: string): void {
+    if (this.stopped) return;
     const slot = this.slot(key);
     if (slot.inFlight || slot.timer) {
       slot.dirty = true;
@@ -50,11 +52,17 @@ export class Throttle {
     return this.slots.get(key)?.lastRunAt ?? 0;
   }
 
-  /** Runs every pending trailing trigger now (shutdown). */
+  /** Runs every pending trailing trigger now (shutdown); a failure is not retried after `stop()`. */
   async flush(): Promise<void> {
     const pending = [...this.slots.entries()].filter(([, s]) => s.timer || s.dirty);
     for (const [, slot] of pending) clearTimeout(slot.timer);
     await Promise.all(pending.map(([key]) => this.run(key)));
+  }
+
+  /** No more retries or trailing runs (shutdown): a process must be able to exit while the target is down. */
+  stop(): void {
+    this.stopped = true;
+    for (const slot of this.slots.values()) clearTimeout(slot.timer);
   }
 
   private slot(key: string): Slot {
@@ -83,7 +91,7 @@ export class Throttle {
     } finally {
       slot.inFlight = false;
     }
-    if (slot.dirty) {
+    if (slot.dirty && !this.stopped) {
       const delay =
         slot.failures > 0
           ? Math.min(500 * 2 ** slot.failures, this.options.maxRetryMs ?? 30_000)

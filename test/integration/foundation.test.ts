@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { inject } from 'vitest';
 import { migrateDatabase, openPostgres, queryRows } from '../../src/db/client';
 import { retention } from '../../workflows/retention';
+import { ensureRetentionSchedule } from '../../src/temporal/schedules';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
 
 describe('migrations', () => {
@@ -78,5 +79,44 @@ describe('a workflow on the real Temporal dev server', () => {
       sql`SELECT dedupe_key FROM source_inbox WHERE connection_id = ${connectionId} ORDER BY dedupe_key`,
     );
     expect(left.map((r) => r.dedupe_key)).toEqual(['new-delivered', 'old-pending']);
+  });
+
+  it('prunes in bounded batches until nothing past the cutoff is left', async () => {
+    const db = h.database.db;
+    const connectionId = uniqueId('conn');
+    await db.execute(
+      sql`INSERT INTO connections (id, kind, name, status) VALUES (${connectionId}, 'intercom_source', 'retention batches', 'Connected')`,
+    );
+    await db.execute(sql`
+      INSERT INTO source_inbox (connection_id, dedupe_key, topic, payload, status, done_at)
+      SELECT ${connectionId}, 'old-' || n, 'contact.user.created', '{}', 'dropped', now() - interval '40 days'
+      FROM generate_series(1, 7) AS n`);
+    const result = await h.client.workflow.execute(retention, {
+      taskQueue: h.taskQueue,
+      workflowId: uniqueId('retention'),
+      args: [{ retentionDays: 30, batchSize: 2 }],
+    });
+    expect(result.sourceRows).toBeGreaterThanOrEqual(7);
+    const [left] = await queryRows<{ n: number }>(
+      db,
+      sql`SELECT count(*)::int AS n FROM source_inbox WHERE connection_id = ${connectionId}`,
+    );
+    expect(left!.n).toBe(0);
+  });
+
+  it('keeps the retention schedule in step with RETENTION_DAYS', async () => {
+    const scheduleId = uniqueId('retention-schedule');
+    const daysOf = async () =>
+      ((await h.client.schedule.getHandle(scheduleId).describe()).action.args?.[0] as { retentionDays: number })
+        .retentionDays;
+    try {
+      expect(await ensureRetentionSchedule(h.client, h.taskQueue, 14, scheduleId)).toBe('created');
+      expect(await ensureRetentionSchedule(h.client, h.taskQueue, 14, scheduleId)).toBe('unchanged');
+      expect(await daysOf()).toBe(14);
+      expect(await ensureRetentionSchedule(h.client, h.taskQueue, 30, scheduleId)).toBe('updated');
+      expect(await daysOf()).toBe(30);
+    } finally {
+      await h.client.schedule.getHandle(scheduleId).delete();
+    }
   });
 });

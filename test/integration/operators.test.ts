@@ -1,8 +1,12 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { queryRows } from '../../src/db/client';
+import { migrateDatabase, openPostgres, queryRows, type Database } from '../../src/db/client';
+import { generateKeyBase64, SecretBox } from '../../src/crypto/secrets';
+import { ConnectionRepository } from '../../src/connections/repository';
+import { legacySeal } from '../../testkit/legacy-secrets';
 import { itemForTopic } from '../../testkit/simulators/intercom';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -225,5 +229,70 @@ describe('operator tools', () => {
     expect(text).toMatch(/connector_events_delivered_total\{direction="destination"\} [1-9]/);
     expect(text).toMatch(/connector_delivery_latency_seconds_count\{direction="source"\} [1-9]/);
     expect(text).toMatch(/^temporal_[a-z_]+/m); // the SDK's own metrics
+  });
+});
+
+describe('rotate-keys', () => {
+  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  const name = `connector_rotate_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  let database: Database;
+  let databaseUrl: string;
+  beforeAll(async () => {
+    const admin = await openPostgres(adminUrl, { max: 1 });
+    await admin.db.execute(sql.raw(`CREATE DATABASE ${name}`));
+    await admin.close();
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    databaseUrl = url.toString();
+    database = await openPostgres(databaseUrl, { max: 2 });
+    await migrateDatabase(database);
+  });
+  afterAll(async () => {
+    await database?.close();
+    const admin = await openPostgres(adminUrl, { max: 1 });
+    await admin.db.execute(sql.raw(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+    await admin.close();
+  });
+
+  it('re-seals every credential under the new key, reading old ones (with or without key id) by ENCRYPTION_KEYS', async () => {
+    const oldKey = generateKeyBase64();
+    const newKey = generateKeyBase64();
+    const oldRepository = new ConnectionRepository(database.db, new SecretBox(oldKey));
+    for (const id of ['source-a', 'destination-b']) {
+      await database.db.execute(
+        sql`INSERT INTO connections (id, kind, name, status) VALUES (${id}, 'intercom_source', ${id}, 'Connected')`,
+      );
+    }
+    await oldRepository.storeSecret('source-a', 'amplitude_api_key', 'amp-secret-a');
+    await oldRepository.storeSecret('source-a', 'intercom_access_token', 'tok-a');
+    // Written before sealed values carried a key id.
+    await database.db.execute(
+      sql`INSERT INTO credentials (connection_id, kind, sealed)
+          VALUES ('destination-b', 'intercom_access_token', ${legacySeal(oldKey, 'tok-b', 'destination-b:intercom_access_token')})`,
+    );
+    const env = { DATABASE_URL: databaseUrl, ENCRYPTION_KEY: newKey, ENCRYPTION_KEYS: oldKey };
+
+    // Without the old key nothing can be read: reported, left alone, exit 1.
+    const blind = await runCli({ DATABASE_URL: databaseUrl, ENCRYPTION_KEY: newKey }, ['keys', 'rotate']);
+    expect(blind.code).toBe(1);
+    expect(blind.stderr).toContain('cannot open intercom_access_token of destination-b');
+
+    const rotated = await runCli(env, ['keys', 'rotate']);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toContain('re-sealed 3 credential(s)');
+
+    const newBox = new SecretBox(newKey);
+    const rows = await queryRows<{ sealed: string }>(database.db, sql`SELECT sealed FROM credentials`);
+    expect(rows.every((r) => r.sealed.startsWith(`v2.${newBox.currentKeyId}.`))).toBe(true);
+    const newRepository = new ConnectionRepository(database.db, newBox);
+    expect(await newRepository.readSecret('source-a', 'amplitude_api_key')).toBe('amp-secret-a');
+    expect(await newRepository.readSecret('source-a', 'intercom_access_token')).toBe('tok-a');
+    expect(await newRepository.readSecret('destination-b', 'intercom_access_token')).toBe('tok-b');
+
+    // Again: nothing left to do; the old key is no longer needed.
+    const again = await runCli({ DATABASE_URL: databaseUrl, ENCRYPTION_KEY: newKey }, ['keys', 'rotate']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('re-sealed 0 credential(s)');
+    expect(again.stdout).toContain('3 already current');
   });
 });

@@ -196,6 +196,47 @@ describe('Intercom source: OAuth state', () => {
     expect(state!.state_hash).toMatch(/^[0-9a-f]{64}$/); // only the hash is kept
     expect(new URL(created.body.authorizeUrl).searchParams.get('state')).not.toBe(state!.state_hash);
   });
+  it('refuses a state issued before a disconnect, before and after the connection is created again', async () => {
+    const { appId } = h.intercom.addWorkspace({ name: 'Revisited' });
+    const projectId = uniqueId('revisit');
+    const { connectionId, workflowId } = await onboardSource(h, { projectId, appId, identityMapping: 'user_id' });
+    await waitForSource(h, connectionId, (s) => s.phase === 'listening');
+    // Two authorization links handed out while connected (say, left open in browser tabs).
+    const early = (await h.admin('POST', `/api/sources/${connectionId}/authorize`)).body.authorizeUrl as string;
+    const later = (await h.admin('POST', `/api/sources/${connectionId}/authorize`)).body.authorizeUrl as string;
+    expect((await h.admin('POST', `/api/connections/${connectionId}/disconnect`)).status).toBe(202);
+    await h.client.workflow.getHandle(workflowId).result();
+
+    expect(await authorize(h, early, appId)).toBe(409);
+    expect((await h.api.connections.repository.get(connectionId))!.status).toBe('Disconnected');
+    expect(await h.api.connections.repository.readSecret(connectionId, 'intercom_access_token')).toBeUndefined();
+
+    const again = await h.admin('POST', '/api/sources', { amplitudeProjectId: projectId, amplitudeApiKey: 'k' });
+    expect(again.status).toBe(201);
+    expect(await authorize(h, later, appId)).toBe(400); // voided when the connection was created again
+    expect(await h.api.connections.repository.readSecret(connectionId, 'intercom_access_token')).toBeUndefined();
+    expect(await authorize(h, again.body.authorizeUrl, appId)).toBe(200);
+  });
+
+  it('refuses a re-authorisation that would switch the connection to another workspace', async () => {
+    const first = h.intercom.addWorkspace({ name: 'Home' });
+    const other = h.intercom.addWorkspace({ name: 'Elsewhere' });
+    const { connectionId } = await onboardSource(h, {
+      projectId: uniqueId('home'),
+      appId: first.appId,
+      identityMapping: 'user_id',
+    });
+    await waitForSource(h, connectionId, (s) => s.phase === 'listening');
+    const token = await h.api.connections.repository.readSecret(connectionId, 'intercom_access_token');
+    const url = (await h.admin('POST', `/api/sources/${connectionId}/authorize`)).body.authorizeUrl as string;
+    expect(await authorize(h, url, other.appId)).toBe(409);
+    const connection = await h.api.connections.repository.get(connectionId);
+    expect(connection!.intercomWorkspaceId).toBe(first.appId);
+    expect(await h.api.connections.repository.readSecret(connectionId, 'intercom_access_token')).toBe(token);
+    // Re-authorising the same workspace still renews the token.
+    const renew = (await h.admin('POST', `/api/sources/${connectionId}/authorize`)).body.authorizeUrl as string;
+    expect(await authorize(h, renew, first.appId)).toBe(200);
+  });
 });
 
 describe('Intercom source: uninstall and loop prevention', () => {

@@ -151,6 +151,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
+      api.stopSignalRetries();
       await api.doorbell.flush();
       if (current?.worker.getState() === 'RUNNING') current.worker.shutdown();
       await current?.running.catch(() => {});

@@ -1,4 +1,5 @@
 import type { EventIssues, IndexesByField } from './bodies';
+import { setEntry } from '../../safe-object';
 import { DEVICE_FIELDS, isPlainObject, type AmplitudeEvent } from './event';
 import { ALL_ZERO_IDFA, isInvalidIdValue, MAX_OBJECT_DEPTH, MAX_STRING_LENGTH, RESERVED_EVENT_TYPES } from './limits';
 
@@ -67,17 +68,39 @@ export interface EventsValidation {
   strippedIds: StrippedId[];
 }
 
-export function validateEvents(events: readonly Record<string, unknown>[], minIdLength: number): EventsValidation {
-  const issues: EventIssues = { invalidFields: {}, missingFields: {}, invalidIdLengths: {} };
+/**
+ * A receiver's own rule on top of Amplitude's (what it can store or deliver): it calls `invalid(field)`
+ * for each field of the event it refuses, reported like Amplitude's own invalid fields.
+ */
+export type ExtraEventCheck = (event: Record<string, unknown>, invalid: (field: string) => void) => void;
+
+export interface ValidateOptions {
+  /** Index of events[0] in the request, when a long request is validated in slices. */
+  indexOffset?: number;
+  extraCheck?: ExtraEventCheck;
+}
+
+export function validateEvents(
+  events: readonly Record<string, unknown>[],
+  minIdLength: number,
+  options: ValidateOptions = {},
+): EventsValidation {
+  const issues = emptyIssues();
   const strippedIds: StrippedId[] = [];
-  const tooShortIds = events.map((event, index) => {
-    const report = (map: IndexesByField, field: string) => (map[field] ??= []).push(index);
+  const offset = options.indexOffset ?? 0;
+  const tooShortIds = events.map((event, position) => {
+    const index = offset + position;
+    const report = (map: IndexesByField, field: string) => {
+      const indexes = (map[field] ??= []);
+      if (indexes[indexes.length - 1] !== index) indexes.push(index);
+    };
     checkEventType(
       event.event_type,
       (field) => report(issues.missingFields, field),
       (field) => report(issues.invalidFields, field),
     );
     checkTypedFields(event, (field) => report(issues.invalidFields, field));
+    options.extraCheck?.(event, (field) => report(issues.invalidFields, field));
     const ids = checkIds(event, minIdLength);
     ids.invalid.forEach((field) => report(issues.invalidFields, field));
     ids.tooShort.forEach((field) => strippedIds.push({ index, field }));
@@ -115,6 +138,18 @@ function checkTypedFields(event: Record<string, unknown>, invalid: (field: strin
   }
 }
 
+/** The latest instant a JavaScript Date (and so a Postgres timestamptz we write) can hold. */
+const MAX_TIME_MS = 8.64e15;
+
+/** Field → indexes maps keyed by what the sender wrote (`__proto__` included), so without a prototype. */
+export function emptyIssues(): EventIssues {
+  return {
+    invalidFields: Object.create(null),
+    missingFields: Object.create(null),
+    invalidIdLengths: Object.create(null),
+  };
+}
+
 /** Checked on their own (they must be strings). */
 const UNCHECKED_DEPTH = new Set(['event_type', 'user_id', 'device_id']);
 
@@ -129,7 +164,8 @@ function hasKind(value: unknown, kind: FieldKind): boolean {
     case 'integer':
       return Number.isSafeInteger(value);
     case 'timestamp':
-      return Number.isSafeInteger(value) && (value as number) >= 0;
+      // Within the range of a date (±8.64e15 ms): a larger `time` is no moment at all.
+      return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= MAX_TIME_MS;
     case 'object':
       return isPlainObject(value);
   }
@@ -157,7 +193,7 @@ function normaliseEvent(event: Record<string, unknown>, stripped: readonly IdFie
   const copy: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(event)) {
     if (stripped.includes(key as IdField)) continue;
-    copy[key] = UNTRUNCATED_KEYS.has(key) ? value : truncateStrings(value);
+    setEntry(copy, key, UNTRUNCATED_KEYS.has(key) ? value : truncateStrings(value));
   }
   return copy as AmplitudeEvent;
 }
@@ -165,9 +201,20 @@ function normaliseEvent(event: Record<string, unknown>, stripped: readonly IdFie
 /** Amplitude truncates string values at 1024 characters, nested property values included. */
 export function truncateStrings(value: unknown): unknown {
   if (typeof value === 'string') return value.length > MAX_STRING_LENGTH ? value.slice(0, MAX_STRING_LENGTH) : value;
-  if (Array.isArray(value)) return value.map(truncateStrings);
+  // Copy only what changes: a large request is mostly left as it came, and copying it all would double
+  // the memory (and the garbage collector's pauses) for nothing.
+  if (Array.isArray(value)) {
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i += 1) {
+      const inner = truncateStrings(value[i]);
+      if (inner !== value[i]) (copy ??= value.slice())[i] = inner;
+    }
+    return copy ?? value;
+  }
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, truncateStrings(inner)]));
+    const entries = Object.entries(value);
+    const truncated = entries.map(([key, inner]) => [key, truncateStrings(inner)] as const);
+    return truncated.some(([, inner], i) => inner !== entries[i]![1]) ? Object.fromEntries(truncated) : value;
   }
   return value;
 }

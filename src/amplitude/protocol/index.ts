@@ -6,7 +6,15 @@
 export * from './limits';
 export * from './event';
 export * from './bodies';
-export { truncateStrings, exceedsDepth, type StrippedId } from './event-validation';
+export {
+  truncateStrings,
+  exceedsDepth,
+  validateEvents,
+  emptyIssues,
+  type EventsValidation,
+  type ExtraEventCheck,
+  type StrippedId,
+} from './event-validation';
 export * from './parse-upload';
 export * from './parse-identify';
 export * from './user-properties';

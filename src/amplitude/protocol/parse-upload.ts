@@ -10,7 +10,7 @@ import {
   type AmplitudeErrorBody,
 } from './bodies';
 import { isPlainObject, type AmplitudeEvent, type UploadOptions } from './event';
-import { validateEvents, type StrippedId } from './event-validation';
+import { validateEvents, type EventsValidation, type ExtraEventCheck, type StrippedId } from './event-validation';
 import { DEFAULT_MIN_ID_LENGTH, ENDPOINT_LIMITS, type UploadEndpoint } from './limits';
 
 export interface UploadHeaders {
@@ -21,6 +21,8 @@ export interface UploadHeaders {
 export interface ParseOptions {
   /** Checked right after the api_key is found; omit to accept any non-empty key. */
   isApiKeyValid?: (apiKey: string) => boolean;
+  /** The receiver's own per-event rules (what it can store), reported as invalid fields. */
+  extraEventCheck?: ExtraEventCheck;
 }
 
 export interface Rejection {
@@ -54,6 +56,23 @@ export function parseUploadRequest(
   endpoint: UploadEndpoint,
   options: ParseOptions = {},
 ): UploadParseResult {
+  const decoded = decodeUploadRequest(raw, headers, endpoint, options);
+  if (!decoded.ok) return decoded;
+  const { envelope, payloadSizeBytes } = decoded;
+  const validation = validateEvents(envelope.events, envelope.minIdLength, { extraCheck: options.extraEventCheck });
+  return acceptedOrRejected(envelope, validation, payloadSizeBytes);
+}
+
+/**
+ * Every check of parseUploadRequest up to the events themselves: for a receiver that validates the
+ * events on its own schedule (in slices, between turns of the event loop).
+ */
+export function decodeUploadRequest(
+  raw: Buffer,
+  headers: UploadHeaders,
+  endpoint: UploadEndpoint,
+  options: ParseOptions = {},
+): { ok: true; envelope: UploadEnvelope; payloadSizeBytes: number } | Rejection {
   const limits = ENDPOINT_LIMITS[endpoint];
   if (raw.length === 0) return rejectWith(400, missingBodyBody());
   // Amplitude requires application/json; it documents no separate error, so the body is "not JSON".
@@ -67,7 +86,28 @@ export function parseUploadRequest(
 
   const body = parseJson(decoded.bytes);
   if (!isPlainObject(body)) return rejectWith(400, invalidJsonBody());
+  const envelope = checkUploadEnvelope(body, endpoint, options);
+  if (!envelope.ok) return envelope;
+  return { ok: true, envelope, payloadSizeBytes: decoded.bytes.length };
+}
 
+/** A request whose envelope is right: its events still need validateEvents. */
+export interface UploadEnvelope {
+  ok: true;
+  apiKey: string;
+  events: Record<string, unknown>[];
+  minIdLength: number;
+}
+
+/**
+ * The checks of a decoded JSON body up to the events themselves (api_key, key validity, events present,
+ * an array, count, objects), shared by the whole-body parse and a receiver that streams a large body.
+ */
+export function checkUploadEnvelope(
+  body: Record<string, unknown>,
+  endpoint: UploadEndpoint,
+  options: ParseOptions = {},
+): UploadEnvelope | Rejection {
   const apiKey = body.api_key;
   if (typeof apiKey !== 'string' || apiKey.length === 0) return rejectWith(400, missingFieldBody('api_key'));
   if (options.isApiKeyValid && !options.isApiKeyValid(apiKey)) return rejectWith(400, invalidApiKeyBody());
@@ -77,19 +117,24 @@ export function parseUploadRequest(
     return rejectWith(400, missingFieldBody('events'));
   }
   if (!Array.isArray(events)) return rejectWith(400, invalidEventJsonBody());
-  if (events.length > limits.maxEvents) return rejectWith(413, tooLargeBody());
+  if (events.length > ENDPOINT_LIMITS[endpoint].maxEvents) return rejectWith(413, tooLargeBody());
   if (!events.every(isPlainObject)) return rejectWith(400, invalidEventJsonBody());
+  return { ok: true, apiKey, events, minIdLength: readMinIdLength(body.options) };
+}
 
-  const minIdLength = readMinIdLength(body.options);
-  const validation = validateEvents(events, minIdLength);
+/** Amplitude's answer once every event is validated: a 400 naming the bad ones, or the events to keep. */
+export function acceptedOrRejected(
+  envelope: UploadEnvelope,
+  validation: EventsValidation,
+  payloadSizeBytes: number,
+): UploadParseResult {
   if (validation.hasIssues) return rejectWith(400, invalidEventsBody(validation.issues));
-
   return {
     ok: true,
-    apiKey,
+    apiKey: envelope.apiKey,
     events: validation.events,
-    options: { min_id_length: minIdLength },
-    payloadSizeBytes: decoded.bytes.length,
+    options: { min_id_length: envelope.minIdLength },
+    payloadSizeBytes,
     strippedIds: validation.strippedIds,
   };
 }

@@ -1,5 +1,6 @@
 import { DEVICE_FIELDS, isPlainObject, type AmplitudeEvent, type Identification } from './event';
 import { IDENTIFY_EVENT_TYPE } from './limits';
+import { setEntry } from '../../safe-object';
 
 /**
  * One user-property change, whether it came as a `$identify` event on /2/httpapi (what the SDKs send) or
@@ -82,7 +83,7 @@ export function toUserPropertyUpdate(source: AmplitudeEvent | Identification): U
   const operationsApply = typeof source.event_type !== 'string' || source.event_type === IDENTIFY_EVENT_TYPE;
   const properties = isPlainObject(source.user_properties) ? source.user_properties : {};
   for (const [key, value] of Object.entries(properties)) {
-    if (!key.startsWith('$')) update.set[key] = value;
+    if (!key.startsWith('$')) setEntry(update.set, key, value);
     else if (!operationsApply) update.ignoredOperations.push(key);
     else applyOperation(update, key, value);
   }
@@ -97,10 +98,12 @@ function applyOperation(update: UserPropertyUpdate, operation: string, value: un
   } else if (operation === '$add' && isPlainObject(value)) {
     for (const [key, amount] of Object.entries(value)) {
       const number = typeof amount === 'string' ? Number(amount) : amount;
-      if (typeof number === 'number' && Number.isFinite(number)) update.add[key] = number;
+      if (typeof number === 'number' && Number.isFinite(number)) setEntry(update.add, key, number);
     }
-  } else if (operation in MAP_OPERATIONS && isPlainObject(value)) {
-    Object.assign(update[MAP_OPERATIONS[operation as keyof typeof MAP_OPERATIONS]], value);
+  } else if (Object.hasOwn(MAP_OPERATIONS, operation) && isPlainObject(value)) {
+    // Not Object.assign: it would run the `__proto__` setter for a key of that name.
+    const target = update[MAP_OPERATIONS[operation as keyof typeof MAP_OPERATIONS]];
+    for (const [key, inner] of Object.entries(value)) setEntry(target, key, inner);
   } else {
     update.ignoredOperations.push(operation);
   }
@@ -123,23 +126,29 @@ export function applyUserPropertyUpdate(
   update: UserPropertyUpdate,
 ): Record<string, unknown> {
   if (update.clearAll) return {};
+  // Spread and defineValue create own properties whatever the key (`__proto__` included); reads use own().
   const next: Record<string, unknown> = { ...current, ...update.set };
-  for (const [key, value] of Object.entries(update.setOnce)) if (!(key in next)) next[key] = value;
-  for (const [key, amount] of Object.entries(update.add)) next[key] = toNumber(next[key]) + amount;
-  for (const [key, value] of Object.entries(update.append)) next[key] = [...asList(next[key]), ...asList(value)];
-  for (const [key, value] of Object.entries(update.prepend)) next[key] = [...asList(value), ...asList(next[key])];
+  const own = (key: string) => (Object.hasOwn(next, key) ? next[key] : undefined);
+  const put = (key: string, value: unknown) => setEntry(next, key, value);
+  for (const [key, value] of Object.entries(update.setOnce)) if (!Object.hasOwn(next, key)) put(key, value);
+  for (const [key, amount] of Object.entries(update.add)) put(key, toNumber(own(key)) + amount);
+  for (const [key, value] of Object.entries(update.append)) put(key, [...asList(own(key)), ...asList(value)]);
+  for (const [key, value] of Object.entries(update.prepend)) put(key, [...asList(value), ...asList(own(key))]);
   for (const [key, value] of Object.entries(update.preInsert)) {
-    const list = asList(next[key]);
-    next[key] = [...asList(value).filter((item) => !includesValue(list, item)), ...list];
+    const list = asList(own(key));
+    put(key, [...asList(value).filter((item) => !includesValue(list, item)), ...list]);
   }
   for (const [key, value] of Object.entries(update.postInsert)) {
-    const list = asList(next[key]);
-    next[key] = [...list, ...asList(value).filter((item) => !includesValue(list, item))];
+    const list = asList(own(key));
+    put(key, [...list, ...asList(value).filter((item) => !includesValue(list, item))]);
   }
   for (const [key, value] of Object.entries(update.remove)) {
-    if (!(key in next)) continue;
+    if (!Object.hasOwn(next, key)) continue;
     const removed = asList(value);
-    next[key] = asList(next[key]).filter((item) => !includesValue(removed, item));
+    put(
+      key,
+      asList(own(key)).filter((item) => !includesValue(removed, item)),
+    );
   }
   for (const key of update.unset) delete next[key];
   return next;

@@ -4,7 +4,8 @@ import type { Client } from '@temporalio/client';
 import { verifyWebhookSignature, SIGNATURE_HEADER } from '../../intercom/webhook-signature';
 import { parseNotification } from '../../intercom/webhook-envelope';
 import { dedupeKeyFor } from '../../source/dedupe-key';
-import { InboxWriter, type StoredRow } from '../../source/inbox-writer';
+import { InboxBusyError, InboxWriter, type StoredRow } from '../../source/inbox-writer';
+import { isDataError, pathToNul } from '../../db/storable';
 import { ConnectionRepository } from '../../connections/repository';
 import { workflowIdFor } from '../../connections/ids';
 import type { Services } from '../../runtime/services';
@@ -20,13 +21,19 @@ import { uninstallReportedSignal } from '../../../workflows/source-connection';
  *   HEAD                             → 200 (Intercom checks the URL when it is saved)
  *   bad or missing X-Hub-Signature   → 401, nothing stored (not from Intercom, or our secret is wrong)
  *   signed but not JSON / not an envelope → 400 with the reason, nothing stored
+ *   signed but unstorable (U+0000 anywhere, or Postgres refuses the data) → 400, nothing stored:
+ *                                      a 503 would only be retried into the same failure
  *   body over 1 MB                   → 413, nothing stored
  *   ping                             → 200, nothing stored
+ *   created_at older than WEBHOOK_MAX_AGE → 200, nothing stored, counted `stale`: a replayed old
+ *                                      notification whose dedupe row retention already pruned
  *   workspace with no live connection → 200, nothing stored, counted: errors here would pause
  *                                      delivery for every other workspace on the subscription
  *   accepted                         → stored in Postgres (duplicates are no-ops), then 200
- *   storage unavailable              → 503 so Intercom's single retry has a chance
- * Never 410, never 429.
+ *   storage unavailable, slow (WEBHOOK_STORE_TIMEOUT, under Intercom's 5 s) or the writer's
+ *   queue full (WEBHOOK_QUEUE_LIMIT) → 503 at once, so Intercom's single retry has a chance
+ * Never 410, never 429: there is no per-IP rate limit here (Intercom sends every workspace's
+ * notifications from a few addresses); the signature is checked first, and cheaply, instead.
  */
 export const WEBHOOK_PATH = '/intercom/webhooks';
 const MAX_BODY_BYTES = 1_000_000;
@@ -43,7 +50,11 @@ export interface WebhookAnswer {
 export function createWebhookReceiver(deps: { services: Services; doorbell: Doorbell }) {
   const { services, doorbell } = deps;
   const { db, metrics, logger } = services;
-  const inbox = new InboxWriter(db);
+  const inbox = new InboxWriter(db, {
+    maxQueued: services.env.WEBHOOK_QUEUE_LIMIT,
+    timeoutMs: services.env.WEBHOOK_STORE_TIMEOUT,
+  });
+  const maxAgeMs = services.env.WEBHOOK_MAX_AGE ?? services.env.RETENTION_DAYS * 86_400_000;
   const repository = new ConnectionRepository(db, services.secrets);
 
   async function receive(body: Buffer, signature: string | undefined): Promise<WebhookAnswer> {
@@ -69,6 +80,16 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
       metrics.webhooks.inc({ outcome: 'ping' });
       return { status: 200, body: { ok: true } };
     }
+    const nulAt = pathToNul(json);
+    if (nulAt) {
+      metrics.webhooks.inc({ outcome: 'unstorable' });
+      return { status: 400, body: { error: `invalid Intercom notification: ${nulAt} contains U+0000` } };
+    }
+    if (notification.created_at * 1000 < Date.now() - maxAgeMs) {
+      // Older than anything we still remember: its dedupe row may be gone, so storing it could deliver it twice.
+      metrics.webhooks.inc({ outcome: 'stale' });
+      return { status: 200, body: { ok: true, stored: false, reason: 'stale' } };
+    }
 
     let stored: StoredRow[];
     try {
@@ -80,8 +101,16 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
         body: body.toString('utf8'),
       }));
     } catch (err) {
-      metrics.webhooks.inc({ outcome: 'storage_error' });
-      logger.error({ err: { message: (err as Error).message }, appId: notification.app_id }, 'could not store webhook');
+      if (isDataError(err)) {
+        metrics.webhooks.inc({ outcome: 'unstorable' });
+        logger.warn({ appId: notification.app_id, topic: notification.topic }, 'webhook refused by the database');
+        return { status: 400, body: { error: 'invalid Intercom notification: the database refused its content' } };
+      }
+      const busy = err instanceof InboxBusyError;
+      metrics.webhooks.inc({ outcome: busy ? 'busy' : 'storage_error' });
+      // The driver's message can quote the statement's parameters (the payload): keep only the first line.
+      const message = (err as Error).message?.split('\n')[0];
+      logger.error({ err: { message }, appId: notification.app_id }, 'could not store webhook');
       return { status: 503, body: { error: 'temporarily unable to store the notification' } };
     }
 
@@ -89,12 +118,13 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
       metrics.webhooks.inc({ outcome: 'accepted' }, stored.length);
       for (const row of stored) doorbell.stored('amplitude', row.shard, row.claimable);
     } else {
-      // Rare: tell a duplicate from a workspace with no live connection, for the metric only.
-      const known = await repository.receivingSourcesForWorkspace(notification.app_id).then(
-        (rows) => rows.length,
-        () => 1,
-      );
-      metrics.webhooks.inc({ outcome: known > 0 ? 'duplicate' : 'unknown_app' });
+      // Rare: tell a duplicate from a workspace with no live connection, for the metric only (not awaited:
+      // the answer does not depend on it).
+      void repository
+        .receivingSourcesForWorkspace(notification.app_id)
+        .then((rows) => rows.length)
+        .catch(() => 1)
+        .then((known) => metrics.webhooks.inc({ outcome: known > 0 ? 'duplicate' : 'unknown_app' }));
     }
     return { status: 200, body: { ok: true } };
   }

@@ -87,4 +87,38 @@ describe('loadEnv', () => {
     const problems = problemsOf(() => loadEnv({ ...complete, DATABASE_URL: '' }, 'worker'));
     expect(problems).toEqual(['DATABASE_URL: required for `worker`']);
   });
+
+  it('reads the limits and timeouts of the edge, with their defaults', () => {
+    const defaults = loadEnv(complete, 'api');
+    expect(defaults).toMatchObject({
+      DATABASE_CONNECT_TIMEOUT: 5_000,
+      DATABASE_STATEMENT_TIMEOUT: 30_000,
+      WEBHOOK_STORE_TIMEOUT: 4_000,
+      WEBHOOK_QUEUE_LIMIT: 5_000,
+      RATE_LIMIT_PER_IP: 200,
+      RATE_LIMIT_PER_INGEST_KEY: 1_000,
+      TRUST_PROXY: 'false',
+    });
+    expect(defaults.WEBHOOK_MAX_AGE).toBeUndefined(); // the retention window
+    const set = loadEnv(
+      { ...complete, DATABASE_STATEMENT_TIMEOUT: '0', WEBHOOK_MAX_AGE: '7d', RATE_LIMIT_PER_IP: '0' },
+      'api',
+    );
+    expect(set).toMatchObject({ DATABASE_STATEMENT_TIMEOUT: 0, WEBHOOK_MAX_AGE: 7 * 86_400_000, RATE_LIMIT_PER_IP: 0 });
+  });
+
+  it('takes earlier encryption keys as a list, and never prints them', () => {
+    const old = Buffer.alloc(32, 1).toString('base64');
+    expect(loadEnv({ ...complete, ENCRYPTION_KEYS: `${old}, ${KEY}` }, 'api').ENCRYPTION_KEYS).toEqual([old, KEY]);
+    const problems = problemsOf(() => loadEnv({ ...complete, ENCRYPTION_KEYS: `${old},c2hvcnQ=` }, 'api'));
+    expect(problems).toEqual(['ENCRYPTION_KEYS: expected 32-byte base64 keys separated by commas']);
+    expect(problems.join()).not.toContain(old);
+  });
+
+  it('needs only the database and the key to rotate keys (no Temporal)', () => {
+    expect(problemsOf(() => loadEnv({}, 'maintenance'))).toEqual([
+      'DATABASE_URL: required for `maintenance`',
+      'ENCRYPTION_KEY: required for `maintenance`',
+    ]);
+  });
 });

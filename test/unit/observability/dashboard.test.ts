@@ -132,7 +132,7 @@ describe('Grafana dashboard (deploy/grafana/dashboards/connector.json)', () => {
 
   it('is provisioned by the monitoring profile of docker-compose.yml, which docker-compose accepts', async () => {
     const run = promisify(execFile);
-    const env = { ...process.env, ENCRYPTION_KEY: 'x' };
+    const env = { ...process.env, ENCRYPTION_KEY: 'x', POSTGRES_PASSWORD: 'x', CONNECTOR_DB_PASSWORD: 'y' };
     await run('docker-compose', ['config', '--quiet'], { cwd: root, env });
     const { stdout } = await run('docker-compose', ['--profile', 'monitoring', 'config'], { cwd: root, env });
     expect(stdout).toMatch(/^ {2}grafana:$/m);
