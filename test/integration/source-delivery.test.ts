@@ -164,9 +164,13 @@ describe('Intercom source delivery', () => {
       expect((await h.admin('POST', `/api/connections/${connectionId}/pause`)).status).toBe(202);
       expect((await h.admin('POST', `/api/connections/${connectionId}/resume`)).status).toBe(202);
     }
-    const description = await h.client.workflow.getHandle(workflowId).describe();
+    // A run that reached the suggestion continues as new at its next step: give it that step.
+    const description = await eventually(async () => {
+      const d = await h.client.workflow.getHandle(workflowId).describe();
+      expect(d.historyLength).toBeLessThan(400);
+      return d;
+    });
     expect(description.runId).not.toBe(firstRun);
-    expect(description.historyLength).toBeLessThan(400);
     const after = await waitForSource(h, connectionId, (s) => s.delivered === before.delivered + 40);
     expect(after.phase).toBe('streaming');
     expect(after.dropped).toEqual(before.dropped);
