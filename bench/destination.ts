@@ -142,6 +142,7 @@ async function main() {
       ['sync counters', JSON.stringify(status.counters)],
     ];
     report('destination', rows, {
+      runs: 1,
       limitPerMinute,
       windowBudget,
       contacts,

@@ -137,6 +137,7 @@ async function main() {
         ['non-2xx webhook answers', max.non2xx + fixed.non2xx],
       ],
       {
+        runs: 1,
         seconds,
         acceptedPerSecond: accepted / seconds,
         deliveredPerSecondSustained: sustained,

@@ -156,6 +156,7 @@ async function main() {
     );
 
     report('ingest', rows, {
+      runs: 1,
       seconds,
       connections,
       max: summarize(max),

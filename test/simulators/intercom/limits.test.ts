@@ -67,6 +67,16 @@ describe('Intercom simulator: injected faults', () => {
     expect(h.sim.faults.injected).toEqual({ '500': 1, '503': 1, '429': 1 });
   });
 
+  it('stored, then failed: an after-handling fault creates the contact and answers 500', async () => {
+    h = await startIntercom();
+    h.sim.faults.add({ method: 'POST', path: '/contacts', status: 500, afterHandling: true });
+    const failed = await h.call('POST', '/contacts', { body: { external_id: 'stored-then-500' } });
+    expect(failed.status).toBe(500);
+    expect(failed.json).toMatchObject({ type: 'error.list', errors: [{ code: 'server_error' }] });
+    expect(h.sim.contacts(h.appId).map((c) => c.external_id)).toEqual(['stored-then-500']);
+    expect(h.sim.faults.injected).toEqual({ '500 after handling': 1 });
+  });
+
   it('a hanging request trips the client timeout, and close() releases it', async () => {
     h = await startIntercom();
     h.sim.faults.add({ path: '/me', hang: true });

@@ -61,13 +61,26 @@ export interface StoredIdentify {
 
 type IngestFailureStatus = 500 | 502 | 504;
 
+/** Upload paths: what chaos aimed at "Amplitude's ingestion" matches, whichever endpoint a sender uses. */
+export const UPLOAD_PATHS = /^\/(2\/httpapi|batch)$/;
+
+/**
+ * One time an event reached ingestion (an upload request that was parsed and accepted, duplicates
+ * included), with the status its request was answered with; no status when the connection closed first.
+ */
+export interface DeliveryAttempt {
+  at: number;
+  endpoint: UploadEndpoint;
+  status?: number;
+}
+
 /**
  * A local Amplitude: POST /2/httpapi, POST /batch and POST|GET /identify, answering through protocol.ts
  * exactly as Amplitude does, with throttling, insert_id dedupe, faults and inspection for tests.
  */
 export class AmplitudeSimulator {
   readonly app: Express = express();
-  /** Queued or random failures, answered before the request is processed (nothing is ingested). */
+  /** Queued or random failures, answered before the request is processed or, `afterHandling`, after it was ingested. */
   readonly faults = new FaultInjector(errorBodyFor);
   readonly requests: RecordedRequest[] = [];
   /** Unique stored events in arrival order ($identify / $groupidentify events are kept apart). */
@@ -80,9 +93,8 @@ export class AmplitudeSimulator {
   private readonly now: () => number;
   private readonly throttle: Throttle;
   private readonly dedupe: DedupeIndex;
-  private readonly deliveries = new Map<string, number>();
+  private readonly attempts = new Map<string, DeliveryAttempt[]>();
   private readonly userTables = new Map<string, Map<string, Record<string, unknown>>>();
-  private readonly ingestFailures: IngestFailureStatus[] = [];
   private duplicates = 0;
   private readonly server = new SimulatorServer(this.app);
 
@@ -103,7 +115,12 @@ export class AmplitudeSimulator {
 
   /** How many times an event with this insert_id reached ingestion (accepted requests, duplicates included). */
   deliveriesOf(insertId: string): number {
-    return this.deliveries.get(insertId) ?? 0;
+    return this.attemptsOf(insertId).length;
+  }
+
+  /** Every time an event with this insert_id reached ingestion, in order, with the answer its request got. */
+  attemptsOf(insertId: string): readonly DeliveryAttempt[] {
+    return this.attempts.get(insertId) ?? [];
   }
 
   /** A user's (or, failing that, a device's) current user properties in the given or any project. */
@@ -122,7 +139,7 @@ export class AmplitudeSimulator {
    */
   ingestThenFail(times: number, status: IngestFailureStatus = 500): this {
     if (![500, 502, 504].includes(status)) throw new Error(`ingestThenFail takes 500, 502 or 504, not ${status}`);
-    for (let i = 0; i < times; i += 1) this.ingestFailures.push(status);
+    this.faults.add({ path: UPLOAD_PATHS, status, afterHandling: true, times });
     return this;
   }
 
@@ -142,9 +159,8 @@ export class AmplitudeSimulator {
     this.events.length = 0;
     this.identifies.length = 0;
     this.groupIdentifies.length = 0;
-    this.ingestFailures.length = 0;
     for (const status of Object.keys(this.statusCounts)) delete this.statusCounts[status];
-    this.deliveries.clear();
+    this.attempts.clear();
     this.userTables.clear();
     this.throttle.clear();
     this.dedupe.clear();
@@ -207,12 +223,12 @@ export class AmplitudeSimulator {
     }
 
     this.throttle.record(apiKey, events, now);
-    for (const event of events) this.ingest(apiKey, endpoint, event, now);
+    const attempt: DeliveryAttempt = { at: now, endpoint };
+    res.on('finish', () => (attempt.status = res.statusCode));
+    for (const event of events) this.ingest(apiKey, endpoint, event, now, attempt);
 
     // events_ingested counts duplicates too: Amplitude does not reveal its dedupe at ingestion time.
-    const failure = this.ingestFailures.shift();
-    if (failure) res.status(failure).json(errorBodyFor(failure));
-    else res.status(200).json(successBody(events.length, parsed.payloadSizeBytes, now));
+    res.status(200).json(successBody(events.length, parsed.payloadSizeBytes, now));
   }
 
   private silencedIndexes(events: readonly AmplitudeEvent[]): number[] {
@@ -220,8 +236,18 @@ export class AmplitudeSimulator {
     return events.flatMap((event, index) => (event.device_id && silenced.has(event.device_id) ? [index] : []));
   }
 
-  private ingest(apiKey: string, endpoint: UploadEndpoint, event: AmplitudeEvent, now: number): void {
-    if (event.insert_id) this.deliveries.set(event.insert_id, this.deliveriesOf(event.insert_id) + 1);
+  private ingest(
+    apiKey: string,
+    endpoint: UploadEndpoint,
+    event: AmplitudeEvent,
+    now: number,
+    attempt: DeliveryAttempt,
+  ): void {
+    if (event.insert_id) {
+      const attempts = this.attempts.get(event.insert_id) ?? [];
+      attempts.push(attempt);
+      this.attempts.set(event.insert_id, attempts);
+    }
     if (this.dedupe.isDuplicate(apiKey, event, now)) {
       this.duplicates += 1;
       return;
