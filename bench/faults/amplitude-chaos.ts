@@ -45,7 +45,7 @@ async function main() {
     const backlogAtRecovery = -stack.amplitude.events.length;
     const recoveredAt = Date.now();
     const stream = await streaming;
-    const { drainMs } = await awaitDelivery(stack, stream.accepted, { timeoutMs: 300_000, runId });
+    const { drainMs, stuck } = await awaitDelivery(stack, stream, { timeoutMs: 300_000, runId });
     const drainSeconds = (Date.now() - recoveredAt) / 1000;
     const drained = backlogAtRecovery + stack.amplitude.events.length;
     const observed = observeAmplitude(stack, runId);
@@ -70,6 +70,7 @@ async function main() {
         drainedAfterRecovery: drained,
         drainSeconds,
         drainMs,
+        stuck,
       },
       { acknowledged: [...stream.accepted], ...observed, crashes: [], faults: chaosFaults(injected, observed) },
     );

@@ -39,7 +39,7 @@ async function main() {
       downs.push({ target, at, landed, upAt: Date.now() });
     }
     const stream = await streaming;
-    const { drainMs } = await awaitDelivery(stack, stream.accepted, { timeoutMs: 120_000, runId });
+    const { drainMs, stuck } = await awaitDelivery(stack, stream, { timeoutMs: 120_000, runId });
     const observed = observeAmplitude(stack, runId);
     await stack.stop();
     const kills: KillRecord[] = downs.map((d) => ({
@@ -71,6 +71,7 @@ async function main() {
         sent: stream.sent,
         refused: stream.refused,
         drainMs,
+        stuck,
       },
       { acknowledged: [...stream.accepted], ...observed, crashes, faults: kill9Faults(kills, planned) },
     );

@@ -51,7 +51,7 @@ async function main() {
     const postgresCrash = await postgres.crash(downMs);
     note('Postgres back');
     const stream = await streaming;
-    const { drainMs } = await awaitDelivery(stack, stream.accepted, { timeoutMs: 180_000, runId });
+    const { drainMs, stuck } = await awaitDelivery(stack, stream, { timeoutMs: 180_000, runId });
     const observed = observeAmplitude(stack, runId);
     await stack.stop();
     postgres.stop();
@@ -74,7 +74,7 @@ async function main() {
         ['down time of each crash (s)', downMs / 1000],
         ['drain after the stream (s)', (drainMs / 1000).toFixed(1)],
       ],
-      { seconds, downMs, log, sent: stream.sent, refused: stream.refused, record, drainMs },
+      { seconds, downMs, log, sent: stream.sent, refused: stream.refused, record, drainMs, stuck },
       { acknowledged: [...stream.accepted], ...observed, crashes, faults: restartFaults(record) },
     );
   } catch (err) {

@@ -41,6 +41,8 @@ export async function onboardTenants(stack: Stack, count: number, prefix: string
 export interface StreamResult {
   sent: number;
   accepted: Set<string>;
+  /** The connection each webhook went to (by webhook id). */
+  connectionOf: Map<string, string>;
   refused: number;
   /** When each refusal (non-200 or no answer) was sent. */
   refusedAt: number[];
@@ -56,12 +58,13 @@ export function streamWebhooks(
   tenants: readonly Tenant[],
   options: { rate: number; durationMs: number; runId: string; random: () => number; concurrency?: number },
 ): Promise<StreamResult> {
-  const result: StreamResult = { sent: 0, accepted: new Set(), refused: 0, refusedAt: [] };
+  const result: StreamResult = { sent: 0, accepted: new Set(), connectionOf: new Map(), refused: 0, refusedAt: [] };
   const deadline = Date.now() + options.durationMs;
   const interval = 1000 / options.rate;
   let next = Date.now();
   const sendOne = async (n: number, tenant: Tenant) => {
     const id = `${options.runId}-${n}`;
+    result.connectionOf.set(id, tenant.connectionId);
     const sentAt = Date.now();
     const now = Math.floor(sentAt / 1000);
     const body = JSON.stringify({
@@ -132,20 +135,32 @@ export function observeAmplitude(stack: Stack, runId: string): Pick<FaultRun, 's
 
 /**
  * Waits until every accepted webhook reached Amplitude (or the timeout), then a quiet period more, so
- * copies that arrive late are counted too. Answers how long the drain took.
+ * copies that arrive late are counted too. Answers how long the drain took and, when webhooks are still
+ * missing, the status of each connection they belong to (for a look at where they are stuck).
  */
 export async function awaitDelivery(
   stack: Stack,
-  accepted: ReadonlySet<string>,
+  stream: StreamResult,
   options: { timeoutMs: number; runId: string; quietMs?: number },
-): Promise<{ drainMs: number }> {
+): Promise<{ drainMs: number; stuck: Record<string, { missing: number; status: unknown }> }> {
   const started = Date.now();
-  while (Date.now() - started < options.timeoutMs) {
+  const missing = () => {
     const seen = new Set(observeAmplitude(stack, options.runId).stored.map((s) => s.webhookId));
-    if ([...accepted].every((id) => seen.has(id))) break;
+    return [...stream.accepted].filter((id) => !seen.has(id));
+  };
+  while (Date.now() - started < options.timeoutMs && missing().length > 0) {
     await new Promise((r) => setTimeout(r, 250));
   }
   const drainMs = Date.now() - started;
+  const stuck: Record<string, { missing: number; status: unknown }> = {};
+  for (const id of missing()) {
+    const connectionId = stream.connectionOf.get(id) ?? 'unknown';
+    stuck[connectionId] ??= { missing: 0, status: undefined };
+    stuck[connectionId].missing += 1;
+  }
+  for (const [connectionId, entry] of Object.entries(stuck)) {
+    entry.status = (await stack.admin('GET', `/api/connections/${connectionId}`)).body;
+  }
   await new Promise((r) => setTimeout(r, options.quietMs ?? 3_000));
-  return { drainMs };
+  return { drainMs, stuck };
 }

@@ -58,8 +58,8 @@ export interface Verdict {
   /** Resends explained by an ambiguous answer or a crash before them (the bound on `resent`). */
   resentExplained: number;
   unexplainedResends: number;
-  /** Up to 20 insert_ids resent without a fault before them. */
-  unexplainedIds: string[];
+  /** Up to 20 insert_ids resent without a fault before them, with their attempts (ISO times), for diagnosis. */
+  unexplained: { insertId: string; attempts: { at: string; status?: number }[] }[];
   /** Delivered though never acknowledged: the api stored it and died before answering (Intercom retries). */
   deliveredUnacknowledged: number;
   faults: FaultSeen[];
@@ -77,13 +77,18 @@ export function judge(run: FaultRun): Verdict {
 
   let resent = 0;
   let resentExplained = 0;
-  const unexplainedIds: string[] = [];
+  const unexplained: Verdict['unexplained'] = [];
   for (const insertId of new Set(run.stored.map((s) => s.insertId))) {
     const attempts = [...(run.attempts.get(insertId) ?? [])].sort((a, b) => a.at - b.at);
     for (let i = 1; i < attempts.length; i += 1) {
       resent += 1;
       if (explained(attempts[i - 1]!, attempts[i]!, run.crashes)) resentExplained += 1;
-      else if (unexplainedIds.length < 20) unexplainedIds.push(insertId);
+      else if (unexplained.length < 20 && unexplained.at(-1)?.insertId !== insertId) {
+        unexplained.push({
+          insertId,
+          attempts: attempts.map((a) => ({ at: new Date(a.at).toISOString(), status: a.status })),
+        });
+      }
     }
   }
   const unexplainedResends = resent - resentExplained;
@@ -109,7 +114,7 @@ export function judge(run: FaultRun): Verdict {
     resent,
     resentExplained,
     unexplainedResends,
-    unexplainedIds,
+    unexplained,
     deliveredUnacknowledged: [...copies.keys()].filter((id) => !acknowledged.has(id)).length,
     faults: [...run.faults],
   };
