@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
-import { INVALID_ID_VALUES, RESERVED_EVENT_TYPES } from '../../src/amplitude/protocol/limits';
+import { DOCUMENTED } from '../../testkit/simulators/amplitude';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
 import { authorize, onboardSource, waitForSource } from '../../testkit/source-flow';
 import { ALL_WEBHOOK_TOPICS, itemForTopic } from '../../testkit/simulators/intercom';
@@ -86,6 +86,10 @@ function materialise(body: BodySpec): Buffer {
   const { prefix, unit, times, suffix } = body.repeat;
   return Buffer.from(expandDeep(prefix) + unit.repeat(times) + expandDeep(suffix));
 }
+
+/** Amplitude's documented refusals (testkit/fixtures/amplitude/documented.json), not our own reading of them. */
+const INVALID_ID_VALUES: ReadonlySet<string> = new Set(DOCUMENTED.invalidIds.values);
+const RESERVED_EVENT_TYPES: readonly string[] = DOCUMENTED.reservedEventTypes.values;
 
 const HUGE = '§huge§';
 
