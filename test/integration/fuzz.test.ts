@@ -869,16 +869,22 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
 
   // ----- Intercom's uninstall notice and the OAuth callback -------------------------------------
 
-  async function connectionState(): Promise<{ statuses: Record<string, string>; credentials: number; states: number }> {
+  /** Status and stored credentials of this file's connections (other test files share the database). */
+  async function connectionState(ids: string[]): Promise<{ statuses: Record<string, string>; credentials: number }> {
+    const list = sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    );
     const rows = await queryRows<{ id: string; status: string }>(
       h.database.db,
-      sql`SELECT id, status FROM connections`,
+      sql`SELECT id, status FROM connections WHERE id IN (${list})`,
     );
-    const [counts] = await queryRows<{ credentials: number; states: number }>(
+    const [counts] = await queryRows<{ credentials: number }>(
       h.database.db,
-      sql`SELECT (SELECT count(*)::int FROM credentials) AS credentials, (SELECT count(*)::int FROM oauth_states) AS states`,
+      sql`SELECT count(*)::int AS credentials FROM credentials WHERE connection_id IN (${list})`,
     );
-    return { statuses: Object.fromEntries(rows.map((r) => [r.id, r.status])), ...counts! };
+    expect(rows).toHaveLength(ids.length);
+    return { statuses: Object.fromEntries(rows.map((r) => [r.id, r.status])), credentials: counts!.credentials };
   }
 
   /** Unsigned by Intercom's design: only an object with a non-empty string app_id is a notice (answered 200). */
@@ -914,7 +920,8 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
   };
 
   it('POST /intercom/uninstall: never a 5xx, 200 only for a notice, and nothing disconnected without Intercom confirming', async () => {
-    const before = await connectionState();
+    const ours = [sourceConnectionId, destinationConnectionId];
+    const before = await connectionState(ours);
     await fc.assert(
       fc.asyncProperty(uninstallRequests(), async ({ notice, ...spec }) => {
         const answer = await send('/intercom/uninstall', spec);
@@ -933,7 +940,7 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     const after = await waitForSource(h, sourceConnectionId, (s) => s.phase === 'listening' || s.phase === 'streaming');
     expect(after.phase).not.toBe('disconnected');
-    expect((await connectionState()).statuses).toEqual(before.statuses);
+    expect(await connectionState(ours)).toEqual(before);
   });
 
   /** Query strings of the OAuth callback: random or missing code and state, our real pending state, errors. */
@@ -974,7 +981,8 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
     });
     expect(created.status).toBe(201);
     const pendingState = new URL(created.body.authorizeUrl).searchParams.get('state')!;
-    const before = await connectionState();
+    const ours = [sourceConnectionId, destinationConnectionId, created.body.connectionId as string];
+    const before = await connectionState(ours);
     await fc.assert(
       fc.asyncProperty(callbackRequests(pendingState), async (spec) => {
         const answer = await send('/oauth/intercom/callback', spec);
@@ -985,9 +993,8 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
       { seed: SEED + 8, numRuns: Math.ceil(RUNS / 3) },
     );
     await expectHealthy();
-    const after = await connectionState();
-    expect(after.statuses).toEqual(before.statuses);
-    expect(after.credentials).toBe(before.credentials);
+    expect(await connectionState(ours)).toEqual(before);
+    expect(before.statuses[created.body.connectionId]).toBe('Authorizing');
     // The endpoint still works for the real thing: a fresh authorization of a new source completes.
     const control = await h.admin('POST', '/api/sources', {
       amplitudeProjectId: uniqueId('fzok'),
