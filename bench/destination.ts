@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { startStack } from '../testkit/stack';
 import { report, round } from './lib/report';
+import { fmt, repeat, RUNS_OPTION, runCount, summarise, type Spread } from './lib/runs';
 import { ForeignWatch } from './lib/foreign';
 import { WINDOW_MS } from '../testkit/simulators/intercom/rate-limit';
 import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../testkit/destination-flow';
@@ -16,6 +17,7 @@ import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from 
  *   C. Create & Update Users: one identify per contact (warm-up), then --identifies identifies of which
  *      --repeat-rate repeat the contact's last values (SDKs identify on every session): Intercom calls
  *      per identify, measured.
+ * Runs --runs times (default 3), each from a fresh stack; figures are medians with min and max.
  */
 const { values } = parseArgs({
   options: {
@@ -25,8 +27,10 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '500' },
     identifies: { type: 'string', default: '2000' },
     'repeat-rate': { type: 'string', default: '0.8' },
+    ...RUNS_OPTION,
   },
 });
+const runs = runCount(values.runs);
 const limitPerMinute = Number(values['rate-limit']);
 const contacts = Number(values.contacts);
 const eventCount = Number(values.events);
@@ -36,7 +40,14 @@ const repeatRate = Number(values['repeat-rate']);
 const windowBudget = Math.max(1, Math.floor(limitPerMinute / 6));
 const EVENT_NAMES = ['Viewed Page', 'Clicked Button', 'Purchased', 'Searched', 'Shared'];
 
-async function main() {
+interface DestinationRun {
+  metrics: Record<string, number>;
+  detail: Record<string, unknown>;
+  foreign: string[];
+}
+
+/** One run from scratch (its own stack and simulator windows). */
+async function measureOnce(): Promise<DestinationRun> {
   const foreign = new ForeignWatch();
   foreign.sample();
   const stack = await startStack();
@@ -101,9 +112,7 @@ async function main() {
     const tEnd = await waitDelivered(contacts + eventCount, timeoutFor(eventCount));
     foreign.sample();
     const statsAfter = stack.intercom.rateLimitStats(sync.appId);
-    await waitForSync(stack, sync.connectionId, (s) => s.pending === 0, 30_000);
-    const identifies = identifyCount > 0 ? await identifyPhase(stack, sync, timeoutFor) : undefined;
-    const { counters } = await waitForSync(stack, sync.connectionId, () => true);
+    const status = await waitForSync(stack, sync.connectionId, (s) => s.pending === 0, 30_000);
 
     const calls = statsAfter.calls - statsBefore.calls;
     const limited = statsAfter.limited - statsBefore.limited;
@@ -130,62 +139,79 @@ async function main() {
     const steadyShare = windows.length > 0 ? steadyCalls / (windows.length * windowBudget) : NaN;
     const seconds = (tEnd - t0) / 1000;
 
-    const rows: [string, string | number, string?][] = [
-      ['rate limit (calls/min; per 10 s window)', `${limitPerMinute}; ${windowBudget}`],
-      ['contacts / events in phase B', `${contacts} / ${eventCount}`],
-      ['Intercom calls per event (phase B)', round(calls / eventCount, 4), 'target ≤ 1.05'],
-      [
-        `share of the limit used, ${windows.length} whole windows of B`,
-        `${round(steadyShare * 100, 1)}%`,
-        'target ≥ 90%',
-      ],
-      [
-        'calls per window (min / max)',
-        `${Math.min(...windows.map((w) => w.calls))} / ${Math.max(...windows.map((w) => w.calls))}`,
-      ],
-      ['429s (phase B)', limited, 'target 0'],
-      ['events delivered/s (phase B)', round(eventCount / seconds, 1)],
-      ['limit allows (events/s at 1 call per event)', round(limitPerMinute / 60, 1)],
-      ['phase B: ingest took / delivery took (s)', `${round((ingestedAt - t0) / 1000, 1)} / ${round(seconds, 1)}`],
-      ...Object.entries(byEndpoint).map(([endpoint, n]) => [`  calls: ${endpoint}`, n] as [string, number]),
-      ...(identifies
-        ? ([
-            [
-              `Intercom calls per identify, ${Math.round(repeatRate * 100)} % unchanged repeats (phase C)`,
-              round(identifies.callsPerIdentify, 4),
-              'target ≤ 0.25',
-            ],
-            ['  identifies: changed / unchanged', `${identifies.changed} / ${identifies.unchanged}`],
-          ] as [string, string | number, string?][])
-        : []),
-      ['sync counters', JSON.stringify(counters)],
-    ];
-    report('destination', rows, {
-      limitPerMinute,
-      windowBudget,
-      contacts,
-      events: eventCount,
-      batch: batchSize,
-      callsPerEvent: calls / eventCount,
-      calls,
-      limited,
-      steadyShare,
-      windows,
-      eventsPerSecond: eventCount / seconds,
-      deliverySeconds: seconds,
-      ingestSeconds: (ingestedAt - t0) / 1000,
-      callsByEndpoint: byEndpoint,
-      counters,
-      identifies: identifies && { count: identifyCount, repeatRate, ...identifies },
-      foreignProcesses: foreign.list,
-      targets: { callsPerEvent: 1.05, steadyShare: 0.9, limited: 0, callsPerIdentify: 0.25 },
-    });
-    if (foreign.list.length > 0) {
-      process.stdout.write(`\nWARNING: other benchmarks/tests ran on this machine meanwhile:\n`);
-      for (const p of foreign.list) process.stdout.write(`  ${p}\n`);
-    }
+    // C. Create & Update Users with repeats.
+    foreign.sample();
+    const identifies = identifyCount > 0 ? await identifyPhase(stack, sync, timeoutFor) : undefined;
+
+    return {
+      metrics: {
+        ...(identifies
+          ? { callsPerIdentify: identifies.callsPerIdentify, identifiesUnchanged: identifies.unchanged }
+          : {}),
+        callsPerEvent: calls / eventCount,
+        steadyShare,
+        limited,
+        eventsPerSecond: eventCount / seconds,
+        deliverySeconds: seconds,
+        ingestSeconds: (ingestedAt - t0) / 1000,
+        minCallsPerWindow: Math.min(...windows.map((w) => w.calls)),
+        maxCallsPerWindow: Math.max(...windows.map((w) => w.calls)),
+      },
+      detail: { calls, windows, callsByEndpoint: byEndpoint, counters: status.counters },
+      foreign: foreign.list,
+    };
   } finally {
     await stack.stop();
+  }
+}
+
+async function main() {
+  const results = await repeat(runs, () => measureOnce());
+  const summary = summarise(results.map((r) => r.metrics));
+  const pct = (s: Spread | undefined) =>
+    s && fmt({ ...s, median: s.median * 100, min: s.min * 100, max: s.max * 100 }, 1, '%');
+  const rows: [string, string | number, string?][] = [
+    ['runs (median, min–max)', runs],
+    ['rate limit (calls/min; per 10 s window)', `${limitPerMinute}; ${windowBudget}`],
+    ['contacts / events in phase B', `${contacts} / ${eventCount}`],
+    ['Intercom calls per event (phase B)', fmt(summary.callsPerEvent, 4), 'target ≤ 1.05'],
+    ['share of the limit used, whole windows of B', pct(summary.steadyShare) ?? 'n/a', 'target ≥ 90%'],
+    ['calls per window (min / max)', `${fmt(summary.minCallsPerWindow)} / ${fmt(summary.maxCallsPerWindow)}`],
+    ['429s (phase B)', fmt(summary.limited), 'target 0'],
+    ['events delivered/s (phase B)', fmt(summary.eventsPerSecond, 1)],
+    ['limit allows (events/s at 1 call per event)', round(limitPerMinute / 60, 1)],
+    [
+      'phase B: ingest took / delivery took (s)',
+      `${fmt(summary.ingestSeconds, 1)} / ${fmt(summary.deliverySeconds, 1)}`,
+    ],
+    ...(summary.callsPerIdentify
+      ? ([
+          [
+            `Intercom calls per identify, ${Math.round(repeatRate * 100)} % unchanged repeats (phase C)`,
+            fmt(summary.callsPerIdentify, 4),
+            'target ≤ 0.25',
+          ],
+        ] as [string, string | number, string?][])
+      : []),
+  ];
+  const foreign = [...new Set(results.flatMap((r) => r.foreign))];
+  report('destination', rows, {
+    runs,
+    limitPerMinute,
+    windowBudget,
+    contacts,
+    events: eventCount,
+    batch: batchSize,
+    summary,
+    perRun: results.map((r) => ({ metrics: r.metrics, ...r.detail })),
+    foreignProcesses: foreign,
+    identifies: identifyCount,
+    repeatRate,
+    targets: { callsPerEvent: 1.05, steadyShare: 0.9, limited: 0, callsPerIdentify: 0.25 },
+  });
+  if (foreign.length > 0) {
+    process.stdout.write(`\nWARNING: other benchmarks/tests ran on this machine meanwhile:\n`);
+    for (const p of foreign) process.stdout.write(`  ${p}\n`);
   }
 }
 

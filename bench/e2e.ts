@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { startStack } from '../testkit/stack';
 import { runLoadProcess } from './lib/run-load';
 import { percentile, report, round } from './lib/report';
+import { fmt, repeat, RUNS_OPTION, runCount, summarise } from './lib/runs';
 import { onboardSource, waitForSource } from '../testkit/source-flow';
 import { historyEvents, naiveHistoryEventsPerEvent } from './lib/temporal-cost';
 import { cpuByRole, cpuSnapshot } from './lib/cpu';
@@ -12,17 +13,21 @@ import { cpuByRole, cpuSnapshot } from './lib/cpu';
  * 2. at a fixed --rate (1,000/s): end-to-end latency (webhook sent → Amplitude received);
  * plus Temporal history events per delivered event, against a naive one-signal-one-activity
  * workflow measured in the same run, and the peak RSS of the api and worker processes.
+ * Runs --runs times (default 3), each from a fresh stack; figures are medians with min and max.
  */
 const { values } = parseArgs({
   options: {
     seconds: { type: 'string', default: '20' },
     rate: { type: 'string', default: '1000' },
     connections: { type: 'string', default: '64' },
+    ...RUNS_OPTION,
   },
 });
 const seconds = Number(values.seconds);
+const runs = runCount(values.runs);
 
-async function main() {
+/** One run from scratch (its own stack): flat figures for the summary, and the run's own detail. */
+async function measureOnce(): Promise<{ metrics: Record<string, number>; detail: Record<string, unknown> }> {
   const stack = await startStack();
   try {
     const { appId } = stack.intercom.addWorkspace({ name: 'Bench' });
@@ -115,50 +120,63 @@ async function main() {
     );
     const serviceMsPerEvent = ((servicePercent / 100) * 1000) / (accepted / seconds);
     const projectedOnTwoCores = 2000 / serviceMsPerEvent;
-    report(
-      'e2e',
-      [
-        ...Object.entries(cpuShare).map(
-          ([role, pct]) => [`CPU at max load: ${role} (% of one core)`, pct] as [string, number],
-        ),
-        ['service CPU per event: api+worker+postgres+temporal (ms)', round(serviceMsPerEvent, 3)],
-        ['projected events/s on 2 cores for the service alone', round(projectedOnTwoCores)],
-        ['webhooks accepted/s (max load)', round(accepted / seconds)],
-        ['events delivered/s sustained', round(sustained), 'target ≥ 5,000 on 2 cores'],
-        ['ack p99 at max load (ms)', max.latency.p99],
-        [`e2e p50 at ${values.rate}/s (ms)`, percentile(latencies, 50)],
-        [`e2e p99 at ${values.rate}/s (ms)`, percentile(latencies, 99), 'target ≤ 1,000'],
-        ['history events per delivered event', round(ours, 5), 'target ≤ 0.01'],
-        ['naive workflow, same measure', round(naive, 2)],
-        ['ours / naive', round(ours / naive, 5)],
-        ['peak RSS api (MB)', rss.apiMb],
-        ['peak RSS worker (MB)', rss.workerMb],
-        ['events delivered twice (deduped)', duplicates],
-        ['non-2xx webhook answers', max.non2xx + fixed.non2xx],
-      ],
-      {
-        seconds,
-        acceptedPerSecond: accepted / seconds,
-        deliveredPerSecondSustained: sustained,
-        ackLatencyMs: { p50: max.latency.p50, p99: max.latency.p99 },
-        e2eLatencyMs: {
-          rate: Number(values.rate),
-          p50: percentile(latencies, 50),
-          p99: percentile(latencies, 99),
-          samples: latencies.length,
-        },
-        historyEventsPerDeliveredEvent: ours,
-        naiveHistoryEventsPerEvent: naive,
-        peakRss: rss,
-        cpuPercentOfOneCoreAtMaxLoad: cpuShare,
-        serviceCpuMsPerEvent: serviceMsPerEvent,
-        projectedServiceEventsPerSecondOnTwoCores: projectedOnTwoCores,
-        non2xx: max.non2xx + fixed.non2xx,
-      },
-    );
+    const metrics: Record<string, number> = {
+      acceptedPerSecond: accepted / seconds,
+      deliveredPerSecondSustained: sustained,
+      ackP50MsAtMaxLoad: max.latency.p50,
+      ackP99MsAtMaxLoad: max.latency.p99,
+      e2eP50Ms: percentile(latencies, 50),
+      e2eP99Ms: percentile(latencies, 99),
+      historyEventsPerDeliveredEvent: ours,
+      naiveHistoryEventsPerEvent: naive,
+      serviceCpuMsPerEvent: serviceMsPerEvent,
+      projectedServiceEventsPerSecondOnTwoCores: projectedOnTwoCores,
+      peakRssApiMb: rss.apiMb,
+      peakRssWorkerMb: rss.workerMb,
+      duplicatesDeduped: duplicates,
+      non2xx: max.non2xx + fixed.non2xx,
+      ...Object.fromEntries(Object.entries(cpuShare).map(([role, pct]) => [`cpuPercentAtMaxLoad:${role}`, pct])),
+    };
+    return { metrics, detail: { e2eSamples: latencies.length, cpuPercentOfOneCoreAtMaxLoad: cpuShare } };
   } finally {
     await stack.stop();
   }
+}
+
+async function main() {
+  const results = await repeat(runs, () => measureOnce());
+  const summary = summarise(results.map((r) => r.metrics));
+  const cpuRows = Object.entries(summary)
+    .filter(([name]) => name.startsWith('cpuPercentAtMaxLoad:'))
+    .map(([name, s]): [string, string] => [`CPU at max load: ${name.split(':')[1]} (% of one core)`, fmt(s)]);
+  report(
+    'e2e',
+    [
+      ['runs (median, min–max)', runs],
+      ...cpuRows,
+      ['service CPU per event: api+worker+postgres+temporal (ms)', fmt(summary.serviceCpuMsPerEvent, 3)],
+      ['projected events/s on 2 cores for the service alone', fmt(summary.projectedServiceEventsPerSecondOnTwoCores)],
+      ['webhooks accepted/s (max load)', fmt(summary.acceptedPerSecond)],
+      ['events delivered/s sustained', fmt(summary.deliveredPerSecondSustained), 'target ≥ 5,000 on 2 cores'],
+      ['ack p99 at max load (ms)', fmt(summary.ackP99MsAtMaxLoad)],
+      [`e2e p50 at ${values.rate}/s (ms)`, fmt(summary.e2eP50Ms)],
+      [`e2e p99 at ${values.rate}/s (ms)`, fmt(summary.e2eP99Ms), 'target ≤ 1,000'],
+      ['history events per delivered event', fmt(summary.historyEventsPerDeliveredEvent, 5), 'target ≤ 0.01'],
+      ['naive workflow, same measure', fmt(summary.naiveHistoryEventsPerEvent, 2)],
+      ['peak RSS api (MB)', fmt(summary.peakRssApiMb)],
+      ['peak RSS worker (MB)', fmt(summary.peakRssWorkerMb)],
+      ['events delivered twice (deduped by Amplitude)', fmt(summary.duplicatesDeduped)],
+      ['non-2xx webhook answers', fmt(summary.non2xx)],
+    ],
+    {
+      runs,
+      seconds,
+      rate: Number(values.rate),
+      connections: Number(values.connections),
+      summary,
+      perRun: results.map((r) => ({ metrics: r.metrics, ...r.detail })),
+    },
+  );
 }
 
 main().catch((err) => {

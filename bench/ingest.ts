@@ -7,6 +7,7 @@ import { startStack } from '../testkit/stack';
 import { runLoadProcess } from './lib/run-load';
 import { runPacedLoadProcess, type PacedResult } from './lib/paced-load';
 import { report, round } from './lib/report';
+import { fmt, repeat, RUNS_OPTION, runCount, summarise } from './lib/runs';
 import { cpuByRole, cpuSnapshot } from './lib/cpu';
 import { BareServerProcess, type BareKind } from './lib/bare-server';
 import { ForeignWatch } from './lib/foreign';
@@ -21,7 +22,10 @@ import { onboardSource, waitForSource } from '../testkit/source-flow';
  *   2. each at half of our measured max rate with autocannon's `rate` option: p99;
  *   3. the same rate from an evenly paced open-loop generator (autocannon's `rate` sends each
  *      second's quota in a burst, see paced-load.ts): p99 of latency from the scheduled send time.
- * Every 2xx of ours is checked against the rows that landed in source_inbox.
+ *      This is the headline latency: autocannon's figure is printed beside it, never instead.
+ * Every 2xx of ours is checked against the rows that landed in source_inbox. The whole thing runs
+ * --runs times (default 3), each from a fresh stack; figures are medians with min and max, and the
+ * ratios to the baselines are paired (ours and the baseline from the same run).
  */
 const { values } = parseArgs({
   options: {
@@ -29,18 +33,31 @@ const { values } = parseArgs({
     connections: { type: 'string', default: '64' },
     /** Also measure a bare node:http endpoint (our webhook receiver runs before Express, on node:http). */
     http: { type: 'boolean', default: true },
-    /** Also measure latency at half rate with the evenly paced generator. */
+    /** Also measure latency at half rate with the evenly paced generator (the headline latency). */
     paced: { type: 'boolean', default: true },
+    ...RUNS_OPTION,
   },
   allowNegative: true,
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
+const runs = runCount(values.runs);
 
 type Target = 'ours' | BareKind;
 const LABEL: Record<Target, string> = { ours: 'ours', express: 'bare express', http: 'bare node:http' };
+/** Metric-name prefixes, so each figure of the summary names its target. */
+const KEY: Record<Target, string> = { ours: 'ours', express: 'bareExpress', http: 'bareHttp' };
 
-async function main() {
+interface IngestRun {
+  /** Flat figures of this run, summarised over the runs (median, min, max). */
+  metrics: Record<string, number>;
+  detail: Record<string, unknown>;
+  durable: boolean;
+  foreign: string[];
+}
+
+/** One run from scratch: a fresh stack, the bare servers, warm-up, then the three phases. */
+async function measureOnce(): Promise<IngestRun> {
   const foreign = new ForeignWatch();
   foreign.sample();
   const stack = await startStack();
@@ -119,66 +136,98 @@ async function main() {
         .sort(([, a], [, b]) => b - a)
         .map(([role, ms]) => [role, round((ms / cpuWindowMs) * 100)]),
     );
-    const ratio = oursMax / acksPerSecond(max.express!);
-    const ms = (r: { latency: { p50: number; p99: number } }) => `${r.latency.p50} / ${r.latency.p99}`;
-    const rows: [string, string | number, string?][] = [];
+    const metrics: Record<string, number> = { halfRate: rate };
     for (const target of targets) {
-      const r = max[target]!;
-      rows.push([`${LABEL[target]}: ${target === 'ours' ? 'acks' : 'answers'}/s at max load`, round(acksPerSecond(r))]);
-      rows.push([`${LABEL[target]}: p50 / p99 at max load (ms)`, ms(r)]);
+      const k = KEY[target];
+      metrics[`${k}PerSecondAtMaxLoad`] = acksPerSecond(max[target]!);
+      metrics[`${k}P50MsAtMaxLoad`] = max[target]!.latency.p50;
+      metrics[`${k}P99MsAtMaxLoad`] = max[target]!.latency.p99;
+      metrics[`${k}P99MsAtHalfRateAutocannon`] = half[target]!.latency.p99;
+      if (paced[target]) {
+        metrics[`${k}P50MsAtHalfRatePaced`] = paced[target]!.latency.p50;
+        metrics[`${k}P99MsAtHalfRatePaced`] = paced[target]!.latency.p99;
+      }
     }
-    rows.push(['ours / bare express (max load)', `${round(ratio * 100)}%`, 'target ≥ 60%']);
-    if (max.http)
-      rows.push(['ours / bare node:http (max load)', `${round((oursMax / acksPerSecond(max.http)) * 100)}%`]);
-    for (const target of targets) {
-      rows.push([
-        `${LABEL[target]}: p50 / p99 at ${rate}/s, autocannon rate (ms)`,
-        ms(half[target]!),
-        target === 'ours' ? 'target p99 ≤ 25' : undefined,
-      ]);
-    }
-    for (const target of targets) {
-      if (paced[target]) rows.push([`${LABEL[target]}: p50 / p99 at ${rate}/s, evenly paced (ms)`, ms(paced[target]!)]);
-    }
-    rows.push(
-      ...Object.entries(cpuShare).map(
-        ([role, pct]) => [`CPU during our max load: ${role} (% of one core)`, pct] as [string, number],
-      ),
-    );
+    // Paired: ours and each baseline measured in the same run, on the same machine state.
+    metrics.oursOverBareExpress = oursMax / acksPerSecond(max.express!);
+    if (max.http) metrics.oursOverBareHttp = oursMax / acksPerSecond(max.http);
+    metrics.oursNonOkAnswers =
+      nonOk(max.ours) + nonOk(half.ours!) + (paced.ours ? paced.ours.non2xx + paced.ours.errors : 0);
+    for (const [role, pct] of Object.entries(cpuShare)) metrics[`cpuPercentDuringOurMaxLoad:${role}`] = pct;
     // Every ack must have its row; rows past the acks are requests still in flight when the run stopped.
     const durable = stored >= max.ours['2xx'] && stored - max.ours['2xx'] <= connections;
-    rows.push(
-      ['ours: rows stored / 2xx acks (max load)', `${stored} / ${max.ours['2xx']}`, `≥, by ≤ ${connections} in flight`],
-      [
-        'ours: non-2xx answers + errors (all phases)',
-        nonOk(max.ours) + nonOk(half.ours!) + (paced.ours ? paced.ours.non2xx + paced.ours.errors : 0),
-      ],
-    );
-
-    report('ingest', rows, {
-      seconds,
-      connections,
-      max: summarize(max),
-      halfRate: rate,
-      half: summarize(half),
-      halfPaced: paced,
-      oursOverBareExpress: ratio,
-      oursOverBareHttp: max.http ? oursMax / acksPerSecond(max.http) : undefined,
-      cpuPercentOfOneCoreDuringOurMaxLoad: cpuShare,
-      storedRows: stored,
+    return {
+      metrics,
+      detail: { max: describeResults(max), half: describeResults(half), halfPaced: paced, storedRows: stored, durable },
       durable,
-      foreignProcesses: foreign.list,
-      targets: { ratio: 0.6, halfRateP99Ms: 25 },
-    });
-    if (foreign.list.length > 0) {
-      process.stdout.write(`\nWARNING: other benchmarks/tests ran on this machine meanwhile; numbers are skewed:\n`);
-      for (const p of foreign.list) process.stdout.write(`  ${p}\n`);
-    }
-    if (!durable) process.exitCode = 1;
+      foreign: foreign.list,
+    };
   } finally {
     await Promise.all(Object.values(bare).map((b) => b.stop()));
     await stack.stop();
   }
+}
+
+async function main() {
+  const results = await repeat(runs, () => measureOnce());
+  const summary = summarise(results.map((r) => r.metrics));
+  const targets: Target[] = values.http ? ['ours', 'express', 'http'] : ['ours', 'express'];
+  const pct = (s: (typeof summary)[string] | undefined) =>
+    s && fmt({ ...s, median: s.median * 100, min: s.min * 100, max: s.max * 100 }, 0, '%');
+  const rows: [string, string | number, string?][] = [['runs (median, min–max)', runs]];
+  for (const target of targets) {
+    const k = KEY[target];
+    rows.push([
+      `${LABEL[target]}: ${target === 'ours' ? 'acks' : 'answers'}/s at max load`,
+      fmt(summary[`${k}PerSecondAtMaxLoad`]),
+    ]);
+  }
+  rows.push([
+    'ours / bare express (max load, paired per run)',
+    pct(summary.oursOverBareExpress) ?? 'n/a',
+    'target ≥ 60%',
+  ]);
+  if (summary.oursOverBareHttp)
+    rows.push(['ours / bare node:http (max load, paired per run)', pct(summary.oursOverBareHttp)!]);
+  rows.push([`half of our max rate (/s)`, fmt(summary.halfRate)]);
+  for (const target of targets) {
+    const k = KEY[target];
+    if (summary[`${k}P99MsAtHalfRatePaced`])
+      rows.push([
+        `${LABEL[target]}: p99 at half rate, evenly paced (ms)`,
+        fmt(summary[`${k}P99MsAtHalfRatePaced`], 1),
+        target === 'ours' ? 'headline; target ≤ 25' : undefined,
+      ]);
+  }
+  for (const target of targets) {
+    rows.push([
+      `${LABEL[target]}: p99 at half rate, autocannon's bursts (ms)`,
+      fmt(summary[`${KEY[target]}P99MsAtHalfRateAutocannon`]),
+    ]);
+  }
+  for (const [name, s] of Object.entries(summary)) {
+    if (name.startsWith('cpuPercentDuringOurMaxLoad:'))
+      rows.push([`CPU during our max load: ${name.split(':')[1]} (% of one core)`, fmt(s)]);
+  }
+  const durable = results.every((r) => r.durable);
+  rows.push(['every ack had its stored row (all runs)', durable ? 'yes' : 'NO']);
+  rows.push(['ours: non-2xx answers + errors (all phases)', fmt(summary.oursNonOkAnswers)]);
+  const foreign = [...new Set(results.flatMap((r) => r.foreign))];
+  report('ingest', rows, {
+    runs,
+    seconds,
+    connections,
+    summary,
+    perRun: results.map((r) => ({ metrics: r.metrics, ...r.detail })),
+    durable,
+    foreignProcesses: foreign,
+    targets: { ratio: 0.6, halfRatePacedP99Ms: 25 },
+  });
+  if (foreign.length > 0) {
+    process.stdout.write(`\nWARNING: other benchmarks/tests ran on this machine meanwhile; numbers are skewed:\n`);
+    for (const p of foreign) process.stdout.write(`  ${p}\n`);
+  }
+  if (!durable) process.exitCode = 1;
 }
 
 function acksPerSecond(result: autocannon.Result): number {
@@ -189,7 +238,7 @@ function nonOk(result: autocannon.Result): number {
   return result.non2xx + result.errors;
 }
 
-function summarize(results: Partial<Record<Target, autocannon.Result>>) {
+function describeResults(results: Partial<Record<Target, autocannon.Result>>) {
   return Object.fromEntries(
     Object.entries(results).map(([target, r]) => [
       target,

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * Draws docs/performance.svg from the latest bench/results/*.json: throughput (ours next to its
- * baseline) and latency percentiles. Plain SVG, no dependencies.
+ * Draws docs/performance.svg from the latest bench/results/*.json: throughput (ours next to both
+ * baselines) and latency percentiles, each the median of the runs. Plain SVG, no dependencies.
  */
 const results = path.join(__dirname, 'results');
 const read = (name: string) => {
@@ -15,29 +15,26 @@ const ingest = read('ingest');
 const destination = read('destination');
 
 type Bar = { label: string; value: number; color: string };
+/** The median of a summarised figure (bench/lib/runs.ts), or undefined when the result lacks it. */
+const median = (result: Record<string, any> | undefined, name: string): number | undefined =>
+  result?.summary?.[name]?.median;
+const add = (bars: Bar[], label: string, value: number | undefined, color: string) => {
+  if (value !== undefined) bars.push({ label, value, color });
+};
+
 const throughput: Bar[] = [];
-if (ingest?.max?.express)
-  throughput.push({ label: 'bare Express answering 200', value: ingest.max.express.okPerSecond, color: '#9aa5b1' });
-if (ingest?.max?.ours)
-  throughput.push({ label: 'our webhook acks (stored)', value: ingest.max.ours.okPerSecond, color: '#3b82f6' });
-if (e2e)
-  throughput.push({ label: 'e2e delivered (measured)', value: e2e.deliveredPerSecondSustained, color: '#10b981' });
-if (e2e?.projectedServiceEventsPerSecondOnTwoCores)
-  throughput.push({
-    label: 'e2e, service alone (projected)',
-    value: e2e.projectedServiceEventsPerSecondOnTwoCores,
-    color: '#a7f3d0',
-  });
-if (destination?.eventsPerSecond)
-  throughput.push({ label: 'destination (Intercom limit)', value: destination.eventsPerSecond, color: '#f59e0b' });
+add(throughput, 'bare node:http answering 200', median(ingest, 'bareHttpPerSecondAtMaxLoad'), '#cbd2d9');
+add(throughput, 'bare Express answering 200', median(ingest, 'bareExpressPerSecondAtMaxLoad'), '#9aa5b1');
+add(throughput, 'our webhook acks (stored)', median(ingest, 'oursPerSecondAtMaxLoad'), '#3b82f6');
+add(throughput, 'e2e delivered (measured)', median(e2e, 'deliveredPerSecondSustained'), '#10b981');
+add(throughput, 'e2e, service alone (projected)', median(e2e, 'projectedServiceEventsPerSecondOnTwoCores'), '#a7f3d0');
+add(throughput, 'destination (Intercom limit)', median(destination, 'eventsPerSecond'), '#f59e0b');
 
 const latency: Bar[] = [];
-if (ingest?.half?.ours)
-  latency.push({ label: `ack p99 at ${ingest.halfRate}/s`, value: ingest.half.ours.latencyMs.p99, color: '#3b82f6' });
-if (e2e) {
-  latency.push({ label: `e2e p50 at ${e2e.e2eLatencyMs.rate}/s`, value: e2e.e2eLatencyMs.p50, color: '#6ee7b7' });
-  latency.push({ label: `e2e p99 at ${e2e.e2eLatencyMs.rate}/s`, value: e2e.e2eLatencyMs.p99, color: '#10b981' });
-}
+const halfRate = Math.round(median(ingest, 'halfRate') ?? 0);
+add(latency, `ack p99 at ${halfRate}/s, evenly paced`, median(ingest, 'oursP99MsAtHalfRatePaced'), '#3b82f6');
+add(latency, `e2e p50 at ${e2e?.rate}/s`, median(e2e, 'e2eP50Ms'), '#6ee7b7');
+add(latency, `e2e p99 at ${e2e?.rate}/s`, median(e2e, 'e2eP99Ms'), '#10b981');
 
 function chart(title: string, unit: string, bars: Bar[], x: number, y: number, width: number): string {
   const max = Math.max(1, ...bars.map((b) => b.value));
@@ -64,7 +61,8 @@ function escape(text: string): string {
 const width = 760;
 const height = 80 + (throughput.length + latency.length) * 30 + 60;
 const machine = e2e?.machine
-  ? `${e2e.machine.cpus} cores (${e2e.machine.cpu}), Node ${e2e.machine.node}, ${String(e2e.date).slice(0, 10)}`
+  ? `medians of ${e2e.runs} runs, commit ${String(e2e.commit).slice(0, 8)}${e2e.dirty ? ' (dirty)' : ''}, ` +
+    `${e2e.machine.cpus} cores (${e2e.machine.cpu}), Node ${e2e.machine.node}, ${String(e2e.date).slice(0, 10)}`
   : '';
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="system-ui, sans-serif">
 <rect width="100%" height="100%" fill="white"/>

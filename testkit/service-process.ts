@@ -66,21 +66,25 @@ export class ServiceProcess {
     return this.peakRssKb;
   }
 
-  /** SIGKILL: no graceful shutdown, in-flight work is lost mid-way. */
-  async kill(): Promise<void> {
-    await this.signal('SIGKILL');
+  /**
+   * SIGKILL: no graceful shutdown, in-flight work is lost mid-way. True when it landed: a running process
+   * died of it (a fault script checks its kills happened).
+   */
+  async kill(): Promise<boolean> {
+    return (await this.signal('SIGKILL')) === 'SIGKILL';
   }
 
   async stop(): Promise<void> {
     await this.signal('SIGTERM');
   }
 
-  private async signal(signal: NodeJS.Signals): Promise<void> {
+  /** Sends `signal` and waits for the exit; answers the signal that ended the process (none if it was not running). */
+  private async signal(signal: NodeJS.Signals): Promise<NodeJS.Signals | null> {
     const child = this.child;
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return null;
     this.sampleRss();
-    await new Promise<void>((resolve) => {
-      child.once('exit', () => resolve());
+    return new Promise<NodeJS.Signals | null>((resolve) => {
+      child.once('exit', (_code, endedBy) => resolve(endedBy));
       child.kill(signal);
       if (signal !== 'SIGKILL') setTimeout(() => child.kill('SIGKILL'), 25_000).unref();
     });

@@ -41,7 +41,13 @@ export interface Stack extends ApiDriver {
   amplitude: AmplitudeSimulator;
   api: ServiceProcess;
   worker: ServiceProcess;
+  /** Stops the Temporal dev server gracefully and starts it again on the same port (and state file). */
   restartTemporal(): Promise<void>;
+  /**
+   * Crashes the Temporal dev server (SIGKILL), leaves it down for `downMs`, starts it again on the same port
+   * and state file. True when the kill landed. Needs `temporalDbFile`, or the restarted server starts empty.
+   */
+  crashTemporal(downMs: number): Promise<boolean>;
   stop(): Promise<void>;
 }
 
@@ -97,6 +103,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await Promise.all([api.start(), worker.start()]);
   let client = await connectClient({ address: temporal.address, namespace: 'default' });
   await waitForNamespace(client);
+  const reconnectTemporal = async () => {
+    temporal = await startTemporal();
+    await client.connection.close().catch(() => undefined);
+    client = await connectClient({ address: temporal.address, namespace: 'default' });
+    await waitForNamespace(client);
+  };
 
   return {
     env,
@@ -116,10 +128,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     worker,
     async restartTemporal() {
       await temporal.stop();
-      temporal = await startTemporal();
-      await client.connection.close().catch(() => undefined);
-      client = await connectClient({ address: temporal.address, namespace: 'default' });
-      await waitForNamespace(client);
+      await reconnectTemporal();
+    },
+    async crashTemporal(downMs: number) {
+      if (!options.temporalDbFile) throw new Error('crashTemporal needs temporalDbFile: state would be lost');
+      const landed = await temporal.kill();
+      await new Promise((r) => setTimeout(r, downMs));
+      await reconnectTemporal();
+      return landed;
     },
     async stop() {
       await Promise.all([api.stop(), worker.stop()]);

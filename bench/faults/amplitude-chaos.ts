@@ -1,12 +1,15 @@
 import { startStack } from '../../testkit/stack';
-import { onboardSource } from '../../testkit/source-flow';
-import { faultArgs, runScript, sleep, verdict } from './common';
-import { streamWebhooks, verifyExactlyOnce } from './stream';
+import { UPLOAD_PATHS } from '../../testkit/simulators/amplitude';
+import { faultArgs, finish, random, runScript, sleep } from './common';
+import { awaitDelivery, observeAmplitude, onboardTenants, streamWebhooks } from './stream';
+import { chaosFaults, REFUSED_STATUSES, STORED_THEN_FAILED_STATUSES } from './fault-checks';
 
 /**
- * Amplitude misbehaving: 30 % of requests answered 429/500/502/503/504 throughout, and a full
- * outage in the middle of the stream. Everything acknowledged must arrive once after recovery; the
- * drain rate after the outage is reported.
+ * Amplitude misbehaving on every upload path (/2/httpapi and /batch) while webhooks stream in over many
+ * connections: 30 % of requests refused before anything is stored (429/500/502/503/504), 10 % of the rest
+ * stored and then answered 500/502/504 (Amplitude's documented "may have been ingested"), and a full
+ * outage in the middle. Everything acknowledged must arrive, none stored twice, every resend explained
+ * by an ambiguous answer (verdict.ts); the drain rate after the outage is reported.
  */
 async function main() {
   const args = faultArgs({
@@ -14,30 +17,46 @@ async function main() {
     outage: { type: 'string' },
     rate: { type: 'string', default: '200' },
   });
-  const seconds = Number(args.seconds ?? (args.large ? 120 : 30));
-  const outageSeconds = Number(args.outage ?? (args.large ? 60 : 15));
+  const seconds = Number(args.values.seconds ?? (args.large ? 120 : 30));
+  const outageSeconds = Number(args.values.outage ?? (args.large ? 60 : 15));
+  const next = random(args.seed);
   const stack = await startStack();
   try {
-    const { appId } = stack.intercom.addWorkspace({ name: 'Chaos' });
-    await onboardSource(stack, { projectId: 'chaos', appId, identityMapping: 'user_id' });
-    stack.amplitude.faults.chaos({ rate: 0.3, statuses: [429, 500, 502, 503, 504], path: '/2/httpapi' });
+    const tenants = await onboardTenants(stack, args.connections, 'chaos');
+    stack.amplitude.faults.chaos({
+      path: UPLOAD_PATHS,
+      rate: 0.3,
+      statuses: REFUSED_STATUSES,
+      afterHandlingRate: 0.1,
+      afterHandlingStatuses: STORED_THEN_FAILED_STATUSES,
+      random: random(args.seed + 2),
+    });
     const runId = `ch${Date.now()}`;
-    const streaming = streamWebhooks(stack, appId, { rate: Number(args.rate), durationMs: seconds * 1000, runId });
-    await sleep(Math.max(0, (seconds - outageSeconds) / 2) * 1000);
+    const streaming = streamWebhooks(stack, tenants, {
+      rate: Number(args.values.rate),
+      durationMs: seconds * 1000,
+      runId,
+      random: random(args.seed + 1),
+    });
+    // The outage starts somewhere in the first half of the time left around it.
+    await sleep(Math.max(0, seconds - outageSeconds) * 1000 * (0.25 + next() / 2));
     stack.amplitude.faults.outage(outageSeconds * 1000);
     await sleep(outageSeconds * 1000);
     const backlogAtRecovery = -stack.amplitude.events.length;
     const recoveredAt = Date.now();
     const stream = await streaming;
-    const check = await verifyExactlyOnce(stack, stream.accepted, { timeoutMs: 300_000, runId });
+    const { drainMs, stuck } = await awaitDelivery(stack, stream, { timeoutMs: 300_000, runId });
     const drainSeconds = (Date.now() - recoveredAt) / 1000;
     const drained = backlogAtRecovery + stack.amplitude.events.length;
+    const observed = observeAmplitude(stack, runId);
+    const injected = { ...stack.amplitude.faults.injected };
     await stack.stop();
-    verdict(
+    finish(
       'fault-amplitude-chaos',
+      args,
       [
-        ['webhooks acknowledged', stream.accepted.size],
-        ['Amplitude answers injected (by status)', JSON.stringify(stack.amplitude.faults.injected)],
+        ['webhooks sent', stream.sent],
+        ['Amplitude answers injected (by kind)', JSON.stringify(injected)],
         ['outage (s)', outageSeconds],
         ['events delivered after recovery', drained],
         ['drain rate after recovery (events/s)', Math.round(drained / drainSeconds)],
@@ -46,12 +65,14 @@ async function main() {
       {
         seconds,
         outageSeconds,
-        accepted: stream.accepted.size,
-        injected: stack.amplitude.faults.injected,
+        sent: stream.sent,
+        injected,
         drainedAfterRecovery: drained,
         drainSeconds,
+        drainMs,
+        stuck,
       },
-      check,
+      { acknowledged: [...stream.accepted], ...observed, crashes: [], faults: chaosFaults(injected, observed) },
     );
   } catch (err) {
     await stack.stop().catch(() => undefined);

@@ -1,12 +1,38 @@
+import { randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { report } from '../lib/report';
-import type { ExactlyOnceCheck } from './stream';
+import { judge, verdictRows, type FaultRun } from './verdict';
 
-/** Flags shared by the fault scripts: `--large` runs the long configuration, `--seed` fixes the randomness. */
-export function faultArgs(extra: NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']> = {}) {
-  return parseArgs({
-    options: { large: { type: 'boolean', default: false }, seed: { type: 'string', default: '7' }, ...extra },
-  }).values as Record<string, string | boolean | undefined>;
+type ExtraOptions = NonNullable<NonNullable<Parameters<typeof parseArgs>[0]>['options']>;
+
+export interface FaultArgs {
+  large: boolean;
+  /** Drives every random choice of the run (kill moments and targets, chaos, which tenant gets a webhook). */
+  seed: number;
+  /** Source connections the webhooks are spread over, each its own Intercom workspace and Amplitude project. */
+  connections: number;
+  values: Record<string, string | boolean | undefined>;
+}
+
+/**
+ * Flags shared by the fault scripts: `--large` runs the long configuration, `--seed` replays a run (a
+ * fresh seed is drawn otherwise, and printed), `--connections N` spreads the webhooks over N sources.
+ */
+export function faultArgs(extra: ExtraOptions = {}): FaultArgs {
+  const { values } = parseArgs({
+    options: {
+      large: { type: 'boolean', default: false },
+      seed: { type: 'string' },
+      connections: { type: 'string' },
+      ...extra,
+    },
+  });
+  const large = values.large === true;
+  const seed = values.seed !== undefined ? Number(values.seed) : randomInt(2 ** 31);
+  if (!Number.isSafeInteger(seed)) throw new Error(`--seed must be an integer, not ${String(values.seed)}`);
+  const connections = Number(values.connections ?? (large ? 100 : 20));
+  process.stdout.write(`seed ${seed} (replay with --seed ${seed}), ${connections} connections\n`);
+  return { large, seed, connections, values: values as FaultArgs['values'] };
 }
 
 /** A small seeded PRNG (mulberry32), so a failing run can be repeated. */
@@ -24,27 +50,30 @@ export function random(seed: number): () => number {
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * The invariant every fault script checks: each acknowledged webhook reached Amplitude, none twice.
- * Reports the rows and exits non-zero when it broke, so CI fails.
+ * Judges the run (verdict.ts), prints the script's rows and the verdict's, writes the result with the
+ * seed and the command that replays it, and exits non-zero on FAIL so CI fails.
  */
-export function verdict(
+export function finish(
   name: string,
+  args: FaultArgs,
   rows: [string, string | number, string?][],
   data: Record<string, unknown>,
-  check: ExactlyOnceCheck,
+  run: FaultRun,
 ): never {
-  const ok = check.missing.length === 0 && check.storedTwice === 0;
-  report(
-    name,
-    [
-      ...rows,
-      ['acknowledged but not delivered', check.missing.length, 'must be 0'],
-      ['stored twice at Amplitude', check.storedTwice, 'must be 0'],
-      ['verdict', ok ? 'PASS' : 'FAIL'],
-    ],
-    { ...data, ...check, missing: check.missing.slice(0, 20), ok },
-  );
-  process.exit(ok ? 0 : 1);
+  const verdict = judge(run);
+  const replay = `npx tsx bench/faults/${name.replace(/^fault-/, '')}.ts${args.large ? ' --large' : ''} --seed ${args.seed} --connections ${args.connections}`;
+  report(name, [['seed', args.seed], ['connections', args.connections], ...rows, ...verdictRows(verdict)], {
+    runs: 1,
+    seed: args.seed,
+    replay,
+    connections: args.connections,
+    large: args.large,
+    ...data,
+    verdict,
+  });
+  for (const failure of verdict.failures) process.stdout.write(`FAIL: ${failure}\n`);
+  if (!verdict.ok) process.stdout.write(`replay: ${replay}\n`);
+  process.exit(verdict.ok ? 0 : 1);
 }
 
 /** Runs a script's main, printing a failure's stack and exiting 1. */

@@ -1,32 +1,75 @@
 import { createHmac } from 'node:crypto';
 import type { Stack } from '../../testkit/stack';
+import { onboardSource, waitForSource } from '../../testkit/source-flow';
+import type { Attempt, FaultRun } from './verdict';
 
 /**
- * The fault scripts' load: signed Intercom webhooks sent at a steady rate, each remembered as
- * accepted (200) or not. Accepted means stored durably: it must reach Amplitude exactly once,
- * whatever the script breaks meanwhile.
+ * The fault scripts' load: signed Intercom webhooks sent at a steady rate, spread over many source
+ * connections (each its own Intercom workspace and Amplitude project), each remembered as accepted
+ * (200) or refused. Accepted means stored durably: it must reach Amplitude exactly once, whatever the
+ * script breaks meanwhile. Everything is judged at the far end, through the stack's public behaviour
+ * (webhooks in, Amplitude simulator out).
  */
+export interface Tenant {
+  appId: string;
+  connectionId: string;
+  apiKey: string;
+}
+
+/** Onboards `count` source connections through the admin API and the simulated OAuth, a few at a time. */
+export async function onboardTenants(stack: Stack, count: number, prefix: string): Promise<Tenant[]> {
+  const tenants: Tenant[] = [];
+  const one = async (i: number) => {
+    const { appId } = stack.intercom.addWorkspace({ name: `${prefix} ${i}` });
+    const projectId = `${prefix}-${i}`;
+    const apiKey = `amp-key-${projectId}`;
+    const { connectionId } = await onboardSource(stack, {
+      projectId,
+      appId,
+      identityMapping: 'user_id',
+      amplitudeApiKey: apiKey,
+    });
+    await waitForSource(stack, connectionId, (s) => s.phase === 'listening', 60_000);
+    tenants[i] = { appId, connectionId, apiKey };
+  };
+  for (let from = 0; from < count; from += 10) {
+    await Promise.all(Array.from({ length: Math.min(10, count - from) }, (_, k) => one(from + k)));
+  }
+  return tenants;
+}
+
 export interface StreamResult {
   sent: number;
   accepted: Set<string>;
+  /** The connection each webhook went to (by webhook id). */
+  connectionOf: Map<string, string>;
   refused: number;
+  /** When each refusal (non-200 or no answer) was sent. */
+  refusedAt: number[];
+}
+
+/** Refusals of webhooks sent within [from, to] (ms since the epoch). */
+export function refusedBetween(stream: StreamResult, from: number, to: number): number {
+  return stream.refusedAt.filter((at) => at >= from && at <= to).length;
 }
 
 export function streamWebhooks(
   stack: Stack,
-  appId: string,
-  options: { rate: number; durationMs: number; runId: string; concurrency?: number },
+  tenants: readonly Tenant[],
+  options: { rate: number; durationMs: number; runId: string; random: () => number; concurrency?: number },
 ): Promise<StreamResult> {
-  const result: StreamResult = { sent: 0, accepted: new Set(), refused: 0 };
+  const result: StreamResult = { sent: 0, accepted: new Set(), connectionOf: new Map(), refused: 0, refusedAt: [] };
   const deadline = Date.now() + options.durationMs;
   const interval = 1000 / options.rate;
   let next = Date.now();
-  const sendOne = async (n: number) => {
+  const sendOne = async (n: number, tenant: Tenant) => {
     const id = `${options.runId}-${n}`;
-    const now = Math.floor(Date.now() / 1000);
+    result.connectionOf.set(id, tenant.connectionId);
+    const sentAt = Date.now();
+    const now = Math.floor(sentAt / 1000);
     const body = JSON.stringify({
       type: 'notification_event',
-      app_id: appId,
+      app_id: tenant.appId,
       id: `notif_${id}`,
       topic: 'contact.user.created',
       created_at: now,
@@ -36,6 +79,7 @@ export function streamWebhooks(
       },
     });
     const signature = `sha1=${createHmac('sha1', stack.intercom.clientSecret).update(body).digest('hex')}`;
+    let ok = false;
     try {
       const response = await fetch(`${stack.apiUrl}/intercom/webhooks`, {
         method: 'POST',
@@ -44,10 +88,14 @@ export function streamWebhooks(
         signal: AbortSignal.timeout(5_000), // Intercom's own timeout
       });
       await response.arrayBuffer();
-      if (response.status === 200) result.accepted.add(id);
-      else result.refused += 1;
+      ok = response.status === 200;
     } catch {
-      result.refused += 1; // connection refused or timed out: not acknowledged
+      // connection refused or timed out: not acknowledged
+    }
+    if (ok) result.accepted.add(id);
+    else {
+      result.refused += 1;
+      result.refusedAt.push(sentAt);
     }
   };
   return (async () => {
@@ -57,7 +105,8 @@ export function streamWebhooks(
       while (inFlight.size >= (options.concurrency ?? 32)) await Promise.race(inFlight);
       n += 1;
       result.sent += 1;
-      const p = sendOne(n).finally(() => inFlight.delete(p));
+      const tenant = tenants[Math.floor(options.random() * tenants.length)]!;
+      const p = sendOne(n, tenant).finally(() => inFlight.delete(p));
       inFlight.add(p);
       next += interval;
       const wait = next - Date.now();
@@ -68,38 +117,50 @@ export function streamWebhooks(
   })();
 }
 
-export interface ExactlyOnceCheck {
-  delivered: number;
-  missing: string[];
-  storedTwice: number;
-  unexpected: number;
-  drainMs: number;
+/** What the Amplitude simulator holds for this run: stored events by webhook id, and every attempt of each. */
+export function observeAmplitude(stack: Stack, runId: string): Pick<FaultRun, 'stored' | 'attempts'> {
+  const stored = stack.amplitude.events.flatMap((e) => {
+    const webhookId = String((e.event.event_properties as Record<string, unknown> | undefined)?.intercom_item_id ?? '');
+    return webhookId.startsWith(`${runId}-`) ? [{ webhookId, insertId: String(e.event.insert_id ?? '') }] : [];
+  });
+  const attempts = new Map<string, readonly Attempt[]>();
+  for (const { insertId } of stored) {
+    attempts.set(
+      insertId,
+      stack.amplitude.attemptsOf(insertId).map((a) => ({ at: a.at, status: a.status })),
+    );
+  }
+  return { stored, attempts };
 }
 
-/** Waits until every accepted webhook reached Amplitude, then checks nothing arrived twice or from nowhere. */
-export async function verifyExactlyOnce(
+/**
+ * Waits until every accepted webhook reached Amplitude (or the timeout), then a quiet period more, so
+ * copies that arrive late are counted too. Answers how long the drain took and, when webhooks are still
+ * missing, the status of each connection they belong to (for a look at where they are stuck).
+ */
+export async function awaitDelivery(
   stack: Stack,
-  accepted: Set<string>,
-  options: { timeoutMs: number; runId: string },
-): Promise<ExactlyOnceCheck> {
+  stream: StreamResult,
+  options: { timeoutMs: number; runId: string; quietMs?: number },
+): Promise<{ drainMs: number; stuck: Record<string, { missing: number; status: unknown }> }> {
   const started = Date.now();
-  const itemIdsAtAmplitude = () =>
-    stack.amplitude.events
-      .map((e) => String((e.event.event_properties as Record<string, unknown> | undefined)?.intercom_item_id ?? ''))
-      .filter((id) => id.startsWith(`${options.runId}-`));
-  while (Date.now() - started < options.timeoutMs) {
-    const seen = new Set(itemIdsAtAmplitude());
-    if ([...accepted].every((id) => seen.has(id))) break;
+  const missing = () => {
+    const seen = new Set(observeAmplitude(stack, options.runId).stored.map((s) => s.webhookId));
+    return [...stream.accepted].filter((id) => !seen.has(id));
+  };
+  while (Date.now() - started < options.timeoutMs && missing().length > 0) {
     await new Promise((r) => setTimeout(r, 250));
   }
-  const ids = itemIdsAtAmplitude();
-  const seen = new Set(ids);
-  return {
-    delivered: seen.size,
-    missing: [...accepted].filter((id) => !seen.has(id)),
-    storedTwice: ids.length - seen.size,
-    // Not accepted by us but delivered: the api stored it and died before answering (Intercom would retry).
-    unexpected: [...seen].filter((id) => !accepted.has(id)).length,
-    drainMs: Date.now() - started,
-  };
+  const drainMs = Date.now() - started;
+  const stuck: Record<string, { missing: number; status: unknown }> = {};
+  for (const id of missing()) {
+    const connectionId = stream.connectionOf.get(id) ?? 'unknown';
+    stuck[connectionId] ??= { missing: 0, status: undefined };
+    stuck[connectionId].missing += 1;
+  }
+  for (const [connectionId, entry] of Object.entries(stuck)) {
+    entry.status = (await stack.admin('GET', `/api/connections/${connectionId}`)).body;
+  }
+  await new Promise((r) => setTimeout(r, options.quietMs ?? 3_000));
+  return { drainMs, stuck };
 }

@@ -6,8 +6,9 @@ import { freePort } from '../../src/temporal/dev-server';
 
 /**
  * A Postgres server of the fault scripts' own (initdb in a temporary folder, its own port), so they
- * can restart it mid-stream without disturbing the machine's server. Runs as the `postgres` user
- * when started as root (initdb refuses root).
+ * can crash it mid-stream without disturbing the machine's server (other developers use the one at
+ * 127.0.0.1:5432: it is never stopped). Runs as the `postgres` user when started as root (initdb
+ * refuses root).
  */
 export class PrivatePostgres {
   private constructor(
@@ -32,9 +33,16 @@ export class PrivatePostgres {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
   }
 
-  /** A fast restart: open connections are cut, as in a crash-restart or a failover. */
-  restart(): void {
-    this.ctl('restart', ['-m', 'fast']);
+  /**
+   * A crash: `pg_ctl stop -m immediate` (every server process is killed, no checkpoint; the next start
+   * recovers from the WAL), down for `downMs`, then started again. Answers when the server went down.
+   */
+  async crash(downMs: number): Promise<{ downAt: number; upAt: number }> {
+    const downAt = Date.now();
+    this.ctl('stop', ['-m', 'immediate']);
+    await new Promise((r) => setTimeout(r, downMs));
+    this.ctl('start');
+    return { downAt, upAt: Date.now() };
   }
 
   /** Down (fast shutdown: connections cut) until `start()`: an outage of the database server. */
@@ -52,6 +60,8 @@ export class PrivatePostgres {
   }
 
   private ctl(command: string, extra: string[] = []): void {
+    // Only ever the cluster this object created: its own data folder, never the shared server's port.
+    if (this.port === 5432) throw new Error('refusing to control a Postgres on 5432: that is the shared server');
     this.run('pg_ctl', [
       '-D',
       path.join(this.dir, 'data'),

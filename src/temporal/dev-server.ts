@@ -100,6 +100,8 @@ export interface DevServer {
   uiUrl?: string;
   process: ChildProcess;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash: true when the running server died of it (its SQLite file keeps what was committed). */
+  kill(): Promise<boolean>;
 }
 
 export async function freePort(): Promise<number> {
@@ -197,6 +199,12 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
         child.once('exit', () => resolve());
         child.kill('SIGTERM');
         setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+      }),
+    kill: () =>
+      new Promise<boolean>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve(false);
+        child.once('exit', (_code, signal) => resolve(signal === 'SIGKILL'));
+        child.kill('SIGKILL');
       }),
   };
 }

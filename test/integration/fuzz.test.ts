@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHmac } from 'node:crypto';
+import { createHmac, randomInt } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
-import { INVALID_ID_VALUES, RESERVED_EVENT_TYPES } from '../../src/amplitude/protocol/limits';
+import { DOCUMENTED } from '../../testkit/simulators/amplitude';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
-import { onboardSource, waitForSource } from '../../testkit/source-flow';
+import { authorize, onboardSource, waitForSource } from '../../testkit/source-flow';
+import { ALL_WEBHOOK_TOPICS, itemForTopic } from '../../testkit/simulators/intercom';
 import { createSync } from '../../testkit/destination-flow';
 
 /**
@@ -17,10 +18,16 @@ import { createSync } from '../../testkit/destination-flow';
  * endpoint the API still answers /healthz. Inputs are small descriptions (so a counterexample
  * prints readably) materialised into bytes, signatures and gzip just before sending.
  *
- * FUZZ_RUNS (default 1,500 per endpoint) and FUZZ_SEED change the run; the seed is fixed by default.
+ * The other way too: any valid signed notification is answered 200 and stored as exactly one row, and the
+ * other public endpoints (Intercom's uninstall notice, the OAuth callback) never fail, never disconnect
+ * or authorize anything on unconfirmed input.
+ *
+ * FUZZ_RUNS (default 1,500 per endpoint) changes the run length. Each run draws a new seed and prints it;
+ * FUZZ_SEED=<seed> replays a run (fast-check also prints the seed and path of a failing case).
  */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_500);
-const SEED = Number(process.env.FUZZ_SEED ?? 424_242);
+const SEED = process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : randomInt(2 ** 31);
+process.stdout.write(`fuzz seed ${SEED} (replay with FUZZ_SEED=${SEED})\n`);
 
 // ----- request descriptions --------------------------------------------------------------------
 
@@ -80,7 +87,15 @@ function materialise(body: BodySpec): Buffer {
   return Buffer.from(expandDeep(prefix) + unit.repeat(times) + expandDeep(suffix));
 }
 
+/** Amplitude's documented refusals (testkit/fixtures/amplitude/documented.json), not our own reading of them. */
+const INVALID_ID_VALUES: ReadonlySet<string> = new Set(DOCUMENTED.invalidIds.values);
+const RESERVED_EVENT_TYPES: readonly string[] = DOCUMENTED.reservedEventTypes.values;
+
 const HUGE = '§huge§';
+
+function withoutKeys(record: Record<string, unknown>, keys: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => !keys.includes(key)));
+}
 /** `json` with its one string value HUGE replaced by `unit` × `times`. */
 function withHuge(json: unknown, unit: string, times: number): BodySpec {
   const text = JSON.stringify(json);
@@ -260,6 +275,10 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
       }),
       { seed: SEED + seedOffset, numRuns: RUNS },
     );
+    await expectHealthy();
+  }
+
+  async function expectHealthy() {
     const health = await fetch(`${h.apiUrl}/healthz`);
     expect(health.status).toBe(200);
   }
@@ -387,6 +406,82 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
 
   it('POST /intercom/webhooks: malformed, oversized, unsigned or mis-signed input is a 4xx and stores nothing', async () => {
     await fuzz('/intercom/webhooks', webhookRequests(), 1);
+  });
+
+  /**
+   * Any valid notification for this workspace: every topic with an item (ping excepted: it stores nothing by
+   * design), unique ids, arbitrary text in the contact's fields, unknown extra fields in the envelope and the
+   * item, optional fields present, null or absent, any JSON layout and any Content-Type.
+   */
+  const validSignedEnvelope = fc
+    .record({
+      topic: fc.constantFrom(...ALL_WEBHOOK_TOPICS.filter((topic) => topic !== 'ping')),
+      name: fc.string({ unit: 'binary', maxLength: 40 }),
+      // Within the dedupe window: an older notification is answered 200 and deliberately not stored (`stale`).
+      createdAt: fc.integer({ min: Math.floor(Date.now() / 1000) - 13 * 86_400, max: 2 ** 31 - 1 }),
+      attempts: fc.option(fc.oneof(fc.nat(), fc.constant(null)), { nil: undefined }),
+      firstSentAt: fc.option(fc.oneof(fc.nat(), fc.constant(null)), { nil: undefined }),
+      envelopeExtra: fc.dictionary(fc.string({ maxLength: 12 }), smallJson, { maxKeys: 3 }),
+      itemExtra: fc.dictionary(fc.string({ maxLength: 12 }), smallJson, { maxKeys: 3 }),
+      indent: fc.constantFrom(undefined, 0, 2, '\t'),
+      contentType,
+    })
+    .map(({ topic, name, createdAt, attempts, firstSentAt, envelopeExtra, itemExtra, indent, contentType: type }) => {
+      serial += 1;
+      const id = `fz${serial}x${createdAt}`;
+      const item = itemForTopic(topic, {
+        appId,
+        now: createdAt,
+        contact: { id: `c_${id}`, externalId: `user-${id}`, email: `${id}@example.com`, name },
+        conversation: { id: `9${serial}${createdAt}` },
+        tag: { id: `t${id}`, name },
+        event: { eventName: `fuzzed-${id}` },
+      }) as Record<string, unknown>;
+      const envelope: Record<string, unknown> = {
+        ...withoutKeys(envelopeExtra, [
+          'type',
+          'app_id',
+          'id',
+          'topic',
+          'created_at',
+          'data',
+          'delivery_attempts',
+          'first_sent_at',
+        ]),
+        type: 'notification_event',
+        app_id: appId,
+        id: `notif_${id}`,
+        topic,
+        created_at: createdAt,
+        ...(attempts !== undefined && { delivery_attempts: attempts }),
+        ...(firstSentAt !== undefined && { first_sent_at: firstSentAt }),
+        data: { type: 'notification_event_data', item: { ...withoutKeys(itemExtra, Object.keys(item)), ...item } },
+      };
+      return { id: envelope.id as string, body: JSON.stringify(envelope, null, indent), contentType: type };
+    })
+    // U+0000 anywhere makes a notification unstorable, and it is refused by name (a 400): not valid here.
+    .filter(({ body }) => !body.includes('\\u0000'));
+
+  it('POST /intercom/webhooks: any valid signed notification is answered 200 and stored as exactly one row', async () => {
+    await fc.assert(
+      fc.asyncProperty(validSignedEnvelope, async ({ id, body, contentType: type }) => {
+        const before = await storedRows();
+        const answer = await send('/intercom/webhooks', {
+          body: { text: body },
+          signature: 'valid',
+          contentType: type,
+        });
+        expect(answer.status, answer.text.slice(0, 300)).toBe(200);
+        const [row] = await queryRows<{ n: number }>(
+          h.database.db,
+          sql`SELECT count(*)::int AS n FROM source_inbox WHERE connection_id = ${sourceConnectionId} AND notification_id = ${id}`,
+        );
+        expect(row!.n).toBe(1);
+        expect(await storedRows()).toEqual({ ...before, inbox: before.inbox + 1 });
+      }),
+      { seed: SEED + 6, numRuns: Math.ceil(RUNS / 3) },
+    );
+    await expectHealthy();
   });
 
   // ----- Amplitude HTTP V2 and Batch -------------------------------------------------------------
@@ -775,6 +870,143 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
 
   it('POST /amplitude/webhook: malformed or mis-keyed streaming payloads are a 4xx and store nothing', async () => {
     await fuzz('/amplitude/webhook', webhookStreamingRequests(), 5);
+  });
+
+  // ----- Intercom's uninstall notice and the OAuth callback -------------------------------------
+
+  /** Status and stored credentials of this file's connections (other test files share the database). */
+  async function connectionState(ids: string[]): Promise<{ statuses: Record<string, string>; credentials: number }> {
+    const list = sql.join(
+      ids.map((id) => sql`${id}`),
+      sql`, `,
+    );
+    const rows = await queryRows<{ id: string; status: string }>(
+      h.database.db,
+      sql`SELECT id, status FROM connections WHERE id IN (${list})`,
+    );
+    const [counts] = await queryRows<{ credentials: number }>(
+      h.database.db,
+      sql`SELECT count(*)::int AS credentials FROM credentials WHERE connection_id IN (${list})`,
+    );
+    expect(rows).toHaveLength(ids.length);
+    return { statuses: Object.fromEntries(rows.map((r) => [r.id, r.status])), credentials: counts!.credentials };
+  }
+
+  /** Unsigned by Intercom's design: only an object with a non-empty string app_id is a notice (answered 200). */
+  const uninstallRequests = (): fc.Arbitrary<RequestSpec & { notice: boolean }> => {
+    const appIds = fc.oneof(
+      { weight: 1, arbitrary: fc.constant(appId) },
+      { weight: 4, arbitrary: fc.string({ minLength: 1, maxLength: 40 }) },
+    );
+    const notice = fc
+      .tuple(appIds, fc.dictionary(fc.string({ maxLength: 10 }), smallJson, { maxKeys: 3 }))
+      .map(([id, extra]): RequestSpec & { notice: boolean } => ({
+        body: { json: { ...extra, app_id: id } },
+        contentType: 'application/json',
+        notice: true,
+      }));
+    const notNotice = fc
+      .oneof(
+        fc.oneof(nonString, fc.constant('')).map((v): BodySpec => ({ json: { app_id: v } })),
+        fc
+          .dictionary(anyString, smallJson, { maxKeys: 3 })
+          .filter((d) => !('app_id' in d))
+          .map((json): BodySpec => ({ json })),
+        randomBytes,
+        randomText,
+        randomJson,
+        deepBody,
+        fc.integer({ min: 16_500, max: 200_000 }).map((n) => withHuge({ app_id: appId, pad: HUGE }, 'p', n)),
+      )
+      .chain((body) =>
+        contentType.map((type): RequestSpec & { notice: boolean } => ({ body, contentType: type, notice: false })),
+      );
+    return fc.oneof({ weight: 1, arbitrary: notice }, { weight: 3, arbitrary: notNotice });
+  };
+
+  it('POST /intercom/uninstall: never a 5xx, 200 only for a notice, and nothing disconnected without Intercom confirming', async () => {
+    const ours = [sourceConnectionId, destinationConnectionId];
+    const before = await connectionState(ours);
+    await fc.assert(
+      fc.asyncProperty(uninstallRequests(), async ({ notice, ...spec }) => {
+        const answer = await send('/intercom/uninstall', spec);
+        expect(answer.status, answer.text.slice(0, 300)).toBeLessThan(500);
+        if (notice) expect(answer.status, answer.text.slice(0, 300)).toBe(200);
+        else if (answer.status === 200) {
+          // Not generated as a notice, yet accepted: only if it reads as one after all (a JSON object with an app_id).
+          const text = materialise(spec.body).toString('utf8');
+          expect(JSON.parse(text)?.app_id).toEqual(expect.any(String));
+        } else expect(answer.status).toBeGreaterThanOrEqual(400);
+      }),
+      { seed: SEED + 7, numRuns: Math.ceil(RUNS / 3) },
+    );
+    await expectHealthy();
+    // Notices for our workspace made the workflow ask Intercom (/me), which still accepts the token: still connected.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const after = await waitForSource(h, sourceConnectionId, (s) => s.phase === 'listening' || s.phase === 'streaming');
+    expect(after.phase).not.toBe('disconnected');
+    expect(await connectionState(ours)).toEqual(before);
+  });
+
+  /** Query strings of the OAuth callback: random or missing code and state, our real pending state, errors. */
+  const callbackRequests = (pendingState: string): fc.Arbitrary<RequestSpec> => {
+    const markup = fc.constantFrom('', '<x-fuzz>', '"><x-fuzz a=', "'><x-fuzz>");
+    const text = fc.tuple(fc.string({ maxLength: 60 }), markup).map(([t, m]) => `${t}${m}`);
+    const query = fc.record(
+      {
+        code: text,
+        state: fc.oneof({ weight: 3, arbitrary: text }, { weight: 1, arbitrary: fc.constant(pendingState) }),
+        error: fc.constantFrom('access_denied', 'server_error', '<x-fuzz>'),
+        error_description: text,
+        extra: text,
+      },
+      { requiredKeys: [] },
+    );
+    const accept = fc.constantFrom(
+      undefined,
+      'text/html',
+      'application/json',
+      '*/*',
+      'text/html;q=0.1, application/json',
+      'image/png',
+    );
+    return fc.tuple(query, accept).map(([q, a]): RequestSpec => ({
+      method: 'GET',
+      query: Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined)) as Record<string, string>,
+      headers: a ? { accept: a } : ({} as Record<string, string>),
+      body: { text: '' },
+    }));
+  };
+
+  it('GET /oauth/intercom/callback: never a 5xx, nothing authorized or stored from a forged code or state, no markup echoed', async () => {
+    // A source waiting for authorization: its real state shows up in some requests, with codes Intercom never issued.
+    const created = await h.admin('POST', '/api/sources', {
+      amplitudeProjectId: uniqueId('fzoauth'),
+      amplitudeApiKey: 'amp-key-fuzz-oauth',
+    });
+    expect(created.status).toBe(201);
+    const pendingState = new URL(created.body.authorizeUrl).searchParams.get('state')!;
+    const ours = [sourceConnectionId, destinationConnectionId, created.body.connectionId as string];
+    const before = await connectionState(ours);
+    await fc.assert(
+      fc.asyncProperty(callbackRequests(pendingState), async (spec) => {
+        const answer = await send('/oauth/intercom/callback', spec);
+        expect(answer.status, answer.text.slice(0, 300)).toBeGreaterThanOrEqual(400);
+        expect(answer.status, answer.text.slice(0, 300)).toBeLessThan(500);
+        expect(answer.text).not.toMatch(/<x-fuzz/);
+      }),
+      { seed: SEED + 8, numRuns: Math.ceil(RUNS / 3) },
+    );
+    await expectHealthy();
+    expect(await connectionState(ours)).toEqual(before);
+    expect(before.statuses[created.body.connectionId]).toBe('Authorizing');
+    // The endpoint still works for the real thing: a fresh authorization of a new source completes.
+    const control = await h.admin('POST', '/api/sources', {
+      amplitudeProjectId: uniqueId('fzok'),
+      amplitudeApiKey: 'amp-key-fuzz-ok',
+    });
+    const controlApp = h.intercom.addWorkspace({ name: 'Fuzz OAuth control' }).appId;
+    expect(await authorize(h, control.body.authorizeUrl, controlApp)).toBe(200);
   });
 
   // ----- controls: the same endpoints do store well-formed input ----------------------------------

@@ -89,7 +89,7 @@ describe('operator tools', () => {
 
   it('accepts the documented `temporal workflow signal` commands', async () => {
     const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
-    expect(cli).toBeDefined();
+    expect(cli).toMatch(/temporal$/);
     const { appId } = h.intercom.addWorkspace({ name: 'Temporal CLI' });
     const { connectionId, workflowId } = await onboardSource(h, {
       projectId: uniqueId('tcli'),

@@ -77,9 +77,13 @@ describe('Intercom source connection lifecycle', () => {
     await waitForSource(h, connectionId, (s) => s.phase === 'listening' && s.status === 'Listening');
 
     // The first event turns the connection Connected, in the query and as a search attribute.
+    const beforeFirstEvent = Date.now();
     expect((await webhook(appId, 'contact.user.created')).status).toBe(200);
     const connected = await waitForSource(h, connectionId, (s) => s.status === 'Connected' && s.delivered === 1);
-    expect(connected.connectedAt).toBeDefined();
+    // Connected when the first event was delivered: after it was sent, before we saw the status.
+    const connectedAt = Date.parse(connected.connectedAt);
+    expect(connectedAt).toBeGreaterThanOrEqual(beforeFirstEvent);
+    expect(connectedAt).toBeLessThanOrEqual(Date.now());
     const description = await h.client.workflow.getHandle(created.body.workflowId).describe();
     expect(description.typedSearchAttributes.get(ConnectionStatusKey)).toBe('Connected');
 
@@ -98,6 +102,7 @@ describe('Intercom source connection lifecycle', () => {
       'event.created',
     ];
     const statuses: number[] = [];
+    const beforeTopics = Date.now();
     for (const topic of topics) statuses.push((await webhook(appId, topic, { id: uniqueId('c') })).status);
     expect(statuses).toEqual(topics.map(() => 200));
     const streamed = await waitForSource(h, connectionId, (s) => s.delivered === 1 + topics.length);
@@ -130,7 +135,10 @@ describe('Intercom source connection lifecycle', () => {
       h.amplitude.events.filter((e) => e.event.user_id === id).map((e) => e.event.event_type);
     expect(byUser('user-42')).toEqual(['[Intercom] conversation.admin.single.created']);
     expect(byUser('Ada@Example.com')).toHaveLength(topics.length);
-    expect(streamed.lastEventAt).toBeDefined();
+    // When the newest of these events was delivered: after they were sent, and not in the future.
+    const lastEventAt = Date.parse(streamed.lastEventAt);
+    expect(lastEventAt).toBeGreaterThanOrEqual(Math.floor(beforeTopics / 1000) * 1000);
+    expect(lastEventAt).toBeLessThanOrEqual(Date.now());
     const oauthToken = await h.api.connections.repository.readSecret(connectionId, 'intercom_access_token');
     expect(oauthToken).toBeTruthy();
 

@@ -41,6 +41,8 @@ export interface Harness extends ApiDriver {
   services: Services;
   client: Client;
   taskQueue: string;
+  /** Every log line the api and worker wrote, at debug level, when started with `captureLogs`. */
+  logs: string[];
   /** Stops the in-process worker gracefully and starts a new one (see WorkerProcess for a crash). */
   restartWorker(): Promise<void>;
   stop(): Promise<void>;
@@ -56,17 +58,31 @@ export interface HarnessOptions {
   noInProcessWorker?: boolean;
   intercom?: Parameters<typeof createIntercomSimulator>[0];
   amplitude?: Parameters<typeof createAmplitudeSimulator>[0];
+  /**
+   * Keep every log line (debug level and up; the Temporal SDK's from info) in `logs`, for tests that search
+   * them (secret scans). The SDK's runtime is one per process: only the process's first harness can capture it.
+   */
+  captureLogs?: boolean;
 }
 
 /** One SDK runtime per test process, its metrics exporter on a free port so /metrics can show them. */
 let sdkMetricsAddress: string | undefined;
 
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const logs: string[] = [];
+  const captured = options.captureLogs
+    ? createLogger('debug', {}, { write: (line: string) => void logs.push(line) })
+    : undefined;
   // The port is free when we look, but test files run in parallel: another may take it first.
   for (let attempt = 1; !sdkMetricsAddress; attempt += 1) {
     const address = `127.0.0.1:${await freePort()}`;
     try {
-      installTemporalRuntime({ logLevel: process.env.TEST_TEMPORAL_LOG_LEVEL ?? 'error', metricsBindAddress: address });
+      // A capturing harness gets the SDK's own log lines too (activity failures and their messages).
+      installTemporalRuntime({
+        logLevel: captured ? 'info' : (process.env.TEST_TEMPORAL_LOG_LEVEL ?? 'error'),
+        logger: captured,
+        metricsBindAddress: address,
+      });
       sdkMetricsAddress = address;
     } catch (err) {
       if (attempt >= 5 || !/Address already in use/.test((err as Error).message)) throw err;
@@ -99,12 +115,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...options.env,
   };
   const env = loadEnv(rawEnv, 'test');
+  const logger = captured ?? createLogger(env.LOG_LEVEL);
   const database = await openPostgres(env.DATABASE_URL!, { max: 5 });
   const services: Services = {
     env,
     db: database.db,
     secrets: new SecretBox(env.ENCRYPTION_KEY!),
-    logger: createLogger(env.LOG_LEVEL),
+    logger,
     metrics: new Metrics({ defaultMetrics: false }),
     urls: externalUrlsFromEnv(env),
   };
@@ -140,6 +157,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     services,
     client,
     taskQueue,
+    logs,
     async restartWorker() {
       if (current) {
         current.worker.shutdown();

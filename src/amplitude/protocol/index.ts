@@ -1,6 +1,7 @@
 /**
- * Amplitude's HTTP ingestion protocol (HTTP V2, Batch, Identify) as pure functions, shared by the
- * Amplitude simulator and our own Amplitude-compatible ingest endpoints so both answer byte-for-byte alike.
+ * Amplitude's HTTP ingestion protocol (HTTP V2, Batch, Identify) as pure functions, for our own
+ * Amplitude-compatible ingest endpoints. The Amplitude simulator reads Amplitude's documentation with code
+ * of its own (testkit/simulators/amplitude), and test/unit/amplitude/documented.test.ts compares the two.
  * The pieces live in small modules; import from here.
  */
 export * from './limits';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { AmplitudeEvent } from '../../../src/amplitude/protocol';
 import {
   createAmplitudeSimulator,
+  type AmplitudeEvent,
   type AmplitudeSimulator,
   type AmplitudeSimulatorOptions,
 } from '../../../testkit/simulators/amplitude';

@@ -1,169 +1,149 @@
-import { randomUUID } from 'node:crypto';
-import { request } from 'node:http';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { classifyUploadResponse } from '../../../src/amplitude/client/classify-response';
-import { API_KEY, startSimulator, T0, type Started } from './helpers';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createInstance, Identify, Types } from '@amplitude/analytics-node';
+import { API_KEY, startSimulator, type Started } from './helpers';
 
 /**
- * Reference §7: the official Node SDK (@amplitude/analytics-node) posts JSON with node:http, settles only
- * when the answer has a non-empty body, parses it and routes on `body.code` (not the HTTP status).
- * `sdkSend` mirrors its transport so these tests fail exactly where the SDK would misbehave.
+ * The official Node SDK (@amplitude/analytics-node, from npm) judges the simulator: it routes on the
+ * JSON body's `code`, drops the events a 400 lists, halves its batch on 413, holds throttled events and
+ * drops daily-quota ones on 429. If the simulator misread Amplitude's answers, the SDK would misbehave
+ * here: results it reports and what reached the simulator are both checked.
  */
-interface SdkAnswer {
-  statusCode: number;
-  body: Record<string, unknown>;
+type Client = ReturnType<typeof createInstance>;
+
+let s: Started | undefined;
+let client: Client | undefined;
+
+async function sdk(path: '/2/httpapi' | '/batch', options: Types.NodeOptions = {}, apiKey = API_KEY) {
+  client = createInstance();
+  await client.init(apiKey, {
+    serverUrl: `${s!.url}${path}`,
+    flushIntervalMillis: 20,
+    flushQueueSize: 100,
+    flushMaxRetries: 5,
+    logLevel: Types.LogLevel.None,
+    ...options,
+  }).promise;
+  return client;
 }
 
-function sdkSend(serverUrl: string, payload: unknown): Promise<SdkAnswer | 'would-never-settle'> {
-  const url = new URL(serverUrl);
-  const requestPayload = JSON.stringify(payload);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        hostname: url.hostname,
-        port: url.port,
-        path: url.pathname,
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(requestPayload) },
-      },
-      (res) => {
-        res.setEncoding('utf8');
-        let text = '';
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          if (!res.complete || text.length === 0) return resolve('would-never-settle');
-          resolve({ statusCode: res.statusCode ?? 0, body: JSON.parse(text) as Record<string, unknown> });
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(requestPayload);
-  });
-}
+const results = (c: Client, count: number, eventType: string, userId: (i: number) => string) =>
+  Promise.all(Array.from({ length: count }, (_, i) => c.track(eventType, { i }, { user_id: userId(i) }).promise));
 
-/** What the SDK's event builder and context plugin put on an event. */
-function sdkEvent(overrides: Record<string, unknown> = {}) {
-  return {
-    event_type: 'Button Clicked',
-    user_id: 'sdk-user-1',
-    device_id: randomUUID(),
-    time: T0,
-    insert_id: randomUUID(),
-    event_id: 1,
-    library: 'amplitude-node-ts/1.3.6',
-    ingestion_metadata: { source_name: 'intercom-bridge', source_version: '1.0.0' },
-    plan: { branch: 'main', source: 'node', version: '1' },
-    ...overrides,
-  };
-}
+afterEach(async () => {
+  vi.useRealTimers();
+  client?.setOptOut(true);
+  client = undefined;
+  await s?.sim.close();
+  s = undefined;
+});
 
-function sdkPayload(events: Record<string, unknown>[], apiKey = API_KEY) {
-  // min_id_length: undefined disappears in JSON, exactly as the SDK sends it by default.
-  return {
-    api_key: apiKey,
-    events,
-    options: { min_id_length: undefined },
-    client_upload_time: new Date(T0).toISOString(),
-  };
-}
-
-/** The SDK's Status routing (analytics-core BaseTransport.buildStatus). */
-function sdkStatus(code: number): string {
-  if (code >= 200 && code < 300) return 'Success';
-  if (code === 429) return 'RateLimit';
-  if (code === 413) return 'PayloadTooLarge';
-  if (code === 408) return 'Timeout';
-  if (code >= 400 && code < 500) return 'Invalid';
-  return code >= 500 ? 'Failed' : 'Unknown';
-}
-
-describe('Amplitude simulator: official SDK expectations (reference §7)', () => {
-  let s: Started;
-  let httpapi: string;
-  beforeEach(async () => {
-    s = await startSimulator({ apiKeys: [API_KEY], epsThreshold: 1 });
-    httpapi = `${s.url}/2/httpapi`;
-  });
-  afterEach(() => s.sim.close());
-
-  async function answer(payload: unknown, url = httpapi): Promise<SdkAnswer> {
-    const result = await sdkSend(url, payload);
-    if (result === 'would-never-settle') throw new Error('empty body: the SDK would wait forever');
-    expect(result.body.code).toBe(result.statusCode);
-    return result;
-  }
-
-  it('accepts an SDK payload, with its extra keys, and answers a Success body', async () => {
-    const identify = sdkEvent({ event_type: '$identify', user_properties: { $set: { a: 1 } } });
-    const result = await answer(sdkPayload([sdkEvent(), identify]));
-    expect(sdkStatus(result.body.code as number)).toBe('Success');
-    expect(result.body).toMatchObject({ events_ingested: 2, server_upload_time: T0 });
-    expect(s.sim.events[0]?.event).toMatchObject({
-      library: 'amplitude-node-ts/1.3.6',
-      ingestion_metadata: { source_name: 'intercom-bridge' },
+describe('Amplitude simulator judged by the official Node SDK', () => {
+  it.each(['/2/httpapi', '/batch'] as const)('%s: success for tracked events and identifies', async (path) => {
+    s = await startSimulator({ apiKeys: [API_KEY] });
+    const c = await sdk(path);
+    const [tracked, identified] = await Promise.all([
+      c.track('Button Clicked', { plan: 'pro' }, { user_id: 'sdk-user-1' }).promise,
+      c.identify(new Identify().set('plan', 'pro').add('logins', 1), { user_id: 'sdk-user-1' }).promise,
+    ]);
+    expect([tracked.code, tracked.message]).toEqual([200, 'Event tracked successfully']);
+    expect(identified.code).toBe(200);
+    expect(s.sim.events).toHaveLength(1);
+    expect(s.sim.events[0]!.event).toMatchObject({
+      event_type: 'Button Clicked',
+      user_id: 'sdk-user-1',
+      insert_id: tracked.event.insert_id,
+      library: expect.stringMatching(/^amplitude-node-ts\//),
     });
-    expect(s.sim.identifies).toHaveLength(1);
+    expect(s.sim.userProperties('sdk-user-1', API_KEY)).toEqual({ plan: 'pro', logins: 1 });
   });
 
-  it('gives every non-2xx outcome a non-empty JSON body whose code is the status', async () => {
-    const outcomes: Record<string, number> = {};
-    const note = (result: SdkAnswer) => (outcomes[sdkStatus(result.body.code as number)] = result.statusCode);
-
-    note(await answer(sdkPayload([sdkEvent()], 'wrong-key')));
-    note(await answer(sdkPayload(Array.from({ length: 2001 }, () => sdkEvent()))));
-    for (const status of [500, 502, 503, 504, 403]) {
-      s.sim.faults.failNext(1, status);
-      const failed = await answer(sdkPayload([sdkEvent()]));
-      expect(failed.statusCode).toBe(status);
-    }
-    s.sim.ingestThenFail(1, 504);
-    expect((await answer(sdkPayload([sdkEvent()]))).statusCode).toBe(504);
-    note(await answer({ api_key: API_KEY }, `${s.url}/no-such-path`));
-
-    const burst = Array.from({ length: 31 }, () => sdkEvent({ user_id: 'sdk-hot-user' }));
-    await answer(sdkPayload(burst));
-    note(await answer(sdkPayload([sdkEvent({ user_id: 'sdk-hot-user' })])));
-    expect(outcomes).toEqual({ Invalid: 400, PayloadTooLarge: 413, RateLimit: 429 });
+  it('an invalid API key fails the whole batch at once, as the SDK reads "Invalid API key"', async () => {
+    s = await startSimulator({ apiKeys: [API_KEY] });
+    const c = await sdk('/2/httpapi', {}, 'not-a-project-key');
+    const answers = await results(c, 3, 'Opened', (i) => `sdk-user-${i}`);
+    expect(answers.map((r) => [r.code, r.message])).toEqual(Array(3).fill([400, 'Invalid API key']));
+    expect(s.sim.requests).toHaveLength(1); // not retried
+    expect(s.sim.events).toHaveLength(0);
   });
 
-  it('fails the whole batch where the SDK does: missing_field or an error starting "Invalid API key"', async () => {
-    const wrongKey = await answer(sdkPayload([sdkEvent()], 'wrong-key'));
-    expect(String(wrongKey.body.error).startsWith('Invalid API key')).toBe(true);
-    const missingKey = await answer({ events: [sdkEvent()] });
-    expect(missingKey.body.missing_field).toBe('api_key');
+  it('a 400 listing invalid events: the SDK drops those and the resend of the rest succeeds', async () => {
+    s = await startSimulator({ apiKeys: [API_KEY] });
+    const c = await sdk('/2/httpapi', { flushIntervalMillis: 50 });
+    const [valid, invalidId, alsoValid] = await Promise.all([
+      c.track('Viewed', {}, { user_id: 'sdk-user-1' }).promise,
+      c.track('Viewed', {}, { user_id: 'anonymous' }).promise,
+      c.track('Viewed', {}, { user_id: 'sdk-user-2' }).promise,
+    ]);
+    expect([invalidId.code, invalidId.message]).toEqual([400, 'Invalid field values on some events']);
+    expect([valid.code, alsoValid.code]).toEqual([200, 200]);
+    expect(s.sim.requests.map((r) => [r.status, (r.body as { events: unknown[] }).events.length])).toEqual([
+      [400, 3],
+      [200, 2],
+    ]);
+    expect(s.sim.events.map((e) => e.event.user_id)).toEqual(['sdk-user-1', 'sdk-user-2']);
   });
 
-  it('names droppable events in the maps the SDK reads, so dropping them and resending succeeds', async () => {
-    const events = [
-      sdkEvent(),
-      sdkEvent({ time: 'yesterday' }),
-      sdkEvent({ user_id: 'abc', device_id: undefined }),
-      sdkEvent(),
-    ];
-    const rejected = await answer(sdkPayload(events));
-    expect(rejected.statusCode).toBe(400);
-    const dropped = new Set(
-      ['events_with_invalid_fields', 'events_with_missing_fields', 'events_with_invalid_id_lengths'].flatMap((map) =>
-        Object.values((rejected.body[map] ?? {}) as Record<string, number[]>).flat(),
-      ),
+  it('413: the SDK halves its batch and everything arrives', async () => {
+    s = await startSimulator({ apiKeys: [API_KEY] });
+    // A long flush interval, so all 120 events are queued before the first flush.
+    const c = await sdk('/2/httpapi', { flushQueueSize: 200, flushIntervalMillis: 1_000 });
+    // 120 events of 9 KB: over the 1 MB of one HTTP V2 request, under it in halves.
+    const blob = 'b'.repeat(9_000);
+    const answers = (
+      await Promise.all(
+        Array.from({ length: 120 }, (_, i) => c.track('Bulk', { blob }, { user_id: `sdk-bulk-${i % 20}` }).promise),
+      )
+    ).map((r) => r.code);
+    expect(answers).toEqual(Array(120).fill(200));
+    expect(
+      s.sim.requests.map((r) => [r.status, (r.body as { events?: unknown[] } | undefined)?.events?.length]),
+    ).toEqual([
+      [413, 120],
+      [200, 100],
+      [200, 20],
+    ]);
+    expect(s.sim.events).toHaveLength(120);
+  });
+
+  it('429 on /2/httpapi: the SDK holds the throttled request 30 s (it read throttled_events), then delivers', async () => {
+    s = await startSimulator({ apiKeys: [API_KEY], epsThreshold: 1 });
+    const c = await sdk('/2/httpapi', { flushIntervalMillis: 50 });
+    await results(c, 31, 'Burst', () => 'sdk-hot-user'); // the hot user's recent rate is now above 1 per second
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    const pending = Promise.all([
+      c.track('Calm', {}, { user_id: 'sdk-calm-user' }).promise,
+      c.track('Hot', {}, { user_id: 'sdk-hot-user' }).promise,
+    ]);
+    const requestsBefore = s.sim.requests.length;
+    await vi.advanceTimersByTimeAsync(50);
+    await vi.waitUntil(
+      () => s!.sim.requests.length === requestsBefore + 1 && s!.sim.requests.at(-1)!.status !== undefined,
+      {
+        timeout: 5_000,
+      },
     );
-    expect([...dropped].sort()).toEqual([1, 2]);
-
-    // Our sender's classifier reads the same body the same way.
-    const outcome = classifyUploadResponse(rejected.statusCode, JSON.stringify(rejected.body), events);
-    expect(outcome).toMatchObject({ kind: 'partial', retryIndexes: [0, 3] });
-
-    const resent = await answer(sdkPayload(events.filter((_, i) => !dropped.has(i))));
-    expect(resent.body).toMatchObject({ code: 200, events_ingested: 2 });
-    expect(s.sim.events).toHaveLength(2);
+    expect(s.sim.requests.at(-1)).toMatchObject({ status: 429 });
+    // Nothing is sent again until the throttle pause is over (a client blind to the body would retry at once).
+    await vi.advanceTimersByTimeAsync(29_000);
+    expect(s.sim.requests).toHaveLength(requestsBefore + 1);
+    s.clock.now += 31_000; // Amplitude's window has slid past the burst
+    await vi.advanceTimersByTimeAsync(1_100);
+    const [calm, hot] = await pending;
+    expect([calm.code, hot.code]).toEqual([200, 200]);
+    expect(s.sim.requests.at(-1)).toMatchObject({ status: 200 });
   });
 
-  it('429 carries throttled_events indexes and user/device maps the SDK delays by', async () => {
-    await answer(sdkPayload(Array.from({ length: 31 }, () => sdkEvent({ user_id: 'sdk-hot-user' }))));
-    const mixed = [sdkEvent({ user_id: 'calm-user-1' }), sdkEvent({ user_id: 'sdk-hot-user' })];
-    const throttled = await answer(sdkPayload(mixed));
-    expect(throttled.body).toMatchObject({ code: 429, throttled_events: [1], throttled_users: { 'sdk-hot-user': 2 } });
-    expect(Array.isArray(throttled.body.throttled_events)).toBe(true);
-    expect(typeof throttled.body.throttled_devices).toBe('object');
+  it('429 on /batch: events of a user over the daily quota are dropped with 429, the rest delivered', async () => {
+    s = await startSimulator({ apiKeys: [API_KEY], dailyQuota: 3 });
+    const c = await sdk('/batch', { flushIntervalMillis: 50 });
+    await results(c, 3, 'Heavy', () => 'sdk-quota-user');
+    const [overQuota, other] = await Promise.all([
+      c.track('Heavy', {}, { user_id: 'sdk-quota-user' }).promise,
+      c.track('Light', {}, { user_id: 'sdk-fresh-user' }).promise,
+    ]);
+    expect(overQuota.code).toBe(429);
+    expect(other.code).toBe(200);
+    expect(s.sim.events.filter((e) => e.event.user_id === 'sdk-quota-user')).toHaveLength(3);
+    expect(s.sim.events.some((e) => e.event.user_id === 'sdk-fresh-user')).toBe(true);
   });
 });

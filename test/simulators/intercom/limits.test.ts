@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { classifyIntercomResponse, parseIntercomError, rateLimitFromHeaders } from '../../../src/intercom/errors';
 import { manualClock, startIntercom, type Harness } from './helpers';
 
 let h: Harness;
@@ -23,8 +22,9 @@ describe('Intercom simulator: rate limits', () => {
     const limited = await h.call('GET', '/me');
     expect(limited.status).toBe(429);
     expect(limited.json.errors).toEqual([{ code: 'rate_limit_exceeded', message: 'Exceeded rate limit' }]);
-    expect(rateLimitFromHeaders(limited.headers)).toEqual({ limit: 60, remaining: 0, resetAt: resetAt * 1000 });
-    expect(classifyIntercomResponse(429, parseIntercomError(429, limited.text))).toBe('rate_limited');
+    expect(limited.headers.get('x-ratelimit-limit')).toBe('60');
+    expect(limited.headers.get('x-ratelimit-remaining')).toBe('0');
+    expect(limited.headers.get('x-ratelimit-reset')).toBe(String(resetAt));
     expect(h.sim.rateLimitStats('ws1')).toEqual({ calls: 11, limited: 1 });
 
     // Limits are per workspace.
@@ -60,11 +60,20 @@ describe('Intercom simulator: injected faults', () => {
       expect(res.status).toBe(status);
       expect(res.json.type).toBe('error.list');
       codes.push(res.json.errors[0].code);
-      expect(classifyIntercomResponse(res.status)).toBe(status === 429 ? 'rate_limited' : 'retry');
     }
     expect(codes).toEqual(['server_error', 'service_unavailable', 'rate_limit_exceeded']);
     expect((await h.call('POST', '/contacts', { body: { external_id: 'u-1' } })).status).toBe(200);
     expect(h.sim.faults.injected).toEqual({ '500': 1, '503': 1, '429': 1 });
+  });
+
+  it('stored, then failed: an after-handling fault creates the contact and answers 500', async () => {
+    h = await startIntercom();
+    h.sim.faults.add({ method: 'POST', path: '/contacts', status: 500, afterHandling: true });
+    const failed = await h.call('POST', '/contacts', { body: { external_id: 'stored-then-500' } });
+    expect(failed.status).toBe(500);
+    expect(failed.json).toMatchObject({ type: 'error.list', errors: [{ code: 'server_error' }] });
+    expect(h.sim.contacts(h.appId).map((c) => c.external_id)).toEqual(['stored-then-500']);
+    expect(h.sim.faults.injected).toEqual({ '500 after handling': 1 });
   });
 
   it('a hanging request trips the client timeout, and close() releases it', async () => {

@@ -1,4 +1,5 @@
-import { effectiveDeviceId, type AmplitudeEvent } from '../../../src/amplitude/protocol';
+import { createHash } from 'node:crypto';
+import type { AmplitudeEvent } from './upload';
 
 /**
  * Amplitude's dedupe (reference §1.5): a repeated insert_id on the same device_id, per project, within the
@@ -26,8 +27,14 @@ export class DedupeIndex {
   }
 }
 
+/** Without a device_id Amplitude uses a hash of user_id (reference §1.1); which hash is not documented. */
+function deviceOf(event: AmplitudeEvent): string | undefined {
+  if (event.device_id) return event.device_id;
+  return event.user_id ? `user-hash:${createHash('sha256').update(event.user_id).digest('hex')}` : undefined;
+}
+
 function dedupeKey(apiKey: string, event: AmplitudeEvent): string | undefined {
-  const device = effectiveDeviceId(event);
+  const device = deviceOf(event);
   if (device === undefined) return undefined;
   if (typeof event.insert_id === 'string' && event.insert_id) {
     return ['insert', apiKey, device, event.insert_id].join('\u0000');

@@ -1,30 +1,28 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
-import {
-  applyUserPropertyUpdate,
-  BATCH_DAILY_QUOTA,
-  DEDUPE_WINDOW_MS,
-  ENDPOINT_LIMITS,
-  EPS_AVERAGING_WINDOW_MS,
-  errorBodyFor,
-  GROUP_IDENTIFY_EVENT_TYPE,
-  IDENTIFY_SUCCESS_TEXT,
-  invalidRequestPathBody,
-  isIdentifyEvent,
-  parseIdentifyRequest,
-  parseUploadRequest,
-  silencedBody,
-  successBody,
-  throttledBody,
-  toUserPropertyUpdate,
-  type AmplitudeEvent,
-  type UploadEndpoint,
-  type UserPropertyUpdate,
-} from '../../../src/amplitude/protocol';
 import { FaultInjector, recordRequests, type RecordedRequest } from '../faults';
 import { SimulatorServer } from '../http-server';
 import { DedupeIndex } from './dedupe';
+import {
+  bodyForStatus,
+  documentedAnswer,
+  GROUP_IDENTIFY_EVENT_TYPE,
+  IDENTIFY_EVENT_TYPE,
+  IDENTIFY_SUCCESS_TEXT,
+  LIMITS,
+  silencedAnswer,
+  successAnswer,
+  throttledAnswer,
+  type Answer,
+  type UploadEndpoint,
+} from './documented';
+import { readIdentify } from './identify';
 import { rawBodyOf, readRawBody, rejectOversizedBody } from './request-body';
 import { Throttle } from './throttle';
+import { readUpload, type AmplitudeEvent } from './upload';
+import { UserTable, userUpdate, type UserUpdate } from './user-properties';
+
+export { DOCUMENTED } from './documented';
+export type { AmplitudeEvent, UploadEndpoint };
 
 export interface AmplitudeSimulatorOptions {
   /** Valid project API keys; another key gets 400 Invalid API key. Omitted: any non-empty key is valid. */
@@ -55,20 +53,34 @@ export interface StoredEvent {
 export interface StoredIdentify {
   apiKey: string;
   via: 'identify_api' | 'identify_event';
-  update: UserPropertyUpdate;
+  update: UserUpdate;
   receivedAt: number;
 }
 
 type IngestFailureStatus = 500 | 502 | 504;
 
+/** Upload paths: what chaos aimed at "Amplitude's ingestion" matches, whichever endpoint a sender uses. */
+export const UPLOAD_PATHS = /^\/(2\/httpapi|batch)$/;
+
 /**
- * A local Amplitude: POST /2/httpapi, POST /batch and POST|GET /identify, answering through protocol.ts
- * exactly as Amplitude does, with throttling, insert_id dedupe, faults and inspection for tests.
+ * One time an event reached ingestion (an upload request that was parsed and accepted, duplicates
+ * included), with the status its request was answered with; no status when the connection closed first.
+ */
+export interface DeliveryAttempt {
+  at: number;
+  endpoint: UploadEndpoint;
+  status?: number;
+}
+
+/**
+ * A local Amplitude: POST /2/httpapi, POST /batch and POST|GET /identify, answering as Amplitude documents
+ * (testkit/fixtures/amplitude/documented.json; none of the service's own protocol code), with throttling,
+ * insert_id dedupe, faults and inspection for tests.
  */
 export class AmplitudeSimulator {
   readonly app: Express = express();
-  /** Queued or random failures, answered before the request is processed (nothing is ingested). */
-  readonly faults = new FaultInjector(errorBodyFor);
+  /** Queued or random failures, answered before the request is processed or, `afterHandling`, after it was ingested. */
+  readonly faults = new FaultInjector(bodyForStatus);
   readonly requests: RecordedRequest[] = [];
   /** Unique stored events in arrival order ($identify / $groupidentify events are kept apart). */
   readonly events: StoredEvent[] = [];
@@ -80,19 +92,18 @@ export class AmplitudeSimulator {
   private readonly now: () => number;
   private readonly throttle: Throttle;
   private readonly dedupe: DedupeIndex;
-  private readonly deliveries = new Map<string, number>();
-  private readonly userTables = new Map<string, Map<string, Record<string, unknown>>>();
-  private readonly ingestFailures: IngestFailureStatus[] = [];
+  private readonly attempts = new Map<string, DeliveryAttempt[]>();
+  private readonly users = new UserTable();
   private duplicates = 0;
   private readonly server = new SimulatorServer(this.app);
 
   constructor(private readonly options: AmplitudeSimulatorOptions = {}) {
     this.now = options.now ?? Date.now;
     this.throttle = new Throttle({
-      windowMs: options.throttleWindowMs ?? EPS_AVERAGING_WINDOW_MS,
-      dailyQuota: options.dailyQuota ?? BATCH_DAILY_QUOTA,
+      windowMs: options.throttleWindowMs ?? LIMITS.epsAveragingWindowMs,
+      dailyQuota: options.dailyQuota ?? LIMITS.batchDailyQuota,
     });
-    this.dedupe = new DedupeIndex(options.dedupeWindowMs ?? DEDUPE_WINDOW_MS);
+    this.dedupe = new DedupeIndex(options.dedupeWindowMs ?? LIMITS.dedupeWindowMs);
     this.routes();
   }
 
@@ -103,17 +114,17 @@ export class AmplitudeSimulator {
 
   /** How many times an event with this insert_id reached ingestion (accepted requests, duplicates included). */
   deliveriesOf(insertId: string): number {
-    return this.deliveries.get(insertId) ?? 0;
+    return this.attemptsOf(insertId).length;
+  }
+
+  /** Every time an event with this insert_id reached ingestion, in order, with the answer its request got. */
+  attemptsOf(insertId: string): readonly DeliveryAttempt[] {
+    return this.attempts.get(insertId) ?? [];
   }
 
   /** A user's (or, failing that, a device's) current user properties in the given or any project. */
   userProperties(id: string, apiKey?: string): Record<string, unknown> | undefined {
-    const tables = apiKey ? [this.userTables.get(apiKey)] : [...this.userTables.values()];
-    for (const table of tables) {
-      const found = table?.get(`user:${id}`) ?? table?.get(`device:${id}`);
-      if (found) return found;
-    }
-    return undefined;
+    return this.users.find(id, apiKey);
   }
 
   /**
@@ -122,7 +133,7 @@ export class AmplitudeSimulator {
    */
   ingestThenFail(times: number, status: IngestFailureStatus = 500): this {
     if (![500, 502, 504].includes(status)) throw new Error(`ingestThenFail takes 500, 502 or 504, not ${status}`);
-    for (let i = 0; i < times; i += 1) this.ingestFailures.push(status);
+    this.faults.add({ path: UPLOAD_PATHS, status, afterHandling: true, times });
     return this;
   }
 
@@ -142,10 +153,9 @@ export class AmplitudeSimulator {
     this.events.length = 0;
     this.identifies.length = 0;
     this.groupIdentifies.length = 0;
-    this.ingestFailures.length = 0;
     for (const status of Object.keys(this.statusCounts)) delete this.statusCounts[status];
-    this.deliveries.clear();
-    this.userTables.clear();
+    this.attempts.clear();
+    this.users.clear();
     this.throttle.clear();
     this.dedupe.clear();
     this.duplicates = 0;
@@ -178,9 +188,9 @@ export class AmplitudeSimulator {
     app.post('/identify', (req, res) => this.handleIdentify(req, res));
     app.get('/identify', (req, res) => this.handleIdentify(req, res));
     // Amplitude answers unknown paths (and methods) with a 400, not a 404.
-    app.use((_req, res) => res.status(400).json(invalidRequestPathBody()));
+    app.use((_req, res) => answer(res, documentedAnswer('invalidRequestPath')));
     app.use((_error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-      res.status(500).json(errorBodyFor(500));
+      res.status(500).json(bodyForStatus(500));
     });
   }
 
@@ -188,42 +198,35 @@ export class AmplitudeSimulator {
 
   private handleUpload(endpoint: UploadEndpoint, req: Request, res: Response): void {
     const now = this.now();
-    const parsed = parseUploadRequest(
+    const parsed = readUpload(
       rawBodyOf(res),
       { contentType: req.get('content-type'), contentEncoding: req.get('content-encoding') },
       endpoint,
-      { isApiKeyValid: this.isApiKeyValid },
+      this.isApiKeyValid,
     );
-    if (!parsed.ok) {
-      res.status(parsed.status).json(parsed.body);
-      return;
-    }
+    if (!parsed.ok) return answer(res, parsed.answer);
     const { apiKey, events } = parsed;
     const epsThreshold =
       endpoint === 'batch'
-        ? (this.options.batchEpsThreshold ?? ENDPOINT_LIMITS.batch.epsThreshold)
-        : (this.options.epsThreshold ?? ENDPOINT_LIMITS.httpapi.epsThreshold);
+        ? (this.options.batchEpsThreshold ?? LIMITS.epsThreshold.batch)
+        : (this.options.epsThreshold ?? LIMITS.epsThreshold.httpapi);
 
     const silenced = this.silencedIndexes(events);
     if (silenced.length > 0) {
-      const silencedDevices = [...new Set(silenced.map((i) => events[i]!.device_id!))];
-      res.status(400).json(silencedBody({ silencedDevices, silencedEvents: silenced, epsThreshold }));
-      return;
+      const devices = [...new Set(silenced.map((i) => events[i]!.device_id!))];
+      return answer(res, silencedAnswer(devices, silenced, epsThreshold));
     }
     // Nothing of a throttled request is ingested; the body names the events to pause.
     const throttled = this.throttle.check(apiKey, events, epsThreshold, endpoint === 'batch', now);
-    if (throttled) {
-      res.status(429).json(throttledBody(throttled));
-      return;
-    }
+    if (throttled) return answer(res, throttledAnswer(throttled));
 
     this.throttle.record(apiKey, events, now);
-    for (const event of events) this.ingest(apiKey, endpoint, event, now);
+    const attempt: DeliveryAttempt = { at: now, endpoint };
+    res.on('finish', () => (attempt.status = res.statusCode));
+    for (const event of events) this.ingest(apiKey, endpoint, event, now, attempt);
 
     // events_ingested counts duplicates too: Amplitude does not reveal its dedupe at ingestion time.
-    const failure = this.ingestFailures.shift();
-    if (failure) res.status(failure).json(errorBodyFor(failure));
-    else res.status(200).json(successBody(events.length, parsed.payloadSizeBytes, now));
+    answer(res, successAnswer(events.length, parsed.payloadSizeBytes, now));
   }
 
   private silencedIndexes(events: readonly AmplitudeEvent[]): number[] {
@@ -231,8 +234,18 @@ export class AmplitudeSimulator {
     return events.flatMap((event, index) => (event.device_id && silenced.has(event.device_id) ? [index] : []));
   }
 
-  private ingest(apiKey: string, endpoint: UploadEndpoint, event: AmplitudeEvent, now: number): void {
-    if (event.insert_id) this.deliveries.set(event.insert_id, this.deliveriesOf(event.insert_id) + 1);
+  private ingest(
+    apiKey: string,
+    endpoint: UploadEndpoint,
+    event: AmplitudeEvent,
+    now: number,
+    attempt: DeliveryAttempt,
+  ): void {
+    if (event.insert_id) {
+      const attempts = this.attempts.get(event.insert_id) ?? [];
+      attempts.push(attempt);
+      this.attempts.set(event.insert_id, attempts);
+    }
     if (this.dedupe.isDuplicate(apiKey, event, now)) {
       this.duplicates += 1;
       return;
@@ -240,42 +253,34 @@ export class AmplitudeSimulator {
     const stored: StoredEvent = { apiKey, endpoint, event, serverUploadTime: now };
     if (event.event_type === GROUP_IDENTIFY_EVENT_TYPE) {
       this.groupIdentifies.push(stored);
-    } else if (isIdentifyEvent(event)) {
-      const update = toUserPropertyUpdate(event);
+    } else if (event.event_type === IDENTIFY_EVENT_TYPE) {
+      const update = userUpdate(event);
       this.identifies.push({ apiKey, via: 'identify_event', update, receivedAt: now });
-      this.applyUpdate(apiKey, update);
+      this.users.apply(apiKey, update, true);
     } else {
       this.events.push(stored);
       // Plain user_properties on an event update the user too, unless the sender opted out.
       if (event.user_properties && event.$skip_user_properties_sync !== true) {
-        this.applyUpdate(apiKey, toUserPropertyUpdate(event));
+        this.users.apply(apiKey, userUpdate(event), false);
       }
     }
   }
 
   private handleIdentify(req: Request, res: Response): void {
-    const parsed = parseIdentifyRequest(rawBodyOf(res), req.get('content-type'), req.query, {
-      isApiKeyValid: this.isApiKeyValid,
-    });
-    if (!parsed.ok) {
-      res.status(parsed.status).json(parsed.body);
-      return;
-    }
+    const parsed = readIdentify(rawBodyOf(res), req.get('content-type'), req.query, this.isApiKeyValid);
+    if (!parsed.ok) return answer(res, parsed.answer);
     const now = this.now();
     for (const identification of parsed.identifications) {
-      const update = toUserPropertyUpdate(identification);
+      const update = userUpdate(identification);
       this.identifies.push({ apiKey: parsed.apiKey, via: 'identify_api', update, receivedAt: now });
-      this.applyUpdate(parsed.apiKey, update);
+      this.users.apply(parsed.apiKey, update, true);
     }
     res.status(200).type('text/plain').send(IDENTIFY_SUCCESS_TEXT);
   }
+}
 
-  private applyUpdate(apiKey: string, update: UserPropertyUpdate): void {
-    const key = update.userId ? `user:${update.userId}` : `device:${update.deviceId}`;
-    const table = this.userTables.get(apiKey) ?? new Map<string, Record<string, unknown>>();
-    this.userTables.set(apiKey, table);
-    table.set(key, applyUserPropertyUpdate(table.get(key) ?? {}, update));
-  }
+function answer(res: Response, { status, body }: Answer): void {
+  res.status(status).json(body);
 }
 
 export function createAmplitudeSimulator(options: AmplitudeSimulatorOptions = {}): AmplitudeSimulator {

@@ -1,5 +1,5 @@
-import type { AmplitudeEvent, ThrottleDetails } from '../../../src/amplitude/protocol';
-import { DAILY_QUOTA_STEP_MS, DAILY_QUOTA_WINDOW_MS } from '../../../src/amplitude/protocol';
+import { LIMITS, type Throttled } from './documented';
+import type { AmplitudeEvent } from './upload';
 import { SlidingCounter } from './sliding-counter';
 
 export interface ThrottleOptions {
@@ -16,7 +16,7 @@ export interface ThrottleOptions {
  */
 export class Throttle {
   private readonly eps: SlidingCounter;
-  private readonly daily = new SlidingCounter(DAILY_QUOTA_WINDOW_MS, DAILY_QUOTA_STEP_MS);
+  private readonly daily = new SlidingCounter(LIMITS.dailyQuotaWindowMs, LIMITS.dailyQuotaStepMs);
 
   constructor(private readonly options: ThrottleOptions) {
     this.eps = new SlidingCounter(options.windowMs, 1000);
@@ -29,7 +29,7 @@ export class Throttle {
     epsThreshold: number,
     enforceDailyQuota: boolean,
     now: number,
-  ): ThrottleDetails | undefined {
+  ): Throttled | undefined {
     const throttledUsers: Record<string, number> = {};
     const throttledDevices: Record<string, number> = {};
     const overQuotaUsers: Record<string, number> = {};
@@ -62,13 +62,10 @@ export class Throttle {
     if (throttledEvents.length === 0 && !anyOverQuota) return undefined;
     return {
       epsThreshold,
-      throttledUsers,
-      throttledDevices,
-      throttledEvents,
-      ...(enforceDailyQuota && {
-        exceededDailyQuotaUsers: overQuotaUsers,
-        exceededDailyQuotaDevices: overQuotaDevices,
-      }),
+      users: throttledUsers,
+      devices: throttledDevices,
+      events: throttledEvents,
+      ...(enforceDailyQuota && { overQuota: { users: overQuotaUsers, devices: overQuotaDevices } }),
     };
   }
 

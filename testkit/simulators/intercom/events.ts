@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { normalizeIntercomEventName } from '../../../src/intercom/event-names';
 import { badParameter, IntercomApiError, missingParameter, userNotFound } from './api-error';
 import { unixSeconds, type ContactRecord, type ContactStore } from './contacts';
 
@@ -57,7 +56,7 @@ export class EventStore {
     if (input.event_name === undefined || input.event_name === null)
       throw missingParameter('event_name is required', 'event_name');
     if (typeof input.event_name !== 'string') throw badParameter('event_name must be a string', 'event_name');
-    const eventName = normalizeIntercomEventName(input.event_name);
+    const eventName = storedEventName(input.event_name);
     if (!eventName) throw badParameter('event_name must not be blank', 'event_name');
     if (input.created_at === undefined || input.created_at === null)
       throw missingParameter('created_at is required', 'created_at');
@@ -122,7 +121,7 @@ export class EventStore {
    * towards the active-name cap; their events stay. There is no REST endpoint for it.
    */
   archiveNames(names: readonly string[]): void {
-    for (const name of names) this.activeNames.delete(normalizeIntercomEventName(name));
+    for (const name of names) this.activeNames.delete(storedEventName(name));
   }
 
   /** A contact's events from the last 90 days (by created_at), as `GET /events` shows them. */
@@ -157,4 +156,12 @@ function isNestedValue(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
   const keys = Object.keys(value).sort().join(',');
   return keys !== 'url,value' && keys !== 'amount,currency';
+}
+
+/**
+ * The name Intercom keeps: names are case-insensitive and `.` and `$` become `-` (documented in
+ * testkit/fixtures/intercom/webhook-topics.json, `eventNames`), so `Completed.Order` is `completed-order`.
+ */
+export function storedEventName(name: string): string {
+  return name.trim().toLowerCase().replace(/[.$]/g, '-');
 }

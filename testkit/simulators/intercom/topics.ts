@@ -1,4 +1,4 @@
-import { CURRENT_TOPICS, LEGACY_TOPICS } from '../../../src/source/topics';
+import catalogue from '../../fixtures/intercom/webhook-topics.json';
 import { newContactId, newNumericId } from './ids';
 import {
   buildCompany,
@@ -23,19 +23,20 @@ import {
   type Timestamps,
 } from './items';
 
-type IntercomTopic = (typeof LEGACY_TOPICS)[number] | (typeof CURRENT_TOPICS)[number];
+/** Intercom's documented topics, 1.x and 2.x (testkit/fixtures/intercom/webhook-topics.json). */
+const DOCUMENTED_TOPICS: readonly string[] = [...new Set([...catalogue.current.topics, ...catalogue.legacy.topics])];
 
-/** Topics of the source's catalogue the simulator has no captured payload for, so builds no item. */
-const WITHOUT_ITEM = [
+/** Documented topics the simulator has no captured payload for, so builds no item. */
+const WITHOUT_ITEM: readonly string[] = [
   'contact.unarchive',
   'company.contact.attached',
   'company.contact.detached',
   'job.completed',
   'granular.subscribe',
   'granular.unsubscribe',
-] as const satisfies readonly IntercomTopic[];
+];
 
-export type WebhookTopic = Exclude<IntercomTopic, (typeof WITHOUT_ITEM)[number]>;
+export type WebhookTopic = string;
 
 /**
  * Webhook topics by the shape of their `data.item`: the groups Amplitude's Intercom source consumes plus
@@ -55,11 +56,11 @@ function shapeOf(topic: WebhookTopic): WebhookTopicGroup {
   if (topic.startsWith('user.')) return 'user';
   if (topic.startsWith('contact.') && topic.includes('.tag.')) return 'contact_tag';
   if (topic.startsWith('contact.')) return 'contact'; // 1.x `contact.*` meant lead
-  // Fails at load, so a topic added to the catalogue gets a builder or a place in WITHOUT_ITEM.
+  // Fails at load, so a topic added to the fixture gets a builder or a place in WITHOUT_ITEM.
   throw new Error(`No item shape for Intercom topic "${topic}"`);
 }
 
-/** Every topic of the source's catalogue (2.x names first) that the simulator builds an item for, by group. */
+/** Every documented topic (2.x names first) that the simulator builds an item for, by group. */
 export const WEBHOOK_TOPIC_GROUPS: Readonly<Record<WebhookTopicGroup, readonly WebhookTopic[]>> = (() => {
   const groups: Record<WebhookTopicGroup, WebhookTopic[]> = {
     conversation: [],
@@ -72,9 +73,8 @@ export const WEBHOOK_TOPIC_GROUPS: Readonly<Record<WebhookTopicGroup, readonly W
     company: [],
     ping: [],
   };
-  const withoutItem: readonly IntercomTopic[] = WITHOUT_ITEM;
-  for (const topic of new Set<IntercomTopic>([...CURRENT_TOPICS, ...LEGACY_TOPICS])) {
-    if (!withoutItem.includes(topic)) groups[shapeOf(topic as WebhookTopic)].push(topic as WebhookTopic);
+  for (const topic of DOCUMENTED_TOPICS) {
+    if (!WITHOUT_ITEM.includes(topic)) groups[shapeOf(topic)].push(topic);
   }
   return groups;
 })();

@@ -1,5 +1,5 @@
+import { createHmac } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { signWebhookBody } from '../../../src/intercom/webhook-signature';
 import { buildNotificationEvent, buildPingItem, type NotificationEvent } from './items';
 
 export const WEBHOOK_USER_AGENT = 'intercom-parrot-service-client/1.0';
@@ -39,6 +39,14 @@ export interface WebhookDelivery<Item = unknown> {
   /** The exact bytes sent (and signed). */
   rawBody: string;
   headers: Record<string, string>;
+}
+
+/**
+ * Intercom's signature (testkit/fixtures/intercom/webhook-topics.json, `signature`): `sha1=` and the hex
+ * HMAC-SHA1 of the raw body, keyed with the app's client secret.
+ */
+export function signWebhookBody(rawBody: string | Buffer, secret: string): string {
+  return `sha1=${createHmac('sha1', secret).update(rawBody).digest('hex')}`;
 }
 
 /** Sends notifications the way Intercom does: one POST of the JSON envelope, signed, 5 s budget. */
