@@ -20,7 +20,8 @@ export function createDeliveryActivities(services: Services) {
     async drainShard(input: { lane: Lane; shard: number }): Promise<DrainReport> {
       const activity = Context.current();
       const info = activity.info;
-      const lane = input.lane === 'amplitude' ? createAmplitudeLane(services) : createIntercomLane(services);
+      const lane =
+        input.lane === 'amplitude' ? createAmplitudeLane(services, input.shard) : createIntercomLane(services);
       const notify = async (connectionId: string, event: LifecycleEvent) => {
         try {
           await activity.client.workflow.getHandle(workflowIdFor(connectionId)).signal(deliveryEventSignal, event);

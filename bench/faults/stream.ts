@@ -56,9 +56,18 @@ export function refusedBetween(stream: StreamResult, from: number, to: number): 
 export function streamWebhooks(
   stack: Stack,
   tenants: readonly Tenant[],
-  options: { rate: number; durationMs: number; runId: string; random: () => number; concurrency?: number },
+  options: {
+    rate: number;
+    durationMs: number;
+    runId: string;
+    random: () => number;
+    concurrency?: number;
+    /** Given the result as it fills, for a script that looks at what was accepted so far. */
+    live?: (result: StreamResult) => void;
+  },
 ): Promise<StreamResult> {
   const result: StreamResult = { sent: 0, accepted: new Set(), connectionOf: new Map(), refused: 0, refusedAt: [] };
+  options.live?.(result);
   const deadline = Date.now() + options.durationMs;
   const interval = 1000 / options.rate;
   let next = Date.now();

@@ -40,6 +40,8 @@ export type UploadOutcome =
       retryAfterMs: number;
       dailyQuotaRetryAfterMs: number;
       epsThreshold?: number;
+      /** The 429 named no user, device or event: it only says "slow down", and the sender decides how much. */
+      unspecified?: boolean;
     }
   /** 5xx/408: resend all. `duplicateRisk`: it may already be ingested (500/502/504), so insert_id matters. */
   | { kind: 'retry'; status: number; duplicateRisk: boolean };
@@ -147,6 +149,7 @@ function classifyThrottled(body: Record<string, unknown>, events: readonly Event
     retryAfterMs: THROTTLE_PAUSE_MS,
     dailyQuotaRetryAfterMs: DAILY_QUOTA_STEP_MS,
     ...(typeof body.eps_threshold === 'number' && body.eps_threshold > 0 && { epsThreshold: body.eps_threshold }),
+    ...(namesNothing && { unspecified: true }),
   };
 }
 

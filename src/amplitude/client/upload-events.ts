@@ -44,6 +44,9 @@ export interface UploaderOptions {
 
 const TRANSIENT_RETRY_DELAYS_MS = [200, 800];
 
+/** The retry reason of events held back by a 429 that named no user, device or event. */
+export const UNSPECIFIED_THROTTLE_REASON = 'amplitude_throttled_request';
+
 /** Upper bound on requests per upload, so a misbehaving server cannot keep us looping. */
 const MAX_REQUESTS_FACTOR = 4;
 
@@ -129,11 +132,13 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
         }
         break;
       case 'throttled': {
+        // A 429 naming nobody is a plain "slow down" (the documented 30 s pause is for the users it names):
+        // its reason lets the caller choose a pause of its own.
         for (const index of outcome.throttledIndexes)
           result.retryLater.push({
             ref: chunk[index]!.ref,
             delayMs: outcome.retryAfterMs,
-            reason: 'amplitude_throttled',
+            reason: outcome.unspecified ? UNSPECIFIED_THROTTLE_REASON : 'amplitude_throttled',
           });
         for (const index of outcome.dailyQuotaIndexes)
           result.retryLater.push({

@@ -1,9 +1,11 @@
 import {
+  UNSPECIFIED_THROTTLE_REASON,
   uploadEvents,
   UploadInterrupted,
   type UploadItem,
   type UploadResult,
 } from '../../amplitude/client/upload-events';
+import { sql } from 'drizzle-orm';
 import { ConnectionRepository } from '../../connections/repository';
 import type { IntercomNotification } from '../../intercom/webhook-envelope';
 import type { Services } from '../../runtime/services';
@@ -34,8 +36,49 @@ export interface InboxRow extends BaseRow {
 /** Rows per connection per claim: one claim is usually one Amplitude request (≤ 2,000 events, < 1 MB). */
 const PER_CONNECTION = 500;
 
-export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
+/**
+ * How Amplitude answers this drain's uploads. While some uploads succeed, a failed one is retried at once
+ * (Amplitude is flaky, not down); while all fail, rows back off. The first success after failures releases
+ * the rows of the shard that were backing off, so a recovery is used at once rather than after the backoff.
+ */
+class UploadHealth {
+  private lastSuccessAt = 0;
+  private failing = false;
+  /** A success within this long means Amplitude is up. */
+  private static readonly UP_WITHIN_MS = 5_000;
+
+  /** Returns true when this success ends a run of failures. */
+  succeeded(now: number): boolean {
+    this.lastSuccessAt = now;
+    const recovered = this.failing;
+    this.failing = false;
+    return recovered;
+  }
+
+  failed(): void {
+    this.failing = true;
+  }
+
+  /** The wait before retrying a row Amplitude failed: short while it is up, backing off while it is down. */
+  retryDelayMs(now: number, attempts: number): number {
+    return now - this.lastSuccessAt < UploadHealth.UP_WITHIN_MS ? 250 : Math.min(backoffMs(attempts), 30_000);
+  }
+}
+
+/** Reasons of rows waiting only because Amplitude failed or asked to slow down (not for a named user). */
+const WAITING_ON_AMPLITUDE = ['amplitude_unavailable', UNSPECIFIED_THROTTLE_REASON];
+
+export function createAmplitudeLane(services: Services, shard: number): LaneDriver<InboxRow> {
   const { db, env, urls } = services;
+  const health = new UploadHealth();
+  /** Amplitude is back: the shard's rows that were backing off may go now. */
+  const releaseWaiting = () =>
+    db.execute(sql`UPDATE source_inbox SET next_attempt_at = now()
+                   WHERE shard = ${shard} AND status = 'pending' AND next_attempt_at > now()
+                     AND reason IN (${sql.join(
+                       WAITING_ON_AMPLITUDE.map((r) => sql`${r}`),
+                       sql`, `,
+                     )})`);
   const connections = new ConnectionRepository(db, services.secrets);
   /** Secrets read during this drain (a drain lasts seconds; a replaced key is read by the next one). */
   const secrets = new Map<string, Promise<string | undefined>>();
@@ -134,42 +177,50 @@ export function createAmplitudeLane(services: Services): LaneDriver<InboxRow> {
         return { ...result, counters: { ...result.counters, ...counters } };
       };
       let upload: UploadResult<number>;
-      let unsettled: number[] = [];
+      let interrupted: UploadInterrupted<number> | undefined;
       try {
         upload = await uploadEvents(items, { baseUrl, apiKey });
       } catch (err) {
         if (!(err instanceof UploadInterrupted)) throw err;
-        upload = err.partial as UploadResult<number>;
-        const settled = new Set([
-          ...upload.delivered,
-          ...upload.dropped.map((d) => d.ref),
-          ...upload.retryLater.map((r) => r.ref),
-        ]);
-        unsettled = items.map((i) => i.ref).filter((id) => !settled.has(id));
-        if (err.fatal) {
-          const held = fatalHold(
-            unsettled.map((id) => ({ id })),
-            'amplitude_key_rejected',
-            err.message,
-          );
-          return withIdentityCounters({
-            ...held,
-            outcomes: [...outcomes, ...settledOutcomes(upload), ...held.outcomes],
-          });
-        }
-        // Amplitude is failing (5xx, timeouts) after the upload's own quick retries: this group's rows come
-        // back after a short row-level backoff while other groups keep flowing.
-        for (const id of unsettled)
-          outcomes.push({
-            id,
-            kind: 'later',
-            delayMs: Math.min(backoffMs(attempts.get(id) ?? 1), 30_000),
-            reason: 'amplitude_unavailable',
-            error: err.message,
-          });
-        return withIdentityCounters({ outcomes: [...outcomes, ...settledOutcomes(upload)], warning: err.message });
+        interrupted = err as UploadInterrupted<number>;
+        upload = interrupted.partial;
       }
-      return withIdentityCounters({ outcomes: [...outcomes, ...settledOutcomes(upload)] });
+      const now = Date.now();
+      if (upload.delivered.length > 0 && health.succeeded(now)) await releaseWaiting();
+      // Rows a bare 429 held back wait like failed ones: briefly while Amplitude takes other uploads.
+      for (const r of upload.retryLater)
+        if (r.reason === UNSPECIFIED_THROTTLE_REASON) r.delayMs = health.retryDelayMs(now, attempts.get(r.ref) ?? 1);
+      if (!interrupted) return withIdentityCounters({ outcomes: [...outcomes, ...settledOutcomes(upload)] });
+
+      const settled = new Set([
+        ...upload.delivered,
+        ...upload.dropped.map((d) => d.ref),
+        ...upload.retryLater.map((r) => r.ref),
+      ]);
+      const unsettled = items.map((i) => i.ref).filter((id) => !settled.has(id));
+      if (interrupted.fatal) {
+        const held = fatalHold(
+          unsettled.map((id) => ({ id })),
+          'amplitude_key_rejected',
+          interrupted.message,
+        );
+        return withIdentityCounters({ ...held, outcomes: [...outcomes, ...settledOutcomes(upload), ...held.outcomes] });
+      }
+      // Amplitude failed (5xx, timeouts) after the upload's own quick retries: this group's rows come back soon
+      // if other uploads succeed, with backoff if none do; other groups keep flowing meanwhile.
+      health.failed();
+      for (const id of unsettled)
+        outcomes.push({
+          id,
+          kind: 'later',
+          delayMs: health.retryDelayMs(now, attempts.get(id) ?? 1),
+          reason: 'amplitude_unavailable',
+          error: interrupted.message,
+        });
+      return withIdentityCounters({
+        outcomes: [...outcomes, ...settledOutcomes(upload)],
+        warning: interrupted.message,
+      });
     },
   };
 }
