@@ -63,6 +63,8 @@ export interface SourceInput {
   settings?: SourceSettings;
   /** Where a run that was moved to this model starts (src/temporal/upgrade.ts). */
   resume?: { workspaceId?: string; connected?: boolean; paused?: boolean };
+  /** How often the Intercom token is checked (SOURCE_TOKEN_CHECK_INTERVAL; default daily). */
+  tokenCheckIntervalMs?: number;
   /** Carried across continue-as-new. */
   carried?: SourceState;
 }
@@ -125,7 +127,7 @@ const backfillDrain = proxyActivities<Activities>({
 /** Uninstall notices are unsigned: at most one token check per interval, however many arrive. */
 const UNINSTALL_CHECK_INTERVAL_MS = 10_000;
 /** The daily token health check notices an uninstall whose notice was lost or never configured. */
-const HEALTH_CHECK_INTERVAL_MS = 24 * 3_600_000;
+const DEFAULT_HEALTH_CHECK_INTERVAL_MS = 24 * 3_600_000;
 /** A disconnect first lets delivery take what was accepted, for at most this long. */
 const DISCONNECT_DRAIN_MS = 60_000;
 
@@ -143,6 +145,7 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
   };
   if (state.connectedAt && state.phase === 'listening') state.phase = 'streaming';
   const { connectionId } = input;
+  const healthCheckIntervalMs = input.tokenCheckIntervalMs ?? DEFAULT_HEALTH_CHECK_INTERVAL_MS;
 
   upsertSearchAttributes([
     { key: ProviderKey, value: 'intercom-source' },
@@ -288,7 +291,7 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
     );
     await continueAsNewIfSuggested<typeof sourceConnection>({ ...input, carried: state });
   }
-  state.nextHealthCheckAt ??= Date.now() + HEALTH_CHECK_INTERVAL_MS;
+  state.nextHealthCheckAt ??= Date.now() + healthCheckIntervalMs;
 
   // Listening and streaming: delivery runs in the shards; this loop only reacts.
   while (!state.disconnect) {
@@ -298,12 +301,12 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
     if (accessCheckDue()) await verifyAccess('uninstall notice');
     if (healthCheckDue()) {
       await verifyAccess('health check');
-      state.nextHealthCheckAt = Date.now() + HEALTH_CHECK_INTERVAL_MS;
+      state.nextHealthCheckAt = Date.now() + healthCheckIntervalMs;
     }
     if (state.disconnect) break;
     const reported = state.uninstallReported;
     const wakeAt = Math.min(
-      state.nextHealthCheckAt,
+      state.nextHealthCheckAt ?? Infinity,
       reported ? (state.lastAccessCheckAt ?? 0) + UNINSTALL_CHECK_INTERVAL_MS : Infinity,
     );
     await condition(

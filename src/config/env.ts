@@ -133,6 +133,12 @@ const envSchema = z.object({
   /** Contacts remembered per workspace at most; the retention workflow forgets the least recently resolved. */
   IDENTITY_MEMORY_MAX_PER_WORKSPACE: positiveInt.default(1_000_000),
 
+  /**
+   * How often each source checks its Intercom token (GET /me, rate-budgeted): a confirmed 401 means the app
+   * was uninstalled without (or with a lost) uninstall notice, and the source disconnects.
+   */
+  SOURCE_TOKEN_CHECK_INTERVAL: duration.default(86_400_000),
+
   /** Skip `[Intercom] event.created` echoes of events our destination sent to the same workspace. */
   SOURCE_LOOP_PREVENTION: bool.default(true),
 

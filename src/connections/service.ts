@@ -122,8 +122,16 @@ export class ConnectionsService {
     await this.temporal.workflow.start(sourceConnection, {
       workflowId,
       taskQueue: this.taskQueue,
-      args: [{ connectionId: id, amplitudeProjectId: input.amplitudeProjectId, settings }],
+      args: [
+        {
+          connectionId: id,
+          amplitudeProjectId: input.amplitudeProjectId,
+          settings,
+          tokenCheckIntervalMs: this.services.env.SOURCE_TOKEN_CHECK_INTERVAL,
+        },
+      ],
       workflowIdConflictPolicy: 'USE_EXISTING',
+      memo: connectionMemo(connection),
       typedSearchAttributes: [
         { key: ProviderKey, value: 'intercom-source' },
         { key: AmplitudeProjectKey, value: input.amplitudeProjectId },
@@ -241,6 +249,7 @@ export class ConnectionsService {
       taskQueue: this.taskQueue,
       args: [{ connectionId: id, workspaceId: me.data.app.id_code, settings: settings.settings }],
       workflowIdConflictPolicy: 'FAIL',
+      memo: connectionMemo(connection),
       typedSearchAttributes: [
         { key: ProviderKey, value: 'intercom-destination' },
         { key: IntercomWorkspaceKey, value: me.data.app.id_code },
@@ -419,6 +428,11 @@ export class ConnectionsService {
     if (connection.kind !== kind) throw new UserError(`connection ${connectionId} is not an ${kind} connection`, 409);
     return connection;
   }
+}
+
+/** What the Temporal UI shows in a connection workflow's "Memo" (its name and kind; nothing secret). */
+export function connectionMemo(connection: Pick<Connection, 'name' | 'kind'>): Record<string, string> {
+  return { name: connection.name, kind: connection.kind };
 }
 
 function normalizeRegion(region: string | undefined): 'US' | 'EU' | 'AU' {

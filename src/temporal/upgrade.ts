@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { ConnectionRepository } from '../connections/repository';
+import { connectionMemo } from '../connections/service';
 import type { Services } from '../runtime/services';
 import type { SourceSettings } from '../source/connection-settings';
 import type { DestinationSettings } from '../destination/settings';
@@ -22,9 +23,10 @@ export const LEGACY_WORKFLOW_TYPES = ['intercomSourceConnection', 'intercomDesti
 
 export async function upgradeLegacyConnectionWorkflows(
   client: Client,
-  services: Pick<Services, 'db' | 'secrets' | 'logger'>,
+  services: Pick<Services, 'db' | 'secrets' | 'logger'> & { env: Pick<Services['env'], 'SOURCE_TOKEN_CHECK_INTERVAL'> },
   taskQueue: string,
 ): Promise<string[]> {
+  const tokenCheckIntervalMs = services.env.SOURCE_TOKEN_CHECK_INTERVAL;
   const repository = new ConnectionRepository(services.db, services.secrets);
   const moved: string[] = [];
   const query = `WorkflowType IN (${LEGACY_WORKFLOW_TYPES.map((t) => `'${t}'`).join(', ')}) AND ExecutionStatus = 'Running'`;
@@ -46,6 +48,7 @@ export async function upgradeLegacyConnectionWorkflows(
             connectionId,
             amplitudeProjectId: connection.amplitudeProjectId ?? connectionId.replace(/^source-/, ''),
             settings: connection.settings as SourceSettings,
+            tokenCheckIntervalMs: tokenCheckIntervalMs,
             resume: {
               workspaceId: connection.intercomWorkspaceId ?? undefined,
               connected: connection.status === 'Connected',

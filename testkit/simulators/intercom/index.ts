@@ -336,18 +336,21 @@ export class IntercomSimulator implements SimulatorContext {
     return this.workspace(this.oauthWorkspaceId);
   }
 
-  /** An admin uninstalling the app in Intercom's App Store (or revoking access any other way). */
-  uninstallFromIntercom(appId: string): Promise<void> {
-    return this.uninstall(appId);
+  /**
+   * An admin uninstalling the app in Intercom's App Store (or revoking access any other way). `notify: false`
+   * is an uninstall whose notice never arrives (lost, or no uninstall URL configured in the app).
+   */
+  uninstallFromIntercom(appId: string, options: { notify?: boolean } = {}): Promise<void> {
+    return this.uninstall(appId, undefined, options.notify ?? true);
   }
 
-  uninstall(appId: string, kind?: TokenRecord['kind']): Promise<void> {
+  uninstall(appId: string, kind?: TokenRecord['kind'], notify = true): Promise<void> {
     const workspace = this.workspace(appId);
     this.tokens.revokeAll(appId, kind);
     workspace.installed = false;
     workspace.uninstalledAt = this.now();
     const url = this.options.uninstallUrl;
-    if (!url) return Promise.resolve();
+    if (!url || !notify) return Promise.resolve();
     return this.track(this.notifyUninstall(url, appId));
   }
 
