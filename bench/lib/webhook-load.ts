@@ -12,6 +12,10 @@ export interface LoadOptions {
   url: string;
   secret: string;
   appId: string;
+  /** Many workspaces (tenants): notifications are spread over these instead of `appId`. */
+  appIds?: string[];
+  /** With `appIds`: the share of notifications that go to the first one (a noisy neighbour); the rest are even. */
+  noisyShare?: number;
   durationSeconds: number;
   connections: number;
   /** Requests per second in total; omit for as fast as possible. */
@@ -62,12 +66,25 @@ export async function runWebhookLoad(options: LoadOptions): Promise<autocannon.R
   return instance;
 }
 
+/** The workspace notification `n` goes to: spread evenly, or with a noisy first tenant (deterministic in n). */
+export function appIdFor(options: Pick<LoadOptions, 'appId' | 'appIds' | 'noisyShare'>, n: number): string {
+  const ids = options.appIds;
+  if (!ids || ids.length === 0) return options.appId;
+  const share = options.noisyShare ?? 0;
+  // A fixed, well-spread fraction per n (golden ratio), so the shares hold over any window.
+  const u = (n * 0.6180339887498949) % 1;
+  if (share > 0 && (u < share || ids.length === 1)) return ids[0]!;
+  const others = share > 0 ? ids.slice(1) : ids;
+  return others[n % others.length]!;
+}
+
 /** One signed-to-be `contact.user.created` notification (shared with the paced generator). */
 export function notificationBody(options: LoadOptions, n: number, users: number, now: number): string {
   const seconds = Math.floor(now / 1000);
+  const appId = appIdFor(options, n);
   return JSON.stringify({
     type: 'notification_event',
-    app_id: options.appId,
+    app_id: appId,
     id: `notif_${options.runId}_${n}`,
     topic: 'contact.user.created',
     created_at: seconds,
@@ -78,7 +95,7 @@ export function notificationBody(options: LoadOptions, n: number, users: number,
       item: {
         type: 'contact',
         id: `c_${options.runId}_${n}`,
-        workspace_id: options.appId,
+        workspace_id: appId,
         external_id: `user-${n % users}`,
         role: 'user',
         email: `user-${n % users}@example.com`,
