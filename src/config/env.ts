@@ -122,6 +122,10 @@ const envSchema = z.object({
    * the same value on every api and worker; a worker that starts with a new value moves connections to it.
    */
   DELIVERY_SHARDS: positiveInt.max(256).default(4),
+  /** Worker slots (unset: the Temporal SDK's defaults): activities, workflow tasks, and workflows kept in its sticky cache. */
+  WORKER_MAX_ACTIVITIES: positiveInt.optional(),
+  WORKER_MAX_WORKFLOW_TASKS: positiveInt.optional(),
+  WORKER_MAX_CACHED_WORKFLOWS: positiveInt.optional(),
   /** A queued row older than this expires (reason `max_age`) instead of being delivered. */
   DELIVERY_MAX_PENDING_AGE: duration.default(7 * 86_400_000),
 

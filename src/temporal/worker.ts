@@ -84,6 +84,8 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     ...workflowSource(options.bundlePath),
     activities: createActivities(options.services),
+    // Slots: every busy delivery shard holds one activity slot for up to 20 s, plus short lifecycle activities.
+    ...workerSlots(options.services.env),
     // Leave room for in-flight deliveries to finish and commit on SIGTERM.
     shutdownGraceTime: '20 seconds',
   });
@@ -128,4 +130,13 @@ export async function prepareWorker(options: {
     bundlePath: options.bundlePath,
   });
   return { worker, connection };
+}
+
+/** The worker's slot settings from env (unset: the SDK's defaults). README "How it works" says how to size them. */
+function workerSlots(env: Services['env']) {
+  return {
+    ...(env.WORKER_MAX_ACTIVITIES ? { maxConcurrentActivityTaskExecutions: env.WORKER_MAX_ACTIVITIES } : {}),
+    ...(env.WORKER_MAX_WORKFLOW_TASKS ? { maxConcurrentWorkflowTaskExecutions: env.WORKER_MAX_WORKFLOW_TASKS } : {}),
+    ...(env.WORKER_MAX_CACHED_WORKFLOWS ? { maxCachedWorkflows: env.WORKER_MAX_CACHED_WORKFLOWS } : {}),
+  };
 }
