@@ -73,3 +73,75 @@ ${chart('Latency (milliseconds)', 'ms', latency, 20, 40 + throughput.length * 30
 `;
 writeFileSync(path.join(__dirname, '..', 'docs', 'performance.svg'), svg);
 process.stdout.write('docs/performance.svg written\n');
+
+/**
+ * docs/tenants.svg: e2e p99 against the number of source connections at one rate, from
+ * bench/results/tenants-sweep.json (this code) and, when present, tenants-sweep-before.json (the same sweep run
+ * against the code before delivery shards). Log scales on both axes.
+ */
+function sweepChart(): string | undefined {
+  const after = read('tenants-sweep');
+  if (!after) return undefined;
+  const before = read('tenants-sweep-before');
+  const series = [
+    { label: `delivery shards (commit ${String(after.commit).slice(0, 8)})`, result: after, color: '#10b981' },
+    ...(before
+      ? [
+          {
+            label: `one delivery per connection (commit ${String(before.commit).slice(0, 8)})`,
+            result: before,
+            color: '#ef4444',
+          },
+        ]
+      : []),
+  ];
+  const points = series.map((s) => ({
+    ...s,
+    xy: (s.result.points as { connections: number; summary: Record<string, { median: number }> }[]).map((p) => ({
+      x: p.connections,
+      y: p.summary.e2eP99Ms?.median ?? NaN,
+    })),
+  }));
+  const all = points.flatMap((p) => p.xy).filter((p) => Number.isFinite(p.y) && p.y > 0);
+  const [w, h, left, top, right, bottom] = [760, 360, 70, 40, 30, 60];
+  const xs = all.map((p) => Math.log10(p.x));
+  const ys = all.map((p) => Math.log10(p.y));
+  const [x0, x1] = [Math.min(0, ...xs), Math.max(...xs)];
+  const [y0, y1] = [Math.floor(Math.min(...ys)), Math.ceil(Math.max(...ys, 3))];
+  const px = (x: number) => left + ((Math.log10(x) - x0) / (x1 - x0 || 1)) * (w - left - right);
+  const py = (y: number) => h - bottom - ((Math.log10(y) - y0) / (y1 - y0 || 1)) * (h - top - bottom);
+  const grid = Array.from({ length: y1 - y0 + 1 }, (_, i) => 10 ** (y0 + i))
+    .map(
+      (v) =>
+        `<line x1="${left}" x2="${w - right}" y1="${py(v)}" y2="${py(v)}" stroke="#e5e7eb"/><text x="${left - 8}" y="${py(v) + 4}" font-size="11" text-anchor="end">${v >= 1000 ? `${v / 1000} s` : `${v} ms`}</text>`,
+    )
+    .join('\n');
+  const xTicks = [...new Set(all.map((p) => p.x))]
+    .map((x) => `<text x="${px(x)}" y="${h - bottom + 18}" font-size="11" text-anchor="middle">${x}</text>`)
+    .join('\n');
+  const target = `<line x1="${left}" x2="${w - right}" y1="${py(1000)}" y2="${py(1000)}" stroke="#f59e0b" stroke-dasharray="6 4"/><text x="${w - right}" y="${py(1000) - 6}" font-size="11" text-anchor="end" fill="#b45309">target p99 ≤ 1 s</text>`;
+  const lines = points
+    .map((s, i) => {
+      const valid = s.xy.filter((p) => Number.isFinite(p.y) && p.y > 0);
+      const path = valid.map((p, j) => `${j ? 'L' : 'M'}${px(p.x).toFixed(1)},${py(p.y).toFixed(1)}`).join(' ');
+      const dots = valid.map((p) => `<circle cx="${px(p.x)}" cy="${py(p.y)}" r="3.5" fill="${s.color}"/>`).join('');
+      return `<path d="${path}" stroke="${s.color}" stroke-width="2.5" fill="none"/>${dots}<text x="${left + 10}" y="${top + 16 + i * 18}" font-size="12" fill="${s.color}">${escape(s.label)}</text>`;
+    })
+    .join('\n');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="system-ui, sans-serif">
+<rect width="100%" height="100%" fill="white"/>
+<text x="${left}" y="22" font-size="15" font-weight="600">e2e p99 (webhook sent → Amplitude received) at ${after.rate}/s, by number of source connections</text>
+${grid}
+${xTicks}
+<text x="${(w + left) / 2}" y="${h - 20}" font-size="12" text-anchor="middle">source connections (log scale), the same total rate spread over them</text>
+${target}
+${lines}
+</svg>
+`;
+}
+
+const tenantsSvg = sweepChart();
+if (tenantsSvg) {
+  writeFileSync(path.join(__dirname, '..', 'docs', 'tenants.svg'), tenantsSvg);
+  process.stdout.write('docs/tenants.svg written\n');
+}

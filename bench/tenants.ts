@@ -36,6 +36,8 @@ const { values } = parseArgs({
     shards: { type: 'string', default: '4' },
     concurrency: { type: 'string', default: '25' },
     small: { type: 'boolean', default: false },
+    /** Instead of the full run: e2e latency at --rate for each of these source-connection counts. */
+    sweep: { type: 'string' },
     ...RUNS_OPTION,
   },
 });
@@ -110,8 +112,8 @@ async function postgresTransactions(stack: Stack): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-async function measureOnce(): Promise<{ metrics: Record<string, number>; detail: Record<string, unknown> }> {
-  const stack = await startStack({
+function startTenantStack(): Promise<Stack> {
+  return startStack({
     env: {
       DELIVERY_SHARDS: String(config.shards),
       DATABASE_POOL_MAX: '20',
@@ -120,6 +122,34 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
       RATE_LIMIT_PER_INGEST_KEY: '0',
     },
   });
+}
+
+/** Even (or noisy) webhook load over the given workspaces for --seconds at --rate, in its own process. */
+function webhookLoadOver(stack: Stack, appIds: string[], runId: string, noisyShare?: number) {
+  return runLoadProcess({
+    url: `${stack.apiUrl}/intercom/webhooks`,
+    secret: stack.intercom.clientSecret,
+    appId: appIds[0]!,
+    appIds,
+    noisyShare,
+    durationSeconds: config.seconds,
+    connections: 64,
+    rate: config.rate,
+    runId,
+    users: 5_000,
+  });
+}
+
+/** Sends a load and waits until all of it reached Amplitude; returns where it starts in the simulator's list. */
+async function sendAndDeliver(stack: Stack, appIds: string[], runId: string, noisyShare?: number) {
+  const from = stack.amplitude.events.length;
+  const result = await webhookLoadOver(stack, appIds, runId, noisyShare);
+  await waitUntil(() => stack.amplitude.events.length >= from + result['2xx'], 180_000);
+  return { from, result };
+}
+
+async function measureOnce(): Promise<{ metrics: Record<string, number>; detail: Record<string, unknown> }> {
+  const stack = await startTenantStack();
   try {
     const taskQueue = stack.env.TEMPORAL_TASK_QUEUE!;
     // 1. Onboarding.
@@ -130,37 +160,19 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
       sources.slice(0, 3).map((s) => waitForSource(stack, s.connectionId, (x) => x.status === 'Listening')),
     );
     const appIds = sources.map((s) => s.appId);
-    const webhookLoad = (runId: string, noisyShare?: number) =>
-      runLoadProcess({
-        url: `${stack.apiUrl}/intercom/webhooks`,
-        secret: stack.intercom.clientSecret,
-        appId: appIds[0]!,
-        appIds,
-        noisyShare,
-        durationSeconds: config.seconds,
-        connections: 64,
-        rate: config.rate,
-        runId,
-        users: 5_000,
-      });
 
     // Warm-up: every tenant receives its first events (and goes Connected) before anything is measured.
-    const warm = await webhookLoad('warm');
-    await waitUntil(() => stack.amplitude.events.length >= warm['2xx'], 180_000);
+    await sendAndDeliver(stack, appIds, 'warm');
 
     // 2. Even load over every tenant.
     const historyFrom = Date.now();
-    const evenFrom = stack.amplitude.events.length;
-    const even = await webhookLoad('even');
-    await waitUntil(() => stack.amplitude.events.length >= evenFrom + even['2xx'], 180_000);
+    const { from: evenFrom, result: even } = await sendAndDeliver(stack, appIds, 'even');
     const evenDelivered = stack.amplitude.events.length - evenFrom;
     const evenLatencies = sourceLatencies(stack, evenFrom).map((l) => l.ms);
     const historyEvents = await historyEventsSince(stack.client, taskQueue, historyFrom);
 
     // 3. Noisy neighbour: half of the same rate to one tenant.
-    const noisyFrom = stack.amplitude.events.length;
-    const noisy = await webhookLoad('noisy', 0.5);
-    await waitUntil(() => stack.amplitude.events.length >= noisyFrom + noisy['2xx'], 180_000);
+    const { from: noisyFrom, result: noisy } = await sendAndDeliver(stack, appIds, 'noisy', 0.5);
     const noisyLatencies = sourceLatencies(stack, noisyFrom);
     const others = noisyLatencies.filter((l) => l.appId !== appIds[0]).map((l) => l.ms);
     const loud = noisyLatencies.filter((l) => l.appId === appIds[0]).map((l) => l.ms);
@@ -256,7 +268,50 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
   }
 }
 
+/** e2e latency at --rate against the number of source connections (README's plot): one fresh stack per count. */
+async function sweep(counts: number[]) {
+  const points: { connections: number; runs: Record<string, number>[] }[] = [];
+  for (const connections of counts) {
+    const perRun = await repeat(runs, async () => {
+      const stack = await startTenantStack();
+      try {
+        const sources = await onboardSources(stack, 0, connections);
+        const appIds = sources.map((s) => s.appId);
+        await sendAndDeliver(stack, appIds, 'warm');
+        const { from, result } = await sendAndDeliver(stack, appIds, 'even');
+        const latencies = sourceLatencies(stack, from).map((l) => l.ms);
+        return {
+          e2eP50Ms: percentile(latencies, 50),
+          e2eP99Ms: percentile(latencies, 99),
+          delivered: stack.amplitude.events.length - from,
+          non2xx: result.non2xx,
+        };
+      } finally {
+        await stack.stop();
+      }
+    });
+    points.push({ connections, runs: perRun });
+    const s = summarise(perRun);
+    process.stdout.write(`${connections} connections: e2e p50/p99 ${fmt(s.e2eP50Ms)} / ${fmt(s.e2eP99Ms)} ms\n`);
+  }
+  const rows: [string, string | number, string?][] = points.map((p) => {
+    const s = summarise(p.runs);
+    return [
+      `${p.connections} connections at ${config.rate}/s: e2e p50 / p99 (ms)`,
+      `${fmt(s.e2eP50Ms)} / ${fmt(s.e2eP99Ms)}`,
+    ];
+  });
+  report('tenants-sweep', rows, {
+    runs,
+    rate: config.rate,
+    seconds: config.seconds,
+    shards: config.shards,
+    points: points.map((p) => ({ connections: p.connections, summary: summarise(p.runs), perRun: p.runs })),
+  });
+}
+
 async function main() {
+  if (values.sweep) return sweep(values.sweep.split(',').map(Number));
   const results = await repeat(runs, () => measureOnce());
   const summary = summarise(results.map((r) => r.metrics));
   const s = (name: string, digits = 0) => fmt(summary[name], digits);
