@@ -142,6 +142,7 @@ const newId = () => `field-${(nextId += 1)}`;
 export function schemaForm(schema) {
   const controls = [];
 
+  /** The field's title; a field without one takes its section's (a section's `enabled` toggle is the section). */
   function labelOf(path) {
     const titles = titlesAlong(schema, path);
     if (titles.length > 0) return titles.at(-1);
@@ -165,11 +166,10 @@ export function schemaForm(schema) {
     return control;
   }
 
-  /** The body: every control's value at its path (controls whose `include()` says no are left out). */
+  /** The body: every control's value at its path (a control whose value is undefined is left out). */
   function value() {
     const body = {};
     for (const control of controls) {
-      if (control.include && !control.include()) continue;
       const v = control.get();
       if (v === undefined) continue;
       let node = body;
@@ -215,7 +215,7 @@ export function schemaForm(schema) {
     return describe(message).map((issue) => issue.line);
   }
 
-  return { schema, field, value, showIssues, clearIssues, labelled, labelOf };
+  return { schema, field, value, showIssues, clearIssues, labelled };
 }
 
 /** The control whose path is the longest prefix of `path`. */
@@ -251,7 +251,7 @@ export function parseIssues(message, schema) {
   for (const match of text.matchAll(ISSUE_START)) {
     const raw = match[2];
     if (!WHOLE_BODY.has(raw) && !schemaAt(schema, raw)) continue;
-    starts.push({ at: match.index, separator: match[1].length, raw, bodyAt: match.index + match[0].length });
+    starts.push({ at: match.index, raw, bodyAt: match.index + match[0].length });
   }
   const issues = [];
   const general = text.slice(0, starts.length > 0 ? starts[0].at : text.length).trim();
