@@ -100,6 +100,8 @@ export interface SourceLifecycle {
   /** The running or last backfill, and how many more are queued. */
   backfill?: BackfillProgress;
   backfillsQueued: number;
+  /** Why it is disconnecting or disconnected (the setup page says it in words). */
+  disconnectReason?: DisconnectReason;
 }
 
 export interface SourceResult {
@@ -175,6 +177,7 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
     nextHealthCheckAt: iso(state.nextHealthCheckAt),
     backfill: state.backfill,
     backfillsQueued: state.backfillQueue.length,
+    disconnectReason: state.disconnect,
   });
   const show = () => publish(connectionId, state, statusNow(), detailsOf(lifecycle()));
 

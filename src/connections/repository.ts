@@ -149,3 +149,32 @@ export async function recordLastDelivery(db: Db, connectionIds: string[], atMs: 
       set: { value: sql`greatest(${connectionCounters.value}, excluded.value)` },
     });
 }
+
+/** When a disconnected source was created again (epoch ms); see `rememberCountersAtReconnect`. */
+export const RECONNECTED_AT = 'reconnected_at';
+/** `earlier:<name>`: the counter `<name>` as it was when the source was last reconnected. */
+export const EARLIER_PREFIX = 'earlier:';
+
+/**
+ * A reconnected source keeps its counters (same connection id). This remembers what they held at the reconnect
+ * (replacing an older snapshot) and when, so its status can say which part came from the earlier connection.
+ */
+export async function rememberCountersAtReconnect(db: Db, connectionId: string, atMs: number): Promise<void> {
+  const copied = await queryRows<{ name: string }>(
+    db,
+    sql`INSERT INTO connection_counters (connection_id, name, value)
+        SELECT connection_id, ${EARLIER_PREFIX} || name, value FROM connection_counters
+        WHERE connection_id = ${connectionId} AND name NOT LIKE ${`${EARLIER_PREFIX}%`}
+          AND name NOT IN (${LAST_DELIVERED_AT}, ${RECONNECTED_AT})
+        ON CONFLICT (connection_id, name) DO UPDATE SET value = excluded.value
+        RETURNING name`,
+  );
+  if (copied.length === 0) return;
+  await db
+    .insert(connectionCounters)
+    .values({ connectionId, name: RECONNECTED_AT, value: atMs })
+    .onConflictDoUpdate({
+      target: [connectionCounters.connectionId, connectionCounters.name],
+      set: { value: atMs },
+    });
+}

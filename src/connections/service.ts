@@ -1,6 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { ConnectionRepository, type Connection } from './repository';
+import { ConnectionRepository, rememberCountersAtReconnect, type Connection } from './repository';
 import { sourceConnectionId, workflowIdFor } from './ids';
 import type { Services } from '../runtime/services';
 import { IntercomClient } from '../intercom/client';
@@ -30,6 +30,9 @@ import {
   updateSettingsUpdate,
 } from '../../workflows/destination-sync';
 import { shardOf } from '../delivery/shards';
+import { retryWaitingNow } from '../delivery/queue';
+import { API_KEY_MISSING_REASON, API_KEY_REJECTED_REASON } from '../delivery/lanes/amplitude';
+import { TOKEN_MISSING_REASON, TOKEN_REVOKED_REASON } from '../delivery/lanes/intercom';
 import { liveCounts } from './status';
 import {
   defaultDestinationSettings,
@@ -118,6 +121,8 @@ export class ConnectionsService {
     await this.repository.storeSecret(id, 'amplitude_api_key', input.amplitudeApiKey);
     // States issued before the disconnect belong to the old connection, not to this one.
     if (existing && reopening) await revokeOAuthStates(this.services.db, id);
+    // Its counters carry over; status tells them apart from the new connection's.
+    if (existing && reopening) await rememberCountersAtReconnect(this.services.db, id, Date.now());
     const workflowId = workflowIdFor(id);
     await this.temporal.workflow.start(sourceConnection, {
       workflowId,
@@ -311,6 +316,10 @@ export class ConnectionsService {
       throw new UserError('the token belongs to another Intercom workspace; create a new sync for it', 409);
     }
     await this.repository.storeSecret(connectionId, 'intercom_access_token', token);
+    await retryWaitingNow(this.services.db, 'destination_outbox', connectionId, [
+      TOKEN_MISSING_REASON,
+      TOKEN_REVOKED_REASON,
+    ]);
     await this.signalRunning(connectionId, () => this.handle(connectionId).signal(credentialsChangedSignal));
   }
 
@@ -318,6 +327,10 @@ export class ConnectionsService {
   async replaceSourceApiKey(connectionId: string, apiKey: string): Promise<void> {
     await this.requireKind(connectionId, 'intercom_source');
     await this.repository.storeSecret(connectionId, 'amplitude_api_key', apiKey);
+    await retryWaitingNow(this.services.db, 'source_inbox', connectionId, [
+      API_KEY_MISSING_REASON,
+      API_KEY_REJECTED_REASON,
+    ]);
     await this.signalRunning(connectionId, () => this.handle(connectionId).signal(credentialsChangedSignal));
   }
 

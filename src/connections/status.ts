@@ -1,7 +1,7 @@
 import type { Db } from '../db/client';
 import { queueSummary } from '../delivery/queue';
 import { LANE_TABLE, laneOf } from '../delivery/shards';
-import { LAST_DELIVERED_AT, readCounters, type Connection } from './repository';
+import { EARLIER_PREFIX, LAST_DELIVERED_AT, RECONNECTED_AT, readCounters, type Connection } from './repository';
 import { identityResolutionView } from '../source/identity-memory';
 import { METADATA_KEYS_CUT_PREFIX } from '../destination/delivery';
 
@@ -16,18 +16,21 @@ export async function liveCounts(db: Db, connection: Pick<Connection, 'id' | 'ki
     readCounters(db, connection.id),
     queueSummary(db, LANE_TABLE[laneOf(connection.kind)], connection.id),
   ]);
-  const { [LAST_DELIVERED_AT]: lastDeliveredAt, ...rest } = counters;
-  const byPrefix = (prefix: string) =>
+  const { [LAST_DELIVERED_AT]: lastDeliveredAt, [RECONNECTED_AT]: reconnectedAt, ...all } = counters;
+  const byPrefix = (prefix: string, from: Record<string, number>) =>
     Object.fromEntries(
-      Object.entries(rest)
+      Object.entries(from)
         .filter(([name]) => name.startsWith(prefix))
         .map(([name, value]) => [name.slice(prefix.length), value]),
     );
+  const earlier = byPrefix(EARLIER_PREFIX, all);
+  const rest = Object.fromEntries(Object.entries(all).filter(([name]) => !name.startsWith(EARLIER_PREFIX)));
   const lastAt = lastDeliveredAt ? new Date(lastDeliveredAt).toISOString() : undefined;
   if (connection.kind === 'intercom_source') {
-    const dropped = byPrefix('dropped:');
+    const dropped = byPrefix('dropped:', rest);
     const delivered = rest.delivered ?? 0;
     const droppedTotal = Object.values(dropped).reduce((a, b) => a + b, 0);
+    const droppedBefore = byPrefix('dropped:', earlier);
     return {
       received: delivered + droppedTotal + queue.pending,
       delivered,
@@ -37,17 +40,27 @@ export async function liveCounts(db: Db, connection: Pick<Connection, 'id' | 'ki
       lastEventAt: lastAt,
       // Delivered events by how their Amplitude user id was found (payload, memory, lookup, fallback).
       identityResolution: identityResolutionView(rest),
+      // A reconnected source keeps its counters: what they held when it was reconnected (included above).
+      earlier:
+        reconnectedAt === undefined
+          ? undefined
+          : {
+              reconnectedAt: new Date(reconnectedAt).toISOString(),
+              received: (earlier.delivered ?? 0) + Object.values(droppedBefore).reduce((a, b) => a + b, 0),
+              delivered: earlier.delivered ?? 0,
+              dropped: droppedBefore,
+            },
     };
   }
   return {
     sent: rest.sent ?? 0,
     pending: queue.pending - queue.parked,
     parked: queue.parked,
-    skipped: byPrefix('skipped:'),
-    expired: byPrefix('expired:'),
+    skipped: byPrefix('skipped:', rest),
+    expired: byPrefix('expired:', rest),
     counters: rest,
     lastSentAt: lastAt,
     // Metadata keys Intercom could not keep, per event name.
-    metadataKeysCut: byPrefix(METADATA_KEYS_CUT_PREFIX),
+    metadataKeysCut: byPrefix(METADATA_KEYS_CUT_PREFIX, rest),
   };
 }

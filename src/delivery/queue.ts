@@ -176,6 +176,29 @@ export async function queueSummary(db: Db, table: QueueTable, connectionId: stri
   return { pending: row?.pending ?? 0, parked: row?.parked ?? 0 };
 }
 
+/**
+ * Makes a connection's rows that wait for one of `reasons` due now (a replaced credential): they go as soon as its
+ * workflow lets delivery run again, not after the wait they were given. Returns the count.
+ */
+export async function retryWaitingNow(
+  db: Db,
+  table: QueueTable,
+  connectionId: string,
+  reasons: readonly string[],
+): Promise<number> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`UPDATE ${sql.identifier(table)} SET next_attempt_at = now()
+        WHERE connection_id = ${connectionId} AND status = 'pending' AND next_attempt_at > now()
+          AND reason IN (${sql.join(
+            reasons.map((r) => sql`${r}`),
+            sql`, `,
+          )})
+        RETURNING id`,
+  );
+  return rows.length;
+}
+
 /** Settles every pending row of a connection with one final status and reason (disconnect). Returns the count. */
 export async function settleAllPending(
   db: Db,

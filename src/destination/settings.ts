@@ -52,7 +52,30 @@ const eventTypeName = nonBlankName('event type')
   });
 
 const propertyList = (what: string) => uniqueList(nonBlankName(what), what, 'properties', MAX_SELECTED_PROPERTIES);
-const eventTypeList = uniqueList(eventTypeName, 'event type', 'event types', MAX_SELECTED_EVENT_TYPES);
+const eventTypeList = uniqueList(eventTypeName, 'event type', 'event types', MAX_SELECTED_EVENT_TYPES).meta({
+  title: 'Event types',
+  description: 'Amplitude event types to send.',
+});
+// Titles and descriptions label the setup page's form fields and its error messages (through the OpenAPI document).
+const userPropertyList = propertyList('user property').meta({
+  title: 'User properties',
+  description: 'Amplitude user property names, copied to Intercom contact attributes.',
+});
+const eventPropertyList = propertyList('event property').meta({
+  title: 'Event properties',
+  description: 'Event property names sent as Intercom event metadata, most important first.',
+});
+const allEventsFlag = z.boolean().meta({ title: 'All events', description: 'Send every event type.' });
+const statusChoice = z.enum(['enabled', 'disabled']).meta({
+  title: 'Status',
+  description: 'Disabled sends nothing and queues nothing.',
+  'x-enumTitles': { enabled: 'Enabled', disabled: 'Disabled' },
+});
+const createUpdateUsersMeta = {
+  title: 'Create & Update Users',
+  description: 'Identifies create or update Intercom contacts.',
+};
+const sendEventsMeta = { title: 'Send Events', description: 'Events go to contacts that exist in Intercom.' };
 
 export const CONDITION_OPERATORS = [
   'is',
@@ -99,7 +122,8 @@ export type PropertyCondition = z.infer<typeof propertyConditionSchema>;
 
 const conditionList = z
   .array(propertyConditionSchema)
-  .max(MAX_FILTER_CONDITIONS, `at most ${MAX_FILTER_CONDITIONS} conditions`);
+  .max(MAX_FILTER_CONDITIONS, `at most ${MAX_FILTER_CONDITIONS} conditions`)
+  .meta({ title: 'Property conditions', description: 'Conditions on event or user properties that must all hold.' });
 
 /**
  * Which events are sent: the selected event types (or every event when `allEvents` is on),
@@ -108,24 +132,41 @@ const conditionList = z
  */
 export const eventFilterSchema = z.object({
   eventTypes: eventTypeList.default(() => []),
-  allEvents: z.boolean().default(false),
+  allEvents: allEventsFlag.default(false),
   conditions: conditionList.default(() => []),
 });
 export type EventFilter = z.infer<typeof eventFilterSchema>;
 
 export const INTERCOM_USER_FIELDS = ['external_id', 'email'] as const;
 export type IntercomUserField = (typeof INTERCOM_USER_FIELDS)[number];
+const intercomUserChoice = z.enum(INTERCOM_USER_FIELDS).meta({
+  title: 'Intercom user',
+  description: 'The Intercom contact field that identifies the user.',
+  'x-enumTitles': { external_id: 'External ID', email: 'Email' },
+});
 
 /** Where the Intercom identifier comes from; Amplitude's default is the event's User ID. */
-export const identitySourceSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('user_id') }),
-  z.object({ kind: z.literal('user_property'), name: nonBlankName('user property') }),
-  z.object({ kind: z.literal('event_property'), name: nonBlankName('event property') }),
-]);
+export const identitySourceSchema = z
+  .discriminatedUnion('kind', [
+    z.object({ kind: z.literal('user_id') }).meta({ title: 'Amplitude User ID' }),
+    z
+      .object({
+        kind: z.literal('user_property'),
+        name: nonBlankName('user property').meta({ title: 'Property name' }),
+      })
+      .meta({ title: 'Amplitude user property' }),
+    z
+      .object({
+        kind: z.literal('event_property'),
+        name: nonBlankName('event property').meta({ title: 'Property name' }),
+      })
+      .meta({ title: 'Amplitude event property' }),
+  ])
+  .meta({ title: 'comes from', description: 'Where the value of the Intercom user field comes from.' });
 export type IdentitySource = z.infer<typeof identitySourceSchema>;
 
 export const identityMappingSchema = z.object({
-  intercomUser: z.enum(INTERCOM_USER_FIELDS).default('external_id'),
+  intercomUser: intercomUserChoice.default('external_id'),
   from: identitySourceSchema.default(() => ({ kind: 'user_id' as const })),
 });
 export type IdentityMapping = z.infer<typeof identityMappingSchema>;
@@ -134,18 +175,20 @@ export const destinationSettingsSchema = z.object({
   createUpdateUsers: z
     .object({
       enabled: z.boolean().default(false),
-      userProperties: propertyList('user property').default(() => []),
+      userProperties: userPropertyList.default(() => []),
     })
+    .meta(createUpdateUsersMeta)
     .prefault({}),
   sendEvents: z
     .object({
       enabled: z.boolean().default(false),
       eventFilter: eventFilterSchema.prefault({}),
-      eventProperties: propertyList('event property').default(() => []),
+      eventProperties: eventPropertyList.default(() => []),
     })
+    .meta(sendEventsMeta)
     .prefault({}),
   mapping: identityMappingSchema.prefault({}),
-  status: z.enum(['enabled', 'disabled']).default('disabled'),
+  status: statusChoice.default('disabled'),
 });
 export type DestinationSettings = z.infer<typeof destinationSettingsSchema>;
 /** What callers may store or send: any omitted part takes the product's default. */
@@ -161,24 +204,27 @@ export function defaultDestinationSettings(): DestinationSettings {
  */
 export const settingsPatchSchema = z.strictObject({
   createUpdateUsers: z
-    .strictObject({ enabled: z.boolean(), userProperties: propertyList('user property') })
+    .strictObject({ enabled: z.boolean(), userProperties: userPropertyList })
     .partial()
-    .optional(),
+    .optional()
+    .meta(createUpdateUsersMeta),
   sendEvents: z
     .strictObject({
       enabled: z.boolean(),
       eventFilter: z
-        .strictObject({ eventTypes: eventTypeList, allEvents: z.boolean(), conditions: conditionList })
+        .strictObject({ eventTypes: eventTypeList, allEvents: allEventsFlag, conditions: conditionList })
         .partial(),
-      eventProperties: propertyList('event property'),
+      eventProperties: eventPropertyList,
     })
     .partial()
-    .optional(),
+    .optional()
+    .meta(sendEventsMeta),
   mapping: z
-    .strictObject({ intercomUser: z.enum(INTERCOM_USER_FIELDS), from: identitySourceSchema })
+    .strictObject({ intercomUser: intercomUserChoice, from: identitySourceSchema })
     .partial()
-    .optional(),
-  status: z.enum(['enabled', 'disabled']).optional(),
+    .optional()
+    .meta({ title: 'Mapping' }),
+  status: statusChoice.optional(),
 });
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 

@@ -66,29 +66,55 @@ const connectionStatus = z
   })
   .meta({ description: "The connection and its workflow's status query (phase, counters, last error, …)" });
 
+// Field titles and descriptions label the setup page's forms and its error messages (it reads this document).
+const amplitudeApiKey = z.string().min(1, 'required').meta({
+  title: 'Amplitude API key',
+  description: 'The project’s API key (Amplitude: Settings → Projects). Stored encrypted.',
+  format: 'password',
+});
+const intercomAccessToken = z.string().min(1, 'required').meta({
+  title: 'Intercom access token',
+  description: 'From your Intercom app (Developer Hub → Authentication). Stored encrypted.',
+  format: 'password',
+});
+const connectionName = z.string().min(1, 'required').max(200).meta({ title: 'Name' });
+
 export const createSourceBody = z.strictObject({
-  amplitudeProjectId: z.string().regex(PROJECT_ID_PATTERN, 'letters, digits, - and _ only (1–64)'),
-  amplitudeApiKey: z.string().min(1, 'required'),
-  amplitudeRegion: z.enum(['US', 'EU']).optional(),
+  amplitudeProjectId: z
+    .string()
+    .regex(PROJECT_ID_PATTERN, 'letters, digits, - and _ only (1–64)')
+    .meta({ title: 'Amplitude project ID', description: 'Events stream into this Amplitude project.' }),
+  amplitudeApiKey,
+  amplitudeRegion: z.enum(['US', 'EU']).optional().meta({ title: 'Amplitude data region' }),
   identityMapping: identityMappingSchema.optional(),
   eventNaming: eventNamingSchema.optional(),
-  name: z.string().min(1).max(200).optional(),
+  name: connectionName.optional(),
 });
 
 /** What valid settings will not do as a user may expect (e.g. Intercom keeps 10 metadata keys, Amplitude allows 20). */
 const settingsWarnings = z.array(z.string());
 
 export const createDestinationBody = z.strictObject({
-  name: z.string().min(1, 'required').max(200),
-  intercomAccessToken: z.string().min(1, 'required'),
-  intercomRegion: z.enum(['US', 'EU', 'AU']).optional(),
+  name: connectionName,
+  intercomAccessToken,
+  intercomRegion: z.enum(['US', 'EU', 'AU']).optional().meta({ title: 'Intercom region' }),
   settings: destinationSettingsSchema.optional().meta({ description: 'Initial settings; omitted parts take defaults' }),
 });
 
 export const backfillBody = z.strictObject({
-  since: isoInstant,
-  until: isoInstant,
-  objects: z.array(z.enum(['contacts', 'conversations'])).optional(),
+  since: isoInstant.meta({ title: 'From', description: 'Start of the window: a date (midnight UTC) or a date-time' }),
+  until: isoInstant.meta({
+    title: 'Until',
+    description: 'End of the window, excluded: a date (midnight UTC) or a date-time',
+  }),
+  objects: z
+    .array(z.enum(['contacts', 'conversations']))
+    .optional()
+    .meta({
+      title: 'What to import',
+      description: 'Contacts and conversations created or updated in the window; both when omitted.',
+      'x-enumTitles': { contacts: 'Contacts', conversations: 'Conversations' },
+    }),
 });
 
 export const replayBody = z.strictObject({ from: isoInstant, to: isoInstant });
@@ -236,7 +262,7 @@ export const adminApi = {
     path: '/api/sources/:id/amplitude-key',
     summary: "Replace a source's Amplitude API key (e.g. after Amplitude rejected the old one); an Error clears",
     params: idParams,
-    body: z.strictObject({ amplitudeApiKey: z.string().min(1, 'required') }),
+    body: z.strictObject({ amplitudeApiKey }),
     status: 204,
     cli: 'replace-amplitude-key',
   },
@@ -245,7 +271,7 @@ export const adminApi = {
     path: '/api/destinations/:id/token',
     summary: "Replace a sync's Intercom access token (same workspace only)",
     params: idParams,
-    body: z.strictObject({ intercomAccessToken: z.string().min(1, 'required') }),
+    body: z.strictObject({ intercomAccessToken }),
     status: 204,
     cli: 'replace-token',
   },

@@ -1,10 +1,13 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { itemForTopic } from '../../testkit/simulators/intercom';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
 import { waitForConnection } from '../../testkit/connection';
-import { amplitudeEvent, ingest } from '../../testkit/destination-flow';
+import { amplitudeEvent, createSync, ingest } from '../../testkit/destination-flow';
+import { onboardSource } from '../../testkit/source-flow';
 
 /** Debian's Chromium; .ci/run installs it when missing. */
 const CHROMIUM = '/usr/bin/chromium';
@@ -18,18 +21,22 @@ const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
 ];
-const SCREENSHOT = '/tmp/setup-page-connected.png';
+/** The Amplitude API keys the simulated Amplitude accepts; any other key gets 400 "Invalid API key". */
+const AMPLITUDE_KEYS = ['amp-page-key', 'amp-good-key'];
 
 /**
- * The setup page in headless Chromium against the real stack: a source onboarded end to end (OAuth
- * through the Intercom simulator's consent screen, identity choice, first webhook, Connected), and a
- * destination sync's settings form (saved through the API, with the API's validation message shown).
+ * The setup page in headless Chromium against the real stack. Each test drives one state a user meets —
+ * onboarding with drops while listening, a source's Error and its fix, backfill progress, a reconnect whose
+ * counters carry over, a sync's settings with labelled errors and warnings, pending vs parked and event-type
+ * slots, a sync's Error and its token replacement — asserts on the page's DOM, and saves a screenshot of the
+ * state (in a temp dir, printed at the end) for a human to look at.
  */
 describe('setup page (headless Chromium)', () => {
   let h: Harness;
   let browser: Browser;
   let context: BrowserContext;
   let page: Page;
+  let screenshots: string;
   /** Script errors on the page (failed API calls the page handles are not problems). */
   const pageProblems: string[] = [];
 
@@ -44,8 +51,9 @@ describe('setup page (headless Chromium)', () => {
       );
       return;
     }
+    screenshots = mkdtempSync(path.join(tmpdir(), 'setup-page-'));
     [h, browser] = await Promise.all([
-      startHarness(),
+      startHarness({ amplitude: { apiKeys: AMPLITUDE_KEYS } }),
       chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS }),
     ]);
     context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
@@ -58,20 +66,50 @@ describe('setup page (headless Chromium)', () => {
   });
   beforeEach(() => {
     if (missingBrowser) throw missingBrowser;
+    pageProblems.length = 0;
   });
   afterAll(async () => {
     await browser?.close();
     await h?.stop();
+    if (screenshots) console.log(`setup page screenshots: ${screenshots}`);
   });
 
   const byTestId = (id: string) => page.locator(`[data-testid="${id}"]`);
-  /** Waits until the element's text matches (the page polls the API, so values arrive a moment later). */
+  const text = (id: string) => byTestId(id).first().textContent();
+  /** Waits until the element is visible and its text matches (the page polls the API: values arrive a moment later). */
   const waitForText = (id: string, pattern: RegExp) =>
     expect
-      .poll(() => byTestId(id).first().textContent({ timeout: 1_000 }), { timeout: 15_000, interval: 100 })
+      .poll(
+        async () => {
+          const element = byTestId(id).first();
+          return (await element.isVisible()) ? element.textContent({ timeout: 1_000 }) : '(not visible)';
+        },
+        { timeout: 20_000, interval: 100 },
+      )
       .toMatch(pattern);
+  const screenshot = (name: string) => page.screenshot({ path: path.join(screenshots, `${name}.png`), fullPage: true });
+  const webhooks = () => `${h.apiUrl}/intercom/webhooks`;
+  const contactCreated = (appId: string, contact: { externalId?: string; email?: string | null }) => ({
+    appId,
+    topic: 'contact.user.created',
+    item: itemForTopic('contact.user.created', { appId, contact: { id: uniqueId('contact'), ...contact } }),
+  });
+  const isoDate = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400_000).toISOString().slice(0, 10);
 
-  it('onboards an Intercom source: token, create, Connect to Intercom, Email, first event, Connected', async () => {
+  /** Opens a page, giving the admin token when the tab does not have it yet. */
+  async function open(pathname: string) {
+    await page.goto(`${h.apiUrl}${pathname}`);
+    if (
+      await byTestId('admin-token-input')
+        .isVisible({ timeout: 2_000 })
+        .catch(() => false)
+    ) {
+      await byTestId('admin-token-input').fill(h.adminToken);
+      await byTestId('admin-token-submit').click();
+    }
+  }
+
+  it('onboards an Intercom source with labelled errors, an event naming choice, and drops shown while listening', async () => {
     const { appId } = h.intercom.addWorkspace({ name: 'Setup page workspace' });
     h.intercom.setOAuthWorkspace(appId);
     const projectId = uniqueId('page');
@@ -88,8 +126,20 @@ describe('setup page (headless Chromium)', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
 
     await byTestId('new-source-button').click();
-    await byTestId('source-project-id').fill(projectId);
+    // Labels and help come from the API's schema.
+    expect(await page.locator('label[for]', { hasText: 'Amplitude project ID' }).count()).toBe(1);
+    expect(await text('source-api-key-hint')).toMatch(/Settings → Projects/);
+    // The API refuses the project id: the message names the field by its label, beside the field and above.
+    await byTestId('source-project-id').fill('not a project!');
     await byTestId('source-api-key').fill('amp-page-key');
+    await byTestId('source-create').click();
+    await waitForText('form-error', /^Amplitude project ID: letters, digits, - and _ only/);
+    expect(await text('source-project-id-error')).toMatch(/^letters, digits/);
+    expect(await byTestId('source-project-id').getAttribute('aria-invalid')).toBe('true');
+    expect(await byTestId('source-form').textContent()).not.toContain('amplitudeProjectId');
+    await screenshot('01-source-form-error');
+
+    await byTestId('source-project-id').fill(projectId);
     await byTestId('source-region').selectOption('EU');
     await byTestId('source-create').click();
     await page.waitForURL(`**/setup/connections/${connectionId}`);
@@ -99,27 +149,49 @@ describe('setup page (headless Chromium)', () => {
     await page.waitForURL((url) => url.pathname === `/setup/connections/${connectionId}` && url.search === '', {
       waitUntil: 'load',
     });
+    await byTestId('identity-form').waitFor();
+    // Amplitude's own naming is chosen unless the user picks the other one.
+    expect(await byTestId('naming-as_sent').isChecked()).toBe(true);
+    await byTestId('identity-next').click();
+    await waitForText('identity-step-error', /^Intercom user property: choose one\.$/);
     await byTestId('identity-email').check();
+    await byTestId('naming-normalized').check();
     await byTestId('identity-next').click();
     await waitForText('listening', /Listening for the first event/);
     await waitForConnection(h, connectionId, (s) => s.phase === 'listening');
     expect((await h.admin('GET', `/api/connections/${connectionId}`)).body.settings).toEqual({
       identityMapping: 'email',
+      eventNaming: 'normalized',
     });
+    await waitForText('listening-drops', /Nothing received yet/);
 
-    const delivery = await h.intercom.deliverWebhook(`${h.apiUrl}/intercom/webhooks`, {
-      appId,
-      topic: 'contact.user.created',
-      item: itemForTopic('contact.user.created', { appId, contact: { externalId: 'u-1', email: 'a@example.com' } }),
-    });
+    // An event without any identity is dropped: the Listening screen says why it is still listening.
+    const anonymous = await h.intercom.deliverWebhook(
+      webhooks(),
+      contactCreated(appId, { externalId: '', email: null }),
+    );
+    expect(anonymous.status).toBe(200);
+    await waitForText('listening-drops', /^Received 1 event, dropped 1: No identity \(1\)\.$/);
+    const reason = byTestId('listening-drops').locator('[data-testid="reason"]');
+    expect(await reason.getAttribute('data-reason')).toBe('no_identity');
+    expect(await reason.getAttribute('title')).toMatch(/Code: no_identity$/);
+    expect(await text('dropped-no_identity')).toBe('Dropped · No identity: 1');
+    await screenshot('02-listening-with-drops');
+
+    const delivery = await h.intercom.deliverWebhook(
+      webhooks(),
+      contactCreated(appId, { externalId: 'u-1', email: 'a@example.com' }),
+    );
     expect(delivery.status).toBe(200);
     await waitForText('connected', /Connected/);
     await waitForText('status', /^Connected$/);
     await waitForText('counter-delivered', /^1$/);
-    expect(await byTestId('counter-received').textContent()).toBe('1');
-    expect(await byTestId('identity-mapping').textContent()).toBe('Email (falls back to User ID)');
-    expect(await byTestId('workspace-id').textContent()).toBe(appId);
-    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(await text('counter-received')).toBe('2');
+    expect(await text('identity-mapping')).toBe('Email (falls back to User ID)');
+    expect(await text('event-naming')).toBe('Normalized to API 2.x topics');
+    expect(await text('workspace-id')).toBe(appId);
+    expect(await byTestId('counters-carried-over').isHidden()).toBe(true);
+    await screenshot('03-connected');
     expect(h.amplitude.events.map((e) => e.event.user_id)).toEqual(['a@example.com']);
 
     await byTestId('finish').click();
@@ -129,13 +201,125 @@ describe('setup page (headless Chromium)', () => {
     await expect
       .poll(() => row.locator('[data-testid="connection-status"]').textContent(), { timeout: 15_000 })
       .toBe('Connected');
+
+    // Opened again later, a connected source shows its activity, not the end of an onboarding.
+    await row.locator('[data-testid="connection-link"]').click();
+    await waitForText('counter-delivered', /^1$/);
+    expect(await byTestId('wizard').isHidden()).toBe(true);
+    expect(await byTestId('finish').count()).toBe(0);
     expect(pageProblems).toEqual([]);
   });
 
-  it('creates an Amplitude → Intercom sync, shows its ingest key once and saves its settings', async () => {
+  it('shows a source’s Error with what to do: Amplitude rejected the key → replace it → Connected; then a backfill and its progress', async () => {
+    const { appId } = h.intercom.addWorkspace({ name: 'Rejected key workspace' });
+    const { connectionId } = await onboardSource(h, {
+      projectId: uniqueId('badkey'),
+      appId,
+      identityMapping: 'user_id',
+      amplitudeApiKey: 'amp-revoked-key',
+    });
+    await waitForConnection(h, connectionId, (s) => s.phase === 'listening');
+    await open(`/setup/connections/${connectionId}`);
+    await waitForText('listening-drops', /Nothing received yet/);
+
+    await h.intercom.deliverWebhook(webhooks(), contactCreated(appId, { externalId: 'held-user' }));
+    await waitForText('status', /^Error$/);
+    await waitForText('error-title', /^Error: Amplitude rejected the API key$/);
+    expect(await byTestId('error-title').locator('.reason').getAttribute('title')).toBe('Code: amplitude_key_rejected');
+    expect(await text('error-help')).toMatch(/Replace the key to resume/);
+    expect(await byTestId('wizard').isHidden()).toBe(true);
+    await screenshot('04-source-error');
+
+    // The right key clears the error and the held event is sent.
+    await byTestId('fix-input').fill('amp-good-key');
+    await byTestId('fix-submit').click();
+    await waitForText('fix-done', /replaced/);
+    await waitForText('status', /^Connected$/);
+    await waitForText('counter-delivered', /^1$/);
+    expect(await byTestId('error-state').isHidden()).toBe(true);
+    // The onboarding this page watched ends with Connected.
+    await waitForText('connected', /Connected/);
+    expect(h.amplitude.events.filter((e) => e.apiKey === 'amp-good-key').map((e) => e.event.user_id)).toContain(
+      'held-user',
+    );
+
+    // Backfill: its form comes from the API's schema; its progress from the status.
+    h.intercom.seedContacts(appId, [{ externalId: 'old-1' }, { externalId: 'old-2' }, { externalId: 'old-3' }]);
+    await byTestId('backfill-card').waitFor();
+    expect(await byTestId('backfill-objects-contacts').isChecked()).toBe(true);
+    await byTestId('backfill-since').fill(isoDate(2));
+    await byTestId('backfill-until').fill(isoDate(-2));
+    await byTestId('backfill-start').click();
+    await waitForText('backfill-error', /since must be before until/);
+    await byTestId('backfill-since').fill(isoDate(-2));
+    await byTestId('backfill-until').fill(isoDate(2));
+    await byTestId('backfill-objects-conversations').uncheck();
+    await byTestId('backfill-start').click();
+    await waitForText('backfill-sent', /requested/);
+    await waitForText('backfill-state', /^Completed$/);
+    await waitForText('backfill-contacts', /^Contacts: 3 scanned, 3 imported ✓$/);
+    expect(await byTestId('backfill-conversations').count()).toBe(0);
+    await screenshot('05-backfill-completed');
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('says why a source was disconnected, and that a reconnected source’s counters carry over', async () => {
+    const { appId } = h.intercom.addWorkspace({ name: 'Reconnect workspace' });
+    const projectId = uniqueId('again');
+    const { connectionId } = await onboardSource(h, {
+      projectId,
+      appId,
+      identityMapping: 'user_id',
+      amplitudeApiKey: 'amp-page-key',
+    });
+    await waitForConnection(h, connectionId, (s) => s.phase === 'listening');
+    await h.intercom.deliverWebhook(webhooks(), contactCreated(appId, { externalId: '' }));
+    await h.intercom.deliverWebhook(webhooks(), contactCreated(appId, { externalId: 'before-1' }));
+    await waitForConnection(h, connectionId, (s) => s.delivered === 1 && s.dropped.no_identity === 1);
+
+    await open(`/setup/connections/${connectionId}`);
+    await waitForText('counter-received', /^2$/);
+    page.once('dialog', (dialog) => void dialog.accept());
+    await byTestId('disconnect').click();
+    await waitForText('status', /^Disconnected$/);
+    await waitForText('disconnect-reason', /^Disconnected by an operator: Someone chose Disconnect/);
+    expect(await byTestId('disconnect-reason').locator('.reason').getAttribute('data-reason')).toBe('operator');
+    await screenshot('06-disconnected');
+
+    h.intercom.setOAuthWorkspace(appId);
+    await byTestId('reconnect').click();
+    await page.waitForURL((url) => url.pathname === '/setup');
+    expect(await byTestId('source-project-id').inputValue()).toBe(projectId);
+    await byTestId('source-api-key').fill('amp-page-key');
+    await byTestId('source-create').click();
+    await page.waitForURL(`**/setup/connections/${connectionId}`);
+    await waitForText('counters-carried-over', /counters carry over from the earlier connection/);
+    expect(await text('counters-carried-over')).toMatch(
+      /2 events received before then \(1 delivered, dropped: No identity \(1\)\)\.$/,
+    );
+    // The tiles still count everything; the Listening screen counts only the new connection.
+    await byTestId('connect-intercom').click();
+    await page.waitForURL((url) => url.pathname === `/setup/connections/${connectionId}` && url.search === '', {
+      waitUntil: 'load',
+    });
+    // The identity choice carried over too: straight to listening.
+    await waitForText('listening-drops', /^Nothing received yet\.$/);
+    expect(await text('counter-received')).toBe('2');
+    await h.intercom.deliverWebhook(webhooks(), contactCreated(appId, { externalId: '' }));
+    await waitForText('listening-drops', /^Received 1 event, dropped 1: No identity \(1\)\.$/);
+    await waitForText('counter-received', /^3$/);
+    await screenshot('07-reconnected-counters-carry-over');
+
+    const status = (await h.admin('GET', `/api/connections/${connectionId}`)).body;
+    expect(status.earlier).toMatchObject({ received: 2, delivered: 1, dropped: { no_identity: 1 } });
+    expect(Object.keys(status.counters).filter((name) => name.startsWith('earlier:'))).toEqual([]);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('creates an Amplitude → Intercom sync, shows its ingest key once and saves its settings with labelled errors and warnings', async () => {
     const { accessToken } = h.intercom.addWorkspace({ name: 'Sync workspace' });
-    await page.goto(`${h.apiUrl}/setup`);
-    await byTestId('connections-table').waitFor(); // the token is still in this tab's sessionStorage
+    await open('/setup');
+    await byTestId('connections-table').waitFor();
 
     await byTestId('new-destination-button').click();
     await byTestId('destination-name').fill('Prod <b>events</b>');
@@ -144,27 +328,35 @@ describe('setup page (headless Chromium)', () => {
     await page.waitForURL(/\/setup\/connections\/destination-/);
     const connectionId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
     // Names are rendered as text, never as markup.
-    expect(await byTestId('connection-name').textContent()).toBe('Prod <b>events</b>');
+    expect(await text('connection-name')).toBe('Prod <b>events</b>');
 
-    const ingestKey = (await byTestId('ingest-key').textContent())!;
+    const ingestKey = (await text('ingest-key'))!;
     expect(ingestKey.length).toBeGreaterThan(20);
-    expect(await byTestId('ingest-key-note').textContent()).toMatch(/shown only once/);
-    // The key shown is the one that works. (Not asserted: that the disabled sync counts the event as skipped,
-    // since the workflow can miss the doorbell of a row stored during its first skip pass.)
+    expect(await text('ingest-key-note')).toMatch(/shown only once/);
     expect((await ingest(h, ingestKey, [amplitudeEvent('Purchased', { user_id: 'u-1' })])).status).toBe(200);
 
     await byTestId('settings-form').waitFor();
+    // "Disabled sends nothing" explains Disabled, and only while the status says Disabled.
+    expect(await byTestId('setting-status').inputValue()).toBe('disabled');
+    expect(await text('setting-status-hint')).toBe('Disabled sends nothing and queues nothing.');
+    expect(await byTestId('setting-status-hint').isVisible()).toBe(true);
     await byTestId('setting-events-enabled').check();
     await byTestId('setting-event-types').fill('Purchased, Signed Up');
-    await byTestId('setting-event-properties').fill('plan, amount');
+    const properties = Array.from({ length: 11 }, (_, i) => `p${i + 1}`);
+    await byTestId('setting-event-properties').fill(properties.join(', '));
     await byTestId('setting-users-enabled').check();
     await byTestId('setting-user-properties').fill('plan');
     await byTestId('setting-intercom-user').selectOption('email');
     await byTestId('setting-from-kind').selectOption('user_property');
     await byTestId('setting-from-name').fill('email');
     await byTestId('setting-status').selectOption('enabled');
+    expect(await byTestId('setting-status-hint').isHidden()).toBe(true);
     await byTestId('settings-save').click();
     await waitForText('settings-saved', /Saved/);
+    // Intercom keeps 10 metadata keys per event: the warning the API returns, with the field's label.
+    await waitForText('settings-warnings', /^Send Events › Event properties: 11 event properties are selected/);
+    expect(await text('settings-warnings')).toMatch(/"p11" will be cut/);
+    expect(await text('settings-warnings')).not.toContain('sendEvents.eventProperties');
 
     const applied = await waitForConnection(h, connectionId, (s) => s.status === 'Enabled');
     expect(applied.settings).toEqual({
@@ -172,19 +364,26 @@ describe('setup page (headless Chromium)', () => {
       sendEvents: {
         enabled: true,
         eventFilter: { eventTypes: ['Purchased', 'Signed Up'], allEvents: false, conditions: [] },
-        eventProperties: ['plan', 'amount'],
+        eventProperties: properties,
       },
       mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'email' } },
       status: 'enabled',
     });
     await waitForText('status', /^Enabled$/);
-    await waitForText('counter-sent', /^0$/);
+    expect(await byTestId('setting-status-hint').isHidden()).toBe(true);
+    await screenshot('08-sync-settings-warnings');
 
-    // A value the API refuses: its message is shown as is, and nothing changes.
+    // A value the API refuses: shown with the field's label and the item, beside the field; nothing changes.
     await byTestId('setting-event-types').fill('Purchased, $identify');
     await byTestId('settings-save').click();
-    await waitForText('settings-error', /eventTypes\[1\]: is a user property update, not an event/);
+    await waitForText(
+      'settings-error',
+      /^Send Events › Event types “\$identify”: is a user property update, not an event/,
+    );
+    expect(await text('setting-event-types-error')).toMatch(/^“\$identify”: is a user property update/);
+    expect(await text('settings-error')).not.toContain('eventTypes');
     expect(await byTestId('settings-saved').isHidden()).toBe(true);
+    await screenshot('09-sync-settings-error');
     const unchanged = await h.admin('GET', `/api/connections/${connectionId}`);
     expect(unchanged.body.settings.sendEvents.eventFilter.eventTypes).toEqual(['Purchased', 'Signed Up']);
 
@@ -200,6 +399,79 @@ describe('setup page (headless Chromium)', () => {
     page.once('dialog', (dialog) => void dialog.accept());
     await byTestId('disconnect').click();
     await waitForText('status', /^Disconnected$/);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('counts pending and parked apart, lists event-type slots with their last use and releases names', async () => {
+    const sync = await createSync(h, {
+      sendEvents: { enabled: true, eventFilter: { allEvents: true } },
+      status: 'enabled',
+    });
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'known-user' }]);
+    await ingest(h, sync.ingestKey, [
+      amplitudeEvent('Purchased', { user_id: 'known-user' }),
+      amplitudeEvent('Signed Up', { user_id: 'not-yet-in-intercom' }),
+    ]);
+    await waitForConnection(h, sync.connectionId, (s) => s.sent === 1 && s.parked === 1);
+
+    await open(`/setup/connections/${sync.connectionId}`);
+    await waitForText('counter-sent', /^1$/);
+    expect(await text('counter-parked')).toBe('1');
+    expect(await text('counter-pending')).toBe('0');
+    expect(await text('counter-event-type-slots')).toBe('1 / 120');
+    // Only a sent event takes a slot: the parked one's name is not registered.
+    await waitForText('slots-used', /^1 of 120 active event names used/);
+    const rows = byTestId('event-type-row');
+    expect(await rows.count()).toBe(1);
+    // Intercom keeps event names lower-cased.
+    expect(await rows.first().getAttribute('data-name')).toBe('purchased');
+    expect(await rows.first().locator('[data-testid="event-type-last-used"]').textContent()).not.toBe('never');
+    await screenshot('10-sync-parked-and-slots');
+
+    await rows.first().locator('input[type="checkbox"]').check();
+    page.once('dialog', (dialog) => void dialog.accept());
+    await byTestId('release-event-types').click();
+    await waitForText('event-types-released', /^Released: purchased\.$/);
+    await waitForText('slots-used', /^0 of 120/);
+    expect(await byTestId('event-type-row').count()).toBe(0);
+    expect(await byTestId('event-types-empty').isVisible()).toBe(true);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('shows a sync’s Error when Intercom refuses its token, and replacing the token resumes delivery', async () => {
+    const sync = await createSync(h, {
+      sendEvents: { enabled: true, eventFilter: { allEvents: true } },
+      status: 'enabled',
+    });
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'token-user' }]);
+    h.intercom.tokens.revokeAll(sync.appId, 'access_token');
+    await ingest(h, sync.ingestKey, [amplitudeEvent('Purchased', { user_id: 'token-user' })]);
+
+    await open(`/setup/connections/${sync.connectionId}`);
+    await waitForText('status', /^Error$/);
+    await waitForText('error-title', /^Error: Intercom refused the access token$/);
+    expect(await byTestId('error-title').locator('.reason').getAttribute('data-reason')).toBe('intercom_token_revoked');
+    expect(await text('error-help')).toMatch(/Replace the token to resume/);
+    await waitForText('counter-pending', /^1$/);
+    await screenshot('11-sync-error');
+
+    // A token Intercom refuses is refused here too, with its reason; a fresh token of the workspace fixes it.
+    await byTestId('fix-input').fill('not-a-token');
+    await byTestId('fix-submit').click();
+    await waitForText('fix-error', /Intercom did not accept the access token/);
+    await byTestId('fix-input').fill(h.intercom.tokens.issue(sync.appId, 'access_token'));
+    await byTestId('fix-submit').click();
+    await waitForText('fix-done', /replaced/);
+    await waitForText('status', /^Enabled$/);
+    await waitForText('counter-sent', /^1$/);
+    expect(await byTestId('error-state').isHidden()).toBe(true);
+    expect(h.intercom.events(sync.appId).map((e) => e.externalId)).toEqual(['token-user']);
+
+    // The same replacement is in the Manage card at any time.
+    await byTestId('replace-token-open').click();
+    await byTestId('replace-token-input').fill(h.intercom.tokens.issue(sync.appId, 'access_token'));
+    await byTestId('replace-token-submit').click();
+    await waitForText('replace-token-done', /replaced/);
     expect(pageProblems).toEqual([]);
   });
 });

@@ -23,6 +23,10 @@ import {
 } from '../drain';
 import { parseJsonColumn, type ClaimedRaw, type RowOutcome } from '../queue';
 
+/** Why a source's rows wait for its Amplitude API key; replacing the key makes them due at once. */
+export const API_KEY_MISSING_REASON = 'amplitude_key_missing';
+export const API_KEY_REJECTED_REASON = 'amplitude_key_rejected';
+
 /**
  * The `amplitude` lane: Intercom notifications accepted for source connections become `[Intercom] <topic>`
  * events, uploaded to each connection's Amplitude project in batches (one API key per batch).
@@ -121,8 +125,7 @@ export function createAmplitudeLane(services: Services, shard: number): LaneDriv
         return { outcomes: rows.map((r) => ({ id: r.id, kind: 'later', delayMs: 5_000, reason: 'not_configured' })) };
       }
       const apiKey = await secretOf(connection.id, 'amplitude_api_key');
-      if (!apiKey)
-        return fatalHold(rows, 'amplitude_key_missing', 'no Amplitude API key is stored for this connection');
+      if (!apiKey) return fatalHold(rows, API_KEY_MISSING_REASON, 'no Amplitude API key is stored for this connection');
 
       const outcomes: RowOutcome[] = [];
       const echoes = env.SOURCE_LOOP_PREVENTION
@@ -201,7 +204,7 @@ export function createAmplitudeLane(services: Services, shard: number): LaneDriv
       if (interrupted.fatal) {
         const held = fatalHold(
           unsettled.map((id) => ({ id })),
-          'amplitude_key_rejected',
+          API_KEY_REJECTED_REASON,
           interrupted.message,
         );
         return withIdentityCounters({ ...held, outcomes: [...outcomes, ...settledOutcomes(upload), ...held.outcomes] });

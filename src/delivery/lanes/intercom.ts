@@ -13,6 +13,10 @@ import type { DestinationSettings } from '../../destination/settings';
 import { fatalHold, type DeliveryConnection, type GroupResult, type LaneDriver } from '../drain';
 import { parseJsonColumn, type ClaimedRaw, type RowOutcome } from '../queue';
 
+/** Why a sync's rows wait for its Intercom access token; replacing the token makes them due at once. */
+export const TOKEN_MISSING_REASON = 'intercom_token_missing';
+export const TOKEN_REVOKED_REASON = 'intercom_token_revoked';
+
 /**
  * The `intercom` lane: Amplitude events and identifies accepted for destination syncs go to each sync's
  * Intercom workspace: users in parallel (bounded), each user's rows in order, every call through the
@@ -98,7 +102,7 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       const token = await tokenOf(connection.id);
       const workspaceId = connection.intercomWorkspaceId;
       if (!token || !workspaceId)
-        return fatalHold(rows, 'intercom_token_missing', 'no Intercom access token is stored for this sync');
+        return fatalHold(rows, TOKEN_MISSING_REASON, 'no Intercom access token is stored for this sync');
       const ctx = contextFor(connection, token, workspaceId);
       const results = await deliverByUser(ctx, rows, env.DESTINATION_CONCURRENCY);
       const revoked = results.find((r) => r.authRevoked);
@@ -132,11 +136,11 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
             ...outcomes.filter((o) => !held.has(o.id)),
             ...fatalHold(
               [...held].map((id) => ({ id })),
-              'intercom_token_revoked',
+              TOKEN_REVOKED_REASON,
               message,
             ).outcomes,
           ],
-          fatal: { reason: 'intercom_token_revoked', message },
+          fatal: { reason: TOKEN_REVOKED_REASON, message },
         };
       }
       return result;
