@@ -1,10 +1,12 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { sql } from 'drizzle-orm';
 import { queryRows } from '../src/db/client';
 import { ConnectionRepository, addCounters } from '../src/connections/repository';
 import type { Services } from '../src/runtime/services';
 import { IntercomClient } from '../src/intercom/client';
+import { INTERCOM_REASONS } from '../src/intercom/errors';
 import { WorkspaceRateBudget } from '../src/intercom/rate-budget';
+import { toApplicationFailure } from '../src/outcomes';
 import { laneOf, LANE_TABLE } from '../src/delivery/shards';
 import { dropAllPending } from '../src/source/inbox';
 import { requeueWindow, skipAllPending } from '../src/destination/outbox';
@@ -65,10 +67,12 @@ export function createConnectionActivities(services: Services) {
       const me = await intercomFor(connection.intercomRegion, connection.intercomWorkspaceId).me(token);
       if (me.ok) return 'valid';
       if (me.status === 401 || me.status === 403) return 'revoked';
-      throw ApplicationFailure.retryable(
-        `Intercom /me answered ${me.status || 'nothing'}; not an answer about the token`,
-        'IntercomUnavailable',
-      );
+      // Whatever else Intercom answered says nothing about the token: retried on the policy's backoff.
+      throw toApplicationFailure({
+        kind: 'retry_after',
+        reason: INTERCOM_REASONS.unavailable,
+        message: `${me.failure.message}: not an answer about the token`,
+      });
     },
 
     /**

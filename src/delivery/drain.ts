@@ -4,7 +4,8 @@ import { queryRows } from '../db/client';
 import { addCounters, recordLastDelivery } from '../connections/repository';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { claimShardRows, nextDueAt, settleRows, type ClaimedRaw, type RowOutcome, type StatusNames } from './queue';
+import { heldForConnectionError, type RowOutcome } from '../outcomes';
+import { claimShardRows, nextDueAt, settleRows, type ClaimedRaw, type StatusNames } from './queue';
 import type { QueueTable } from './shards';
 
 /**
@@ -110,8 +111,6 @@ export interface DrainReport {
 
 /** Unexpected errors are retried this many times per row before the row expires as `internal_error`. */
 const MAX_INTERNAL_ATTEMPTS = 5;
-/** How long a row of a connection whose key was just rejected waits (its workflow holds it meanwhile). */
-const FATAL_RETRY_MS = 60_000;
 
 export async function drainShard<Row extends BaseRow>(
   driver: LaneDriver<Row>,
@@ -283,11 +282,9 @@ export function backoffMs(attempts: number): number {
   return Math.min(1_000 * 2 ** Math.max(attempts - 1, 0), 300_000);
 }
 
-export function fatalHold(rows: { id: number }[], reason: string, message: string): GroupResult {
-  return {
-    outcomes: rows.map((r) => ({ id: r.id, kind: 'later' as const, delayMs: FATAL_RETRY_MS, reason, error: message })),
-    fatal: { reason, message },
-  };
+/** The connection cannot deliver until an operator acts: its rows wait, and its workflow is told. */
+export function fatalHold(rows: readonly { id: number }[], reason: string, message: string): GroupResult {
+  return { outcomes: heldForConnectionError(rows, reason, message), fatal: { reason, message } };
 }
 
 interface Finished<Row extends BaseRow> {

@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
+import type { RowOutcome } from '../outcomes';
 import type { QueueTable } from './shards';
 
 /**
@@ -93,16 +94,6 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
     a.connection_id < b.connection_id ? -1 : a.connection_id > b.connection_id ? 1 : Number(a.id) - Number(b.id),
   );
 }
-
-/** What became of one claimed row. Every claimed row gets exactly one. */
-export type RowOutcome =
-  | { id: number; kind: 'delivered' }
-  /** Final: not sent, by design (filtered, no identity, disabled, …). */
-  | { id: number; kind: 'skipped'; reason: string; error?: string }
-  /** Final: given up (too old, kept failing, poison). */
-  | { id: number; kind: 'expired'; reason: string; error?: string }
-  /** Back to pending until `delayMs` from now; `parked` starts or continues a wait for a contact. */
-  | { id: number; kind: 'later'; delayMs: number; reason: string; parked?: boolean; error?: string };
 
 /** How a table spells the outcomes: the source inbox says delivered/dropped, the outbox sent/skipped/expired. */
 export interface StatusNames {

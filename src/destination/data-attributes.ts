@@ -2,7 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import type { IntercomClient } from '../intercom/client';
-import type { AttributeType } from './contact';
+import { INTERCOM_REASONS } from '../intercom/errors';
+import { CallFailedError, type CallFailure } from '../outcomes';
+import type { AttributeType } from './actions/create-update-user/to-contact-upsert';
 
 /**
  * Intercom writes only custom attributes that already exist. Before an upsert we make sure the
@@ -48,12 +50,8 @@ export class DataAttributeRegistry {
         available.add(name);
         await this.db.execute(sql`INSERT INTO intercom_data_attributes (workspace_id, name, data_type)
                                   VALUES (${this.workspaceId}, ${name}, ${types[name]!}) ON CONFLICT DO NOTHING`);
-      } else if (
-        created.outcome === 'rate_limited' ||
-        created.outcome === 'retry' ||
-        created.outcome === 'auth_revoked'
-      ) {
-        throw new AttributeCreationDeferred(created.outcome, created.error.message ?? `status ${created.status}`);
+      } else if (created.failure.kind === 'retry_after' || created.failure.kind === 'auth_revoked') {
+        throw new CallFailedError(deferred(created.failure));
       } else {
         refused.push({ name, reason: 'attribute_rejected' });
       }
@@ -69,8 +67,7 @@ export class DataAttributeRegistry {
     );
     if (cached.length === 0) {
       const listed = await this.intercom.listDataAttributes(this.token, 'contact');
-      if (!listed.ok)
-        throw new AttributeCreationDeferred(listed.outcome, listed.error.message ?? `status ${listed.status}`);
+      if (!listed.ok) throw new CallFailedError(deferred(listed.failure));
       const custom = listed.data.data.filter((a) => a.custom !== false);
       for (const attribute of custom) {
         await this.db.execute(sql`INSERT INTO intercom_data_attributes (workspace_id, name, data_type)
@@ -84,13 +81,15 @@ export class DataAttributeRegistry {
   }
 }
 
-/** The attribute step hit a transient problem (rate limit, outage, revoked token): retry the whole row later. */
-export class AttributeCreationDeferred extends Error {
-  constructor(
-    readonly outcome: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'AttributeCreationDeferred';
-  }
+/**
+ * The attribute step could not finish (rate limit, outage, revoked token, or a list Intercom would not give):
+ * the whole row is tried again later. Rate limits wait the default pause here, not the window's reset.
+ */
+function deferred(failure: CallFailure): CallFailure {
+  if (failure.kind === 'auth_revoked') return failure;
+  if (failure.kind === 'retry_after' && failure.reason === INTERCOM_REASONS.rateLimited)
+    return { ...failure, delayMs: RATE_LIMITED_ATTRIBUTE_RETRY_MS };
+  return { kind: 'retry_after', reason: INTERCOM_REASONS.unavailable, message: failure.message };
 }
+
+const RATE_LIMITED_ATTRIBUTE_RETRY_MS = 10_000;

@@ -29,12 +29,6 @@ export interface OutboxRow {
   parkedSince: Date | null;
 }
 
-export type RowOutcome =
-  | { id: number; status: 'sent' }
-  | { id: number; status: 'skipped' | 'expired'; reason: string }
-  /** Back to pending until `delayMs` from now; `parked` starts or continues the wait for a contact. */
-  | { id: number; status: 'later'; delayMs: number; reason: string; parked?: boolean };
-
 export interface InsertedRows {
   inserted: number;
   /** The shard of each connection that got new rows, and whether its delivery claims them now. */

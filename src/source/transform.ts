@@ -10,7 +10,6 @@ import { isPing, normalizeTopic } from './topics';
 export type { IdentityMapping, IdentitySource, ResolvedIdentity } from './identity';
 export type { EventNaming } from './connection-settings';
 export { dedupeKeyFor, dedupeKeyForFact, insertIdFor } from './dedupe-key';
-export { echoCandidate, type EchoCandidate } from './echo';
 export { factTimeSeconds } from './topic-groups';
 export { parseIntercomTime, parseIntercomTimeSeconds } from './time';
 

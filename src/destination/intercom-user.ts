@@ -1,6 +1,6 @@
 import { isInvalidIdValue } from '../amplitude/protocol/limits';
-import type { AmplitudeEvent, NormalizedIdentify } from './amplitude-event';
-import type { IdentityMapping, IntercomUserField } from './settings';
+import type { IngestedEvent, NormalizedIdentify } from './ingested-event';
+import type { ContactMapping, IntercomUserField } from './settings';
 import { ownValue } from './values';
 
 /** How a contact is found in Intercom: by external_id (Intercom's `user_id` on events) or by email. */
@@ -22,8 +22,8 @@ const PLAUSIBLE_EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
  * fallback to another field: a contact found by the wrong key would receive someone else's data.
  */
 export function resolveIntercomUser(
-  subject: AmplitudeEvent | NormalizedIdentify,
-  mapping: IdentityMapping,
+  subject: IngestedEvent | NormalizedIdentify,
+  mapping: ContactMapping,
 ): IdentityResult {
   const raw = sourceValue(subject, mapping);
   const value =
@@ -31,22 +31,20 @@ export function resolveIntercomUser(
   // Amplitude's placeholder ids name nobody; `value` is already trimmed.
   if (value === undefined || isInvalidIdValue(value)) return { error: 'missing_identity' };
   if (mapping.intercomUser === 'external_id') return { field: 'external_id', value };
-  const email = normalizeEmail(value);
+  const email = matchableEmail(value);
   return email === undefined ? { error: 'invalid_email' } : { field: 'email', value: email };
 }
 
-/** Trimmed and lower-cased (Intercom matches emails case-insensitively), or undefined if implausible. */
-export function normalizeEmail(value: string): string | undefined {
+/**
+ * An email as contacts are matched by: trimmed and lower-cased (Intercom matches emails case-insensitively),
+ * or undefined if implausible. (The source keeps emails as sent: src/source/identity.ts.)
+ */
+export function matchableEmail(value: string): string | undefined {
   const email = value.trim().toLowerCase();
   return email.length <= MAX_EMAIL_LENGTH && PLAUSIBLE_EMAIL.test(email) ? email : undefined;
 }
 
-/** The key the source's loop-prevention ledger uses to recognise echoes of events we sent. */
-export function ledgerUserKey(user: IntercomUser): string {
-  return `${user.field}:${user.value}`;
-}
-
-function sourceValue(subject: AmplitudeEvent | NormalizedIdentify, mapping: IdentityMapping): unknown {
+function sourceValue(subject: IngestedEvent | NormalizedIdentify, mapping: ContactMapping): unknown {
   const from = mapping.from;
   if (isIdentify(subject)) {
     // An identify carries no event properties; `$set` wins over `$setOnce` as the newer intent.
@@ -59,6 +57,6 @@ function sourceValue(subject: AmplitudeEvent | NormalizedIdentify, mapping: Iden
   return ownValue(subject.event_properties, from.name);
 }
 
-function isIdentify(subject: AmplitudeEvent | NormalizedIdentify): subject is NormalizedIdentify {
+function isIdentify(subject: IngestedEvent | NormalizedIdentify): subject is NormalizedIdentify {
   return !('event_type' in subject);
 }

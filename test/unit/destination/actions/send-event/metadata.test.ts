@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildMetadata } from '../../../src/destination/transform';
+import { buildMetadata } from '../../../../../src/destination/actions/send-event/metadata';
 
 describe('buildMetadata', () => {
   it('sends only selected properties, in selection order', () => {

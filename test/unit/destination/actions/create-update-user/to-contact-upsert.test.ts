@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { destinationSettingsSchema, type DestinationSettingsInput } from '../../../src/destination/settings';
-import { sanitizeAttributeName, toContactUpsert, type NormalizedIdentify } from '../../../src/destination/transform';
+import {
+  sanitizeAttributeName,
+  toContactUpsert,
+} from '../../../../../src/destination/actions/create-update-user/to-contact-upsert';
+import type { NormalizedIdentify } from '../../../../../src/destination/ingested-event';
+import { destinationSettingsSchema, type DestinationSettingsInput } from '../../../../../src/destination/settings';
 
 const settings = (userProperties: string[], input: DestinationSettingsInput = {}) =>
   destinationSettingsSchema.parse({ createUpdateUsers: { enabled: true, userProperties }, ...input });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { destinationSettingsSchema, type DestinationSettingsInput } from '../../../src/destination/settings';
-import { toIntercomEvent, type AmplitudeEvent } from '../../../src/destination/transform';
+import { toIntercomEvent } from '../../../../../src/destination/actions/send-event/to-intercom-event';
+import type { IngestedEvent } from '../../../../../src/destination/ingested-event';
+import { destinationSettingsSchema, type DestinationSettingsInput } from '../../../../../src/destination/settings';
 
 const options = { metadataKeyLimit: 10, receivedAtMs: 1_700_000_999_999 };
 
@@ -11,7 +12,7 @@ const settings = (input: DestinationSettingsInput = {}) =>
     ...input,
   });
 
-const event: AmplitudeEvent = {
+const event: IngestedEvent = {
   event_type: 'Order.Completed',
   user_id: 'user-42',
   time: 1_700_000_000_789,

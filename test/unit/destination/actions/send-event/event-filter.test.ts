@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { eventFilterSchema, type EventFilter, type PropertyCondition } from '../../../src/destination/settings';
-import { matchesEventFilter, type AmplitudeEvent } from '../../../src/destination/transform';
+import { matchesEventFilter } from '../../../../../src/destination/actions/send-event/event-filter';
+import {
+  eventFilterSchema,
+  type EventFilter,
+  type PropertyCondition,
+} from '../../../../../src/destination/actions/send-event/fields';
+import type { IngestedEvent } from '../../../../../src/destination/ingested-event';
 
-const event: AmplitudeEvent = {
+const event: IngestedEvent = {
   event_type: 'Order Completed',
   user_id: 'user-1',
   event_properties: { plan: 'Pro Annual', amount: 120, count: '42', tags: ['new', 'promo'], coupon: null, paid: true },
@@ -96,7 +101,7 @@ describe('property condition operators', () => {
   });
 
   it('treats an event without properties as having none', () => {
-    const bare: AmplitudeEvent = { event_type: 'Order Completed', event_properties: null };
+    const bare: IngestedEvent = { event_type: 'Order Completed', event_properties: null };
     expect(matchesEventFilter(bare, selectedWith({ property: 'plan', scope: 'event', operator: 'not_exists' }))).toBe(
       true,
     );

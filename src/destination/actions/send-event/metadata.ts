@@ -1,4 +1,4 @@
-import { flatten, FLATTEN_SEPARATOR, setEntry, toUnixSeconds, truncateString } from './values';
+import { flatten, FLATTEN_SEPARATOR, setEntry, toUnixSeconds, truncateString } from '../../values';
 
 /** Intercom's monetary amount metadata: an integer number of cents and a currency code. */
 export interface MonetaryAmount {

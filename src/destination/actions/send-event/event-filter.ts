@@ -1,6 +1,6 @@
-import type { AmplitudeEvent } from './amplitude-event';
-import type { EventFilter, PropertyCondition } from './settings';
-import { isScalar, ownValue } from './values';
+import type { IngestedEvent } from '../../ingested-event';
+import { isScalar, ownValue } from '../../values';
+import type { EventFilter, PropertyCondition } from './fields';
 
 /**
  * Events our own Intercom source wrote into Amplitude. "All events" leaves them out: sending them
@@ -13,7 +13,7 @@ export const INTERCOM_SOURCE_EVENT_PREFIX = '[Intercom] ';
  * Amplitude's "Select and filter events": the event type must be selected (or "all events" on)
  * and every property condition must hold. An empty selection matches nothing.
  */
-export function matchesEventFilter(event: AmplitudeEvent, filter: EventFilter): boolean {
+export function matchesEventFilter(event: IngestedEvent, filter: EventFilter): boolean {
   const selected = filter.allEvents
     ? !event.event_type.startsWith(INTERCOM_SOURCE_EVENT_PREFIX)
     : filter.eventTypes.includes(event.event_type);
@@ -25,7 +25,7 @@ export function matchesEventFilter(event: AmplitudeEvent, filter: EventFilter): 
  * case-sensitive, `contains` is a case-insensitive substring test. An array property matches when
  * any element does. A missing property satisfies only the negative operators.
  */
-function conditionHolds(event: AmplitudeEvent, condition: PropertyCondition): boolean {
+function conditionHolds(event: IngestedEvent, condition: PropertyCondition): boolean {
   const properties = condition.scope === 'event' ? event.event_properties : event.user_properties;
   const value = ownValue(properties, condition.property);
   const wanted = (condition.values ?? []).map(String);

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { IdentityMapping } from '../../../src/destination/settings';
-import {
-  ledgerUserKey,
-  normalizeEmail,
-  resolveIntercomUser,
-  type AmplitudeEvent,
-  type NormalizedIdentify,
-} from '../../../src/destination/transform';
+import type { NormalizedIdentify, IngestedEvent } from '../../../src/destination/ingested-event';
+import { matchableEmail, resolveIntercomUser } from '../../../src/destination/intercom-user';
+import type { ContactMapping } from '../../../src/destination/settings';
 
-const event: AmplitudeEvent = {
+const event: IngestedEvent = {
   event_type: 'Signed In',
   user_id: ' user-42 ',
   event_properties: { account_email: 'Billing@Example.COM', account_id: 9876 },
@@ -23,9 +18,9 @@ const identify: NormalizedIdentify = {
 };
 
 const mapping = (
-  intercomUser: IdentityMapping['intercomUser'],
-  from: IdentityMapping['from'] = { kind: 'user_id' },
-): IdentityMapping => ({
+  intercomUser: ContactMapping['intercomUser'],
+  from: ContactMapping['from'] = { kind: 'user_id' },
+): ContactMapping => ({
   intercomUser,
   from,
 });
@@ -98,7 +93,7 @@ describe('resolveIntercomUser for events', () => {
   });
 
   it('does not accept objects or booleans as identifiers', () => {
-    const odd: AmplitudeEvent = { event_type: 'x', event_properties: { id: { nested: 1 }, flag: true } };
+    const odd: IngestedEvent = { event_type: 'x', event_properties: { id: { nested: 1 }, flag: true } };
     expect(resolveIntercomUser(odd, mapping('external_id', { kind: 'event_property', name: 'id' }))).toEqual({
       error: 'missing_identity',
     });
@@ -131,12 +126,12 @@ describe('resolveIntercomUser for identifies', () => {
   });
 });
 
-describe('normalizeEmail', () => {
+describe('matchableEmail', () => {
   it.each([
     [' Ada.Lovelace+test@Example.co.UK ', 'ada.lovelace+test@example.co.uk'],
     ['a@b.io', 'a@b.io'],
   ])('accepts %j as %j', (input, expected) => {
-    expect(normalizeEmail(input)).toBe(expected);
+    expect(matchableEmail(input)).toBe(expected);
   });
 
   it.each([
@@ -149,13 +144,6 @@ describe('normalizeEmail', () => {
     'ada@example..com',
     `${'a'.repeat(250)}@b.io`,
   ])('rejects %j', (input) => {
-    expect(normalizeEmail(input)).toBeUndefined();
-  });
-});
-
-describe('ledgerUserKey', () => {
-  it('prefixes the value with its field', () => {
-    expect(ledgerUserKey({ field: 'external_id', value: 'user-42' })).toBe('external_id:user-42');
-    expect(ledgerUserKey({ field: 'email', value: 'ada@example.com' })).toBe('email:ada@example.com');
+    expect(matchableEmail(input)).toBeUndefined();
   });
 });

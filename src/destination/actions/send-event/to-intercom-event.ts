@@ -1,49 +1,15 @@
-import { normalizeIntercomEventName } from '../intercom/event-names';
-import type { AmplitudeEvent } from './amplitude-event';
+import { normalizeIntercomEventName } from '../../../intercom/event-names';
+import type { IngestedEvent } from '../../ingested-event';
+import { resolveIntercomUser, type IntercomUser } from '../../intercom-user';
+import type { DestinationSettings } from '../../settings';
 import { matchesEventFilter } from './event-filter';
-import { resolveIntercomUser, type IntercomUser } from './identity';
+import { IDENTIFY_EVENT_TYPES, RESERVED_STREAMING_EVENT_TYPES } from './fields';
 import { buildMetadata, type DroppedKey, type IntercomMetadataValue } from './metadata';
-import { IDENTIFY_EVENT_TYPES, RESERVED_STREAMING_EVENT_TYPES, type DestinationSettings } from './settings';
 
 /**
- * Pure transforms of the destination direction: Amplitude events → Intercom data events, and
- * Amplitude identifies → Intercom contact upserts. No I/O and no clock; the caller passes the
- * time an event was received.
+ * The transform of "Send Events": an Amplitude event → an Intercom data event. Pure: no I/O and no clock;
+ * the caller passes the time an event was received.
  */
-
-export type { AmplitudeEvent, NormalizedIdentify } from './amplitude-event';
-export { INTERCOM_SOURCE_EVENT_PREFIX, matchesEventFilter } from './event-filter';
-export {
-  ledgerUserKey,
-  normalizeEmail,
-  resolveIntercomUser,
-  type IdentityError,
-  type IdentityResult,
-  type IntercomUser,
-} from './identity';
-export {
-  buildMetadata,
-  sanitizeMetadataKey,
-  type DroppedKey,
-  type IntercomMetadataValue,
-  type MetadataDropReason,
-  type MetadataResult,
-  type MonetaryAmount,
-  type RichLink,
-} from './metadata';
-export {
-  sanitizeAttributeName,
-  STANDARD_CONTACT_FIELDS,
-  toContactUpsert,
-  type AttributeType,
-  type ContactDropReason,
-  type ContactFields,
-  type ContactUpsertResult,
-  type CustomAttributeValue,
-  type DroppedProperty,
-  type IntercomContact,
-} from './contact';
-export { insertIdForAmplitudeEvent } from './insert-id';
 
 /** Body of Intercom's POST /events; `user_id` there is the contact's external_id. */
 export type IntercomEventBody = {
@@ -82,7 +48,7 @@ export interface EventTransformOptions {
  * The destination's status is the caller's to check: a disabled sync transforms nothing.
  */
 export function toIntercomEvent(
-  event: AmplitudeEvent,
+  event: IngestedEvent,
   settings: DestinationSettings,
   options: EventTransformOptions,
 ): IntercomEventResult {

@@ -4,13 +4,14 @@ import type { AmplitudeEvent as ProtocolEvent } from '../amplitude/protocol/even
 type ReadFields = 'user_id' | 'device_id' | 'time' | 'event_id' | 'insert_id' | 'event_properties' | 'user_properties';
 
 /**
- * The parts of an Amplitude HTTP V2 event the destination reads. Fields are also nullable because SDKs
- * send null freely; the ingestion endpoint has already checked the event's shape.
+ * An event row's payload: the parts of an Amplitude HTTP V2 event (the protocol's `AmplitudeEvent`) the
+ * destination reads. Fields are also nullable because SDKs send null freely; the ingestion endpoint has
+ * already checked the event's shape.
  */
-export type AmplitudeEvent = Pick<ProtocolEvent, 'event_type'> & { [K in ReadFields]?: ProtocolEvent[K] | null };
+export type IngestedEvent = Pick<ProtocolEvent, 'event_type'> & { [K in ReadFields]?: ProtocolEvent[K] | null };
 
 /**
- * A user-property update as the identify parser hands it over, whether it came from a `$identify`
+ * An identify row's payload: a user-property update as the identify parser hands it over, whether it came from a `$identify`
  * event or a call to /identify: operations already split, `$unset` reduced to property names.
  */
 export interface NormalizedIdentify {

@@ -1,7 +1,7 @@
-import type { NormalizedIdentify } from './amplitude-event';
-import { normalizeEmail, resolveIntercomUser, type IdentityError, type IntercomUser } from './identity';
-import type { DestinationSettings } from './settings';
-import { flatten, FLATTEN_SEPARATOR, isScalar, setEntry, toUnixSeconds, truncateString } from './values';
+import type { NormalizedIdentify } from '../../ingested-event';
+import { matchableEmail, resolveIntercomUser, type IdentityError, type IntercomUser } from '../../intercom-user';
+import type { DestinationSettings } from '../../settings';
+import { flatten, FLATTEN_SEPARATOR, isScalar, setEntry, toUnixSeconds, truncateString } from '../../values';
 
 /** Intercom's `data_type` for a custom attribute, so the caller can create missing ones (POST /data_attributes). */
 export type AttributeType = 'string' | 'integer' | 'float' | 'boolean' | 'date';
@@ -16,7 +16,7 @@ export interface ContactFields {
 }
 
 /** Body for POST /contacts or PUT /contacts/{id}. Only users: leads can't carry an external_id. */
-export interface IntercomContact extends ContactFields {
+export interface ContactUpsertBody extends ContactFields {
   role: 'user';
   external_id?: string;
 }
@@ -44,7 +44,7 @@ export type ContactUpsertResult =
       ok: true;
       lookup: IntercomUser;
       /** Apply on create and on update. */
-      contact: IntercomContact;
+      contact: ContactUpsertBody;
       /**
        * `$setOnce` values: add them only when creating the contact (Amplitude sets them only if
        * unset, and we don't read the contact first). `contact` wins where both name a field.
@@ -119,7 +119,7 @@ export function toContactUpsert(identify: NormalizedIdentify, settings: Destinat
   const setOnceNames = selected.filter((name) => !Object.hasOwn(identify.set, name) && !identify.unset.includes(name));
   const createOnly = collect(identify.setOnce, setOnceNames);
 
-  const contact: IntercomContact = {
+  const contact: ContactUpsertBody = {
     role: 'user',
     ...cleared,
     ...fromSet,
@@ -212,7 +212,7 @@ function standardFieldValue(
   if (value === null || value === undefined || text === '') return { reason: 'empty' };
   if (text === undefined) return { reason: 'unsupported_value' };
   if (field !== 'email') return { value: truncateString(text) };
-  const email = normalizeEmail(text);
+  const email = matchableEmail(text);
   if (email === undefined) return { reason: 'invalid_email' };
   if (lookup.field !== 'email') return { value: email };
   // The contact is looked up by its email; the identity value is set on the contact already.
