@@ -1,7 +1,5 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { queryRows } from '../db/client';
-import { addCounters, recordLastDelivery } from '../connections/repository';
+import { addCounters, findConnection, recordLastDelivery } from '../connections/repository';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { heldForConnectionError, type RowOutcome } from '../outcomes';
@@ -391,30 +389,17 @@ class ConnectionCache {
   async get(id: string, version: string): Promise<DeliveryConnection> {
     const cached = this.cache.get(id);
     if (cached && cached.version === version) return cached.connection;
-    const [row] = await queryRows<{
-      id: string;
-      kind: string;
-      status: string;
-      settings: unknown;
-      amplitude_project_id: string | null;
-      amplitude_region: 'US' | 'EU' | null;
-      intercom_workspace_id: string | null;
-      intercom_region: 'US' | 'EU' | 'AU' | null;
-    }>(
-      this.db,
-      sql`SELECT id, kind, status, settings, amplitude_project_id, amplitude_region, intercom_workspace_id, intercom_region
-          FROM connections WHERE id = ${id}`,
-    );
+    const row = await findConnection(this.db, id);
     if (!row) throw new Error(`connection ${id} not found`);
     const connection: DeliveryConnection = {
       id: row.id,
       kind: row.kind,
       status: row.status,
-      settings: (typeof row.settings === 'string' ? JSON.parse(row.settings) : row.settings) as Record<string, unknown>,
-      amplitudeProjectId: row.amplitude_project_id,
-      amplitudeRegion: row.amplitude_region,
-      intercomWorkspaceId: row.intercom_workspace_id,
-      intercomRegion: row.intercom_region,
+      settings: row.settings as Record<string, unknown>,
+      amplitudeProjectId: row.amplitudeProjectId,
+      amplitudeRegion: row.amplitudeRegion,
+      intercomWorkspaceId: row.intercomWorkspaceId,
+      intercomRegion: row.intercomRegion,
     };
     this.cache.set(id, { connection, version });
     return connection;

@@ -57,6 +57,7 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
   const columns = sql.raw(
     ['id', 'connection_id', 'received_at', 'attempts', ...request.columns].map((c) => `q.${c}`).join(', '),
   );
+  // Reads `connections` (owned by src/connections/repository.ts) inside this statement: one round trip on a hot path.
   const rows = await queryRows<ClaimedRaw>(
     db,
     sql`WITH RECURSIVE conns(connection_id) AS (
@@ -140,6 +141,7 @@ export async function settleRows(db: Db, table: QueueTable, names: StatusNames, 
  * Rows of held connections don't count: they wait for their connection, not for time.
  */
 export async function nextDueAt(db: Db, table: QueueTable, shard: number): Promise<number | undefined> {
+  // Reads `connections` (owned by src/connections/repository.ts) inside this statement: one round trip on a hot path.
   const [row] = await queryRows<{ at: string | Date | null }>(
     db,
     sql`SELECT min(greatest(q.next_attempt_at, coalesce(q.lease_until, q.next_attempt_at))) AS at
@@ -165,6 +167,16 @@ export async function queueSummary(db: Db, table: QueueTable, connectionId: stri
         FROM ${sql.identifier(table)} WHERE connection_id = ${connectionId} AND status = 'pending'`,
   );
   return { pending: row?.pending ?? 0, parked: row?.parked ?? 0 };
+}
+
+/** Pending rows of a connection that are due now (a disconnect waits for delivery to take them). */
+export async function dueCount(db: Db, table: QueueTable, connectionId: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`SELECT count(*)::int AS n FROM ${sql.identifier(table)}
+        WHERE connection_id = ${connectionId} AND status = 'pending' AND next_attempt_at <= now()`,
+  );
+  return row?.n ?? 0;
 }
 
 /** Settles every pending row of a connection with one final status and reason (disconnect). Returns the count. */

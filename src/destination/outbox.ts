@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
-import { settleAllPending } from '../delivery/queue';
 
 /**
  * The destination outbox in Postgres: Amplitude events and identifies accepted for a sync, delivered to
@@ -45,6 +44,7 @@ export async function insertOutboxRows(db: Db, rows: NewOutboxRow[]): Promise<In
     ),
     sql`, `,
   );
+  // Reads `connections` (owned by src/connections/repository.ts) inside the insert: one statement per upload.
   const inserted = await queryRows<{ connection_id: string; shard: number; claimable: boolean; n: number }>(
     db,
     sql`WITH inserted AS (
@@ -75,11 +75,6 @@ export async function unparkUser(db: Db, connectionId: string, userKey: string):
         RETURNING id`,
   );
   return rows.length;
-}
-
-/** Deleting a sync: whatever is queued is recorded as skipped with the reason. */
-export function skipAllPending(db: Db, connectionId: string, reason: string): Promise<number> {
-  return settleAllPending(db, 'destination_outbox', connectionId, 'skipped', reason);
 }
 
 /** Replay: finished rows in a window of event time go back to pending (Intercom dedupes repeats). */
