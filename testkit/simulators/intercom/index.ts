@@ -119,8 +119,9 @@ export interface UninstallNotification {
 }
 
 /**
- * A local stand-in for Intercom's REST API, OAuth flow and webhook sender, following our research
- * notes (shared/reference/intercom-api.md): error bodies, limits, rate-limit headers and dedupe.
+ * A local stand-in for Intercom's REST API, OAuth flow and webhook sender, following Intercom's documentation
+ * (https://developers.intercom.com/docs/references/rest-api/errors/http-responses and …/rate-limiting): error
+ * bodies, limits, rate-limit headers and dedupe.
  */
 export class IntercomSimulator implements SimulatorContext {
   readonly app: Express;
