@@ -4,7 +4,7 @@ import { ConnectionRepository, type Connection } from './repository';
 import { sourceConnectionId, workflowIdFor } from './ids';
 import type { Services } from '../runtime/services';
 import { IntercomClient } from '../intercom/client';
-import { authorizeUrl, consumeOAuthState, createOAuthState, revokeOAuthStates } from '../source/oauth';
+import { authorizeUrl, consumeOAuthState, createOAuthState, revokeOAuthStates } from '../source/oauth-states';
 import type {
   EventNaming,
   IdentityMappingChoice,

@@ -1,7 +1,7 @@
 import type { IntercomClient } from '../../intercom/client';
 import type { SentEventLedger } from '../../loop-prevention';
 import type { RowOutcome } from '../../outcomes';
-import type { DataAttributeRegistry } from '../data-attributes';
+import type { DataAttributeRegistry } from '../attribute-registry';
 import type { EventTypeRegistry } from '../event-types';
 import type { IdentifyHashes } from '../identify-hashes';
 import type { IdentityCache } from '../identity-cache';

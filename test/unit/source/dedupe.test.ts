@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  dedupeKeyFor,
-  dedupeKeyForFact,
-  factTimeSeconds,
-  insertIdFor,
-  toAmplitudeEvent,
-} from '../../../src/source/transform';
+import { dedupeKeyFor, dedupeKeyForFact, insertIdFor } from '../../../src/source/dedupe-key';
+import { factTimeSeconds } from '../../../src/source/topic-groups';
+import { toAmplitudeEvent } from '../../../src/source/transform';
 import {
   ADMIN_AUTHOR,
   contactAttachedItem,

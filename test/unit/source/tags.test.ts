@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { toAmplitudeEvent, type EventNaming, type IdentityMapping } from '../../../src/source/transform';
+import { toAmplitudeEvent } from '../../../src/source/transform';
+import { type EventNaming } from '../../../src/source/connection-settings';
+import { type IdentityMapping } from '../../../src/source/identity';
 import { TAG, contactTagV1, contactTagV2, contactV2, notification, userTagV1, userV1 } from './fixtures';
 
 function transformed(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { performCreateUpdateUser } from '../../../../../src/destination/actions/create-update-user/perform';
-import { deliverRow } from '../../../../../src/destination/delivery';
+import { deliverRow } from '../../../../../src/destination/deliver-row';
 import { answered, failedWith, fakeDeliveryWorld, outboxRow } from '../../../../../testkit/fake-delivery-context';
 
 const usersOn = { createUpdateUsers: { enabled: true, userProperties: ['plan'] } };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { performSendEvent } from '../../../../../src/destination/actions/send-event/perform';
-import { deliverRow } from '../../../../../src/destination/delivery';
+import { deliverRow } from '../../../../../src/destination/deliver-row';
 import { NOW, answered, failedWith, fakeDeliveryWorld, outboxRow } from '../../../../../testkit/fake-delivery-context';
 
 const sendAll = { sendEvents: { enabled: true, eventFilter: { allEvents: true }, eventProperties: ['plan'] } };
