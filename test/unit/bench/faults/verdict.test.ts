@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { judge, type Attempt, type Crash, type FaultRun, type FaultSeen } from '../../../bench/faults/verdict';
+import { judge, type Attempt, type Crash, type FaultRun, type FaultSeen } from '../../../../bench/faults/verdict';
 import {
   chaosFaults,
   kill9Faults,
   killTargets,
   restartFaults,
   type KillRecord,
-} from '../../../bench/faults/fault-checks';
-import { random } from '../../../bench/faults/common';
+} from '../../../../bench/faults/fault-checks';
+import { random } from '../../../../bench/faults/common';
 
 /**
  * Each fault script's verdict must be able to fail: fed a run that lost an event, one that stored an event

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmt, runCount, spread, summarise } from '../../../bench/lib/runs';
+import { fmt, runCount, spread, summarise } from '../../../../bench/lib/runs';
 
 describe('benchmark runs', () => {
   it('reports the median with min and max, for odd and even run counts', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseNotification } from '../../../src/intercom/webhook-envelope';
-import { contactV2, rawNotification } from './fixtures';
+import { contactV2, rawNotification } from '../source/fixtures';
 
 describe('parseNotification', () => {
   it('accepts a captured-style body and keeps the fields Intercom adds beyond the documented ones', () => {

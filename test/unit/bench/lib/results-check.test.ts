@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkResults, type ResultFile } from '../../../bench/lib/results-check';
+import { checkResults, type ResultFile } from '../../../../bench/lib/results-check';
 
 const SHA = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 const readme = (performance: string) => `# Title\n\n## Performance\n\n${performance}\n\n## Configuration\n\nx\n`;
