@@ -123,6 +123,7 @@ export interface UninstallNotification {
  * (https://developers.intercom.com/docs/references/rest-api/errors/http-responses and …/rate-limiting): error
  * bodies, limits, rate-limit headers and dedupe.
  */
+// The fields of SimulatorContext stand again here: TypeScript wants a class to declare what it implements.
 export class IntercomSimulator implements SimulatorContext {
   readonly app: Express;
   readonly requests: RecordedRequest[] = [];
