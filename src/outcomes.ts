@@ -63,6 +63,9 @@ export interface RetryPolicy {
   backoffMs(attempts: number): number;
 }
 
+/** The reason of a row held because the service no longer accepts our token or key. */
+export const AUTH_REVOKED_REASON = 'auth_revoked';
+
 /** How long a row of a connection in error waits before it is looked at again (its workflow holds it meanwhile). */
 export const CONNECTION_ERROR_RETRY_MS = 60_000;
 
@@ -97,7 +100,7 @@ export function rowBehaviourFor(row: RowState, failure: CallFailure, policy: Ret
       return { outcome: { id: row.id, kind: 'skipped', reason: 'not_found', error } };
     case 'auth_revoked':
       return {
-        outcome: { id: row.id, kind: 'later', delayMs: CONNECTION_ERROR_RETRY_MS, reason: 'auth_revoked', error },
+        outcome: { id: row.id, kind: 'later', delayMs: CONNECTION_ERROR_RETRY_MS, reason: AUTH_REVOKED_REASON, error },
         connectionError: true,
       };
   }

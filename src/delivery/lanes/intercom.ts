@@ -12,7 +12,7 @@ import { IdentifyHashes } from '../../destination/identify-hashes';
 import { unparkUser, type OutboxRow } from '../../destination/outbox';
 import type { DestinationSettings } from '../../destination/settings';
 import { SentEventLedger } from '../../loop-prevention';
-import { CONNECTION_ERROR_RETRY_MS, type RowOutcome } from '../../outcomes';
+import { AUTH_REVOKED_REASON, CONNECTION_ERROR_RETRY_MS, type RowOutcome } from '../../outcomes';
 import { fatalHold, type DeliveryConnection, type GroupResult, type LaneDriver } from '../drain';
 import { parseJsonColumn, type ClaimedRaw } from '../queue';
 
@@ -123,7 +123,7 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
         const message = 'Intercom refused the access token (revoked or uninstalled); replace it to resume';
         const held = new Set(
           results
-            .filter((r) => r.authRevoked || (r.outcome.kind === 'later' && r.outcome.reason === 'auth_revoked'))
+            .filter((r) => r.authRevoked || (r.outcome.kind === 'later' && r.outcome.reason === AUTH_REVOKED_REASON))
             .map((r) => r.outcome.id),
         );
         return {
@@ -156,7 +156,7 @@ async function deliverByUser(ctx: DeliveryContext, rows: OutboxLaneRow[], concur
       for (const row of queue) {
         if (stop) {
           results.push({
-            outcome: { id: row.id, kind: 'later', delayMs: CONNECTION_ERROR_RETRY_MS, reason: 'auth_revoked' },
+            outcome: { id: row.id, kind: 'later', delayMs: CONNECTION_ERROR_RETRY_MS, reason: AUTH_REVOKED_REASON },
             counters: {},
           });
           continue;
