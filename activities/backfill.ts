@@ -1,7 +1,8 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { Context } from '@temporalio/activity';
 import { ConnectionRepository } from '../src/connections/repository';
 import type { Services } from '../src/runtime/services';
 import { IntercomClient, type IntercomResult } from '../src/intercom/client';
+import { toApplicationFailure } from '../src/outcomes';
 import { WorkspaceRateBudget } from '../src/intercom/rate-budget';
 import {
   contactFacts,
@@ -59,7 +60,7 @@ export function createBackfillActivities(services: Services) {
       const token = await connections.readSecret(input.connectionId, 'intercom_access_token');
       const workspaceId = connection.intercomWorkspaceId;
       if (!token || !workspaceId || connection.status === 'Disconnected') {
-        throw ApplicationFailure.nonRetryable('the connection is not authorized with Intercom', 'NotAuthorized');
+        throw toApplicationFailure({ kind: 'auth_revoked', message: 'the connection is not authorized with Intercom' });
       }
       const intercom = new IntercomClient({
         baseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
@@ -97,14 +98,14 @@ export function createBackfillActivities(services: Services) {
         const facts: Fact[] = [];
         let next: string | undefined;
         if (input.object === 'contacts') {
-          const page = expectOk(await intercom.searchContacts(token, query, pagination));
+          const page = okData(await intercom.searchContacts(token, query, pagination));
           for (const contact of page.data) facts.push(...contactFacts(contact as JsonObject, window));
           scanned += page.data.length;
           next = page.pages?.next?.starting_after ?? undefined;
         } else {
-          const page = expectOk(await intercom.searchConversations(token, query, pagination));
+          const page = okData(await intercom.searchConversations(token, query, pagination));
           for (const summary of page.conversations) {
-            const full = expectOk(await intercom.getConversation(token, String(summary.id)));
+            const full = okData(await intercom.getConversation(token, String(summary.id)));
             facts.push(...conversationFacts(full, window));
             activity.heartbeat({ cursor });
           }
@@ -142,17 +143,8 @@ export function createBackfillActivities(services: Services) {
   };
 }
 
-/** Transient answers become retryable failures (Temporal backs off); a revoked token stops the backfill. */
-function expectOk<T>(result: IntercomResult<T>): T {
+/** A page's data; a failed call fails the attempt as its outcome says (src/outcomes.ts): retried, or stops the backfill. */
+function okData<T>(result: IntercomResult<T>): T {
   if (result.ok) return result.data;
-  const message = `Intercom answered ${result.status}: ${result.error.code ?? ''} ${result.error.message ?? ''}`.trim();
-  if (result.outcome === 'rate_limited') {
-    const delay = result.rateLimit.resetAt ? Math.max(result.rateLimit.resetAt - Date.now(), 1_000) : 10_000;
-    throw ApplicationFailure.create({ message, type: 'RateLimited', nextRetryDelay: delay });
-  }
-  if (result.outcome === 'retry') throw ApplicationFailure.retryable(message, 'IntercomUnavailable');
-  throw ApplicationFailure.nonRetryable(
-    message,
-    result.outcome === 'auth_revoked' ? 'NotAuthorized' : 'IntercomRejected',
-  );
+  throw toApplicationFailure(result.failure);
 }

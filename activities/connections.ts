@@ -1,13 +1,13 @@
-import { ApplicationFailure, Context } from '@temporalio/activity';
-import { sql } from 'drizzle-orm';
-import { queryRows } from '../src/db/client';
+import { Context } from '@temporalio/activity';
 import { ConnectionRepository, addCounters } from '../src/connections/repository';
 import type { Services } from '../src/runtime/services';
 import { IntercomClient } from '../src/intercom/client';
+import { INTERCOM_REASONS } from '../src/intercom/errors';
 import { WorkspaceRateBudget } from '../src/intercom/rate-budget';
+import { toApplicationFailure } from '../src/outcomes';
+import { dueCount, settleAllPending } from '../src/delivery/queue';
 import { laneOf, LANE_TABLE } from '../src/delivery/shards';
-import { dropAllPending } from '../src/source/inbox';
-import { requeueWindow, skipAllPending } from '../src/destination/outbox';
+import { requeueWindow } from '../src/destination/outbox';
 import { signalShard } from '../src/temporal/shard-signal';
 
 export type DeliveryState = 'active' | 'held' | 'discard';
@@ -65,10 +65,12 @@ export function createConnectionActivities(services: Services) {
       const me = await intercomFor(connection.intercomRegion, connection.intercomWorkspaceId).me(token);
       if (me.ok) return 'valid';
       if (me.status === 401 || me.status === 403) return 'revoked';
-      throw ApplicationFailure.retryable(
-        `Intercom /me answered ${me.status || 'nothing'}; not an answer about the token`,
-        'IntercomUnavailable',
-      );
+      // Whatever else Intercom answered says nothing about the token: retried on the policy's backoff.
+      throw toApplicationFailure({
+        kind: 'retry_after',
+        reason: INTERCOM_REASONS.unavailable,
+        message: `${me.failure.message}: not an answer about the token`,
+      });
     },
 
     /**
@@ -82,19 +84,15 @@ export function createConnectionActivities(services: Services) {
       const token = await connections.readSecret(input.connectionId, 'intercom_access_token');
       let uninstalled = false;
       if (token && !input.tokenRejected && connection.intercomWorkspaceId) {
-        const [others] = await queryRows<{ n: number }>(
-          db,
-          sql`SELECT count(*)::int AS n FROM connections
-              WHERE intercom_workspace_id = ${connection.intercomWorkspaceId} AND id <> ${connection.id}
-                AND kind = 'intercom_source' AND status NOT IN ('Disconnected', 'Authorizing')`,
-        );
-        if ((others?.n ?? 0) === 0) {
+        const others = await connections.otherLiveSourcesOfWorkspace(connection.intercomWorkspaceId, connection.id);
+        if (others === 0) {
           await intercomFor(connection.intercomRegion, connection.intercomWorkspaceId).uninstall(token);
           uninstalled = true;
         }
       }
       await connections.deleteSecret(input.connectionId, 'intercom_access_token');
-      const dropped = await dropAllPending(db, input.connectionId, 'disconnected');
+      // What was accepted but can no longer be delivered is dropped with a reason, not left pending.
+      const dropped = await settleAllPending(db, 'source_inbox', input.connectionId, 'dropped', 'disconnected');
       if (dropped > 0) await addCounters(db, input.connectionId, { 'dropped:disconnected': dropped });
       logger.info({ connectionId: input.connectionId, uninstalled }, 'source disconnected');
       return { uninstalled };
@@ -104,7 +102,7 @@ export function createConnectionActivities(services: Services) {
     async disconnectDestination(input: { connectionId: string }): Promise<void> {
       await connections.update(input.connectionId, { ingestKeyHash: null });
       await connections.deleteSecret(input.connectionId, 'intercom_access_token');
-      const skipped = await skipAllPending(db, input.connectionId, 'disconnected');
+      const skipped = await settleAllPending(db, 'destination_outbox', input.connectionId, 'skipped', 'disconnected');
       if (skipped > 0) await addCounters(db, input.connectionId, { 'skipped:disconnected': skipped });
     },
 
@@ -122,15 +120,10 @@ export function createConnectionActivities(services: Services) {
     async awaitDrained(input: { connectionId: string; timeoutMs: number }): Promise<number> {
       const activity = Context.current();
       const connection = await connections.require(input.connectionId);
-      const table = sql.identifier(LANE_TABLE[laneOf(connection.kind)]);
+      const table = LANE_TABLE[laneOf(connection.kind)];
       const deadline = Date.now() + input.timeoutMs;
       for (;;) {
-        const [row] = await queryRows<{ n: number }>(
-          db,
-          sql`SELECT count(*)::int AS n FROM ${table}
-              WHERE connection_id = ${input.connectionId} AND status = 'pending' AND next_attempt_at <= now()`,
-        );
-        const due = row?.n ?? 0;
+        const due = await dueCount(db, table, input.connectionId);
         if (due === 0 || Date.now() > deadline) return due;
         activity.heartbeat(due);
         await new Promise((r) => setTimeout(r, 250));

@@ -1,5 +1,6 @@
 import { condition, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+// The drain's own factory, not the whole activity set: activities that ring shards import this workflow.
+import type { createDeliveryActivities } from '../activities/delivery';
 import type { Lane } from '../src/delivery/shards';
 import { eventsAvailableSignal } from './connection-signals';
 
@@ -15,7 +16,7 @@ export interface DeliveryShardInput {
   shard: number;
 }
 
-const drain = proxyActivities<Activities>({
+const drain = proxyActivities<ReturnType<typeof createDeliveryActivities>>({
   startToCloseTimeout: '2 minutes',
   // Short: a crashed worker's drain is retried within seconds.
   heartbeatTimeout: '10 seconds',

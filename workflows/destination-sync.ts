@@ -9,6 +9,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import { applySettingsPatch, type DestinationSettings, type SettingsPatch } from '../src/destination/settings';
+// The same shared lifecycle pieces as the other connection workflow: that is what connection-lifecycle.ts is for.
 import {
   continueAsNewIfSuggested,
   continueAsNewSuggested,

@@ -8,6 +8,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { BackfillObject } from '../activities/backfill';
+import { NON_RETRYABLE_FAILURE_TYPES } from '../src/outcomes';
 import { eventsAvailableSignal } from './connection-signals';
 import { backfillProgressSignal, type BackfillProgress } from './backfill-messages';
 
@@ -33,7 +34,7 @@ const { backfillPage } = proxyActivities<Activities>({
   retry: {
     initialInterval: '2 seconds',
     maximumInterval: '1 minute',
-    nonRetryableErrorTypes: ['NotAuthorized', 'IntercomRejected'],
+    nonRetryableErrorTypes: NON_RETRYABLE_FAILURE_TYPES,
   },
 });
 

@@ -28,6 +28,7 @@ import {
   type BackfillRequest,
 } from './backfill-messages';
 import { intercomSourceBackfill } from './intercom-source-backfill';
+// The same shared lifecycle pieces as the other connection workflow: that is what connection-lifecycle.ts is for.
 import {
   continueAsNewIfSuggested,
   continueAsNewSuggested,

@@ -1,6 +1,6 @@
 /**
  * The fault scripts' verdict as a pure function of what was observed, so a test can feed it a lost, a
- * doubled and a fault-free run and see it fail (test/unit/bench/fault-verdict.test.ts).
+ * doubled and a fault-free run and see it fail (test/unit/bench/faults/verdict.test.ts).
  *
  * What counts, all read at the far end (the Amplitude simulator), never from our own tables:
  * - lost: a webhook we acknowledged (200) whose event never reached Amplitude;

@@ -7,7 +7,10 @@ import { z } from 'zod';
  */
 export type Role = 'api' | 'worker' | 'dev' | 'test' | 'cli' | 'maintenance';
 
-/** Names whose values must never be printed, logged or echoed in an error. */
+/**
+ * Names whose values must never be printed, logged or echoed in an error: the logger censors them by name
+ * (src/observability/logger.ts), and config errors never quote a value.
+ */
 export const SECRET_VARIABLES = [
   'DATABASE_URL',
   'ENCRYPTION_KEY',

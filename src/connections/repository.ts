@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import { connectionCounters, connections, credentials } from '../db/schema';
@@ -18,16 +18,22 @@ export class ConnectionNotFoundError extends Error {
   }
 }
 
-/** Rows of `connections` and their sealed credentials. Secrets go in and out only through the SecretBox. */
+/**
+ * The owner of table `connections` (and of `credentials` and `connection_counters`): every query on them goes
+ * through this module. Rows are written by the service that creates them and by each connection's workflow
+ * (through its publishConnectionState and saveConnectionSettings activities); secrets go in and out only
+ * through the SecretBox. Statements that store or claim queued rows join `connections` inside their own SQL
+ * (src/source/inbox-writer.ts, src/source/inbox.ts, src/destination/outbox.ts, src/delivery/queue.ts): one
+ * statement on the hottest paths instead of a read and a write, so they read its columns there.
+ */
 export class ConnectionRepository {
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
   ) {}
 
-  async get(id: string): Promise<Connection | undefined> {
-    const [row] = await this.db.select().from(connections).where(eq(connections.id, id));
-    return row;
+  get(id: string): Promise<Connection | undefined> {
+    return findConnection(this.db, id);
   }
 
   async require(id: string): Promise<Connection> {
@@ -75,6 +81,25 @@ export class ConnectionRepository {
       );
   }
 
+  /**
+   * Live connections of ours besides `exceptId` that stream from a workspace: while any remains, uninstalling
+   * our app from the workspace would cut them off too.
+   */
+  async otherLiveSourcesOfWorkspace(workspaceId: string, exceptId: string): Promise<number> {
+    const [row] = await this.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(connections)
+      .where(
+        and(
+          eq(connections.intercomWorkspaceId, workspaceId),
+          ne(connections.id, exceptId),
+          eq(connections.kind, 'intercom_source'),
+          notInArray(connections.status, ['Disconnected', 'Authorizing']),
+        ),
+      );
+    return Number(row?.n ?? 0);
+  }
+
   /** Polls the connection's status until `done` holds or `timeoutMs` passes; returns the last status seen. */
   async waitForStatus(id: string, done: (status: string) => boolean, timeoutMs: number): Promise<string | undefined> {
     const deadline = Date.now() + timeoutMs;
@@ -114,6 +139,22 @@ export class ConnectionRepository {
       .delete(credentials)
       .where(and(eq(credentials.connectionId, connectionId), eq(credentials.kind, kind)));
   }
+}
+
+/** One connection row (without a SecretBox: for readers that need no secret, such as the drain). */
+export async function findConnection(db: Db, id: string): Promise<Connection | undefined> {
+  const [row] = await db.select().from(connections).where(eq(connections.id, id));
+  return row;
+}
+
+/** The delivery shard of every connection (the worker's rebalance at start). */
+export function shardAssignments(db: Db): Promise<{ id: string; deliveryShard: number | null }[]> {
+  return db.select({ id: connections.id, deliveryShard: connections.deliveryShard }).from(connections);
+}
+
+/** Puts a connection on another delivery shard (inside the caller's transaction, which moves its rows too). */
+export async function assignShard(db: Db, id: string, shard: number): Promise<void> {
+  await db.update(connections).set({ deliveryShard: shard }).where(eq(connections.id, id));
 }
 
 /** Adds deltas to a connection's counters (inside the caller's transaction when given one). */

@@ -4,7 +4,7 @@ import { ConnectionRepository, rememberCountersAtReconnect, type Connection } fr
 import { sourceConnectionId, workflowIdFor } from './ids';
 import type { Services } from '../runtime/services';
 import { IntercomClient } from '../intercom/client';
-import { authorizeUrl, consumeOAuthState, createOAuthState, revokeOAuthStates } from '../source/oauth';
+import { authorizeUrl, consumeOAuthState, createOAuthState, revokeOAuthStates } from '../source/oauth-states';
 import type {
   EventNaming,
   IdentityMappingChoice,
@@ -16,6 +16,7 @@ import {
   configureUpdate,
   sourceConnection,
   statusQuery as sourceStatusQuery,
+  uninstallReportedSignal,
 } from '../../workflows/source-connection';
 import {
   credentialsChangedSignal,
@@ -75,8 +76,10 @@ export interface CreateSourceInput {
 }
 
 /**
- * What operators and the setup page can do with connections: the one place that starts,
- * signals, updates and queries the connection workflows. The admin API and the CLI both use it.
+ * What operators, the setup page and Intercom's notices can do with connections: the one place that starts,
+ * signals, updates and queries the connection workflows. The admin API, the CLI and the OAuth and uninstall
+ * routes use it. Besides it, only workflow machinery speaks to them: a delivery shard's drain reports
+ * lifecycle news (the `deliveryEvent` signal, activities/delivery.ts), and a backfill reports to its parent.
  */
 export class ConnectionsService {
   readonly repository: ConnectionRepository;
@@ -418,6 +421,26 @@ export class ConnectionsService {
   async resume(connectionId: string): Promise<void> {
     await this.requireAny(connectionId);
     await this.signalRunning(connectionId, () => this.handle(connectionId).signal(resumeSignal));
+  }
+
+  /**
+   * Intercom's (unsigned) uninstall notice for a workspace: each source receiving from it is told, and checks its
+   * token against Intercom before anything is done (src/http/routes/intercom-webhooks.ts relays at most one a while).
+   */
+  async reportUninstall(workspaceId: string): Promise<void> {
+    const sources = await this.repository.receivingSourcesForWorkspace(workspaceId);
+    await Promise.all(
+      sources.map((source) =>
+        this.handle(source.id)
+          .signal(uninstallReportedSignal)
+          .catch((err) =>
+            this.services.logger.warn(
+              { connectionId: source.id, err: { message: (err as Error).message } },
+              'uninstall signal failed',
+            ),
+          ),
+      ),
+    );
   }
 
   private async signalRunning(connectionId: string, send: () => Promise<void>): Promise<void> {

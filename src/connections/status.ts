@@ -3,7 +3,7 @@ import { queueSummary } from '../delivery/queue';
 import { LANE_TABLE, laneOf } from '../delivery/shards';
 import { EARLIER_PREFIX, LAST_DELIVERED_AT, RECONNECTED_AT, readCounters, type Connection } from './repository';
 import { identityResolutionView } from '../source/identity-memory';
-import { METADATA_KEYS_CUT_PREFIX } from '../destination/delivery';
+import { METADATA_KEYS_CUT_PREFIX } from '../destination/actions/send-event/perform';
 
 /**
  * A connection's status as the admin API, the CLI and the setup page show it: the lifecycle its workflow

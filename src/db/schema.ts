@@ -15,6 +15,20 @@ import {
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
 
+/** The delivery columns both queues share: src/delivery/queue.ts claims, leases and settles rows by them. */
+const queueColumns = () => ({
+  attempts: integer('attempts').notNull().default(0),
+  nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
+  /** Claimed by one delivery attempt until this time; a retry of the same activity may reclaim its own lease. */
+  leaseUntil: ts('lease_until'),
+  leaseOwner: text('lease_owner'),
+  doneAt: ts('done_at'),
+  /** The delivery shard of the row's connection (copied at insert, so a shard's claim reads one index). */
+  shard: integer('shard').notNull().default(0),
+  /** The message of the last failure (e.g. an `internal_error`), kept for operators. */
+  lastError: text('last_error'),
+});
+
 /**
  * One row per connection: an Intercom source feeding an Amplitude project, or a
  * destination sync streaming Amplitude events into an Intercom workspace.
@@ -104,16 +118,7 @@ export const sourceInbox = pgTable(
       .notNull()
       .default('pending'),
     reason: text('reason'),
-    attempts: integer('attempts').notNull().default(0),
-    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
-    /** Claimed by one delivery attempt until this time; a retry of the same activity may reclaim its own lease. */
-    leaseUntil: ts('lease_until'),
-    leaseOwner: text('lease_owner'),
-    doneAt: ts('done_at'),
-    /** The delivery shard of the row's connection (copied at insert, so a shard's claim reads one index). */
-    shard: integer('shard').notNull().default(0),
-    /** The message of the last failure (e.g. an `internal_error`), kept for operators. */
-    lastError: text('last_error'),
+    ...queueColumns(),
   },
   (t) => [
     uniqueIndex('source_inbox_dedupe_uq').on(t.connectionId, t.dedupeKey),
@@ -149,16 +154,9 @@ export const destinationOutbox = pgTable(
       .notNull()
       .default('pending'),
     reason: text('reason'),
-    attempts: integer('attempts').notNull().default(0),
     /** Set while an event waits for its contact to appear in Intercom. */
     parkedSince: ts('parked_since'),
-    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
-    leaseUntil: ts('lease_until'),
-    leaseOwner: text('lease_owner'),
-    doneAt: ts('done_at'),
-    /** The delivery shard of the row's connection (copied at insert). */
-    shard: integer('shard').notNull().default(0),
-    lastError: text('last_error'),
+    ...queueColumns(),
   },
   (t) => [
     uniqueIndex('destination_outbox_insert_uq').on(t.connectionId, t.insertId),

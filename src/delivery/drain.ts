@@ -1,10 +1,9 @@
-import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { queryRows } from '../db/client';
-import { addCounters, recordLastDelivery } from '../connections/repository';
+import { addCounters, findConnection, recordLastDelivery } from '../connections/repository';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
-import { claimShardRows, nextDueAt, settleRows, type ClaimedRaw, type RowOutcome, type StatusNames } from './queue';
+import { heldForConnectionError, type RowOutcome } from '../outcomes';
+import { claimShardRows, nextDueAt, settleRows, type ClaimedRaw, type StatusNames } from './queue';
 import type { QueueTable } from './shards';
 
 /**
@@ -110,8 +109,6 @@ export interface DrainReport {
 
 /** Unexpected errors are retried this many times per row before the row expires as `internal_error`. */
 const MAX_INTERNAL_ATTEMPTS = 5;
-/** How long a row of a connection whose key was just rejected waits (its workflow holds it meanwhile). */
-const FATAL_RETRY_MS = 60_000;
 
 export async function drainShard<Row extends BaseRow>(
   driver: LaneDriver<Row>,
@@ -283,11 +280,9 @@ export function backoffMs(attempts: number): number {
   return Math.min(1_000 * 2 ** Math.max(attempts - 1, 0), 300_000);
 }
 
-export function fatalHold(rows: { id: number }[], reason: string, message: string): GroupResult {
-  return {
-    outcomes: rows.map((r) => ({ id: r.id, kind: 'later' as const, delayMs: FATAL_RETRY_MS, reason, error: message })),
-    fatal: { reason, message },
-  };
+/** The connection cannot deliver until an operator acts: its rows wait, and its workflow is told. */
+export function fatalHold(rows: readonly { id: number }[], reason: string, message: string): GroupResult {
+  return { outcomes: heldForConnectionError(rows, reason, message), fatal: { reason, message } };
 }
 
 interface Finished<Row extends BaseRow> {
@@ -394,30 +389,17 @@ class ConnectionCache {
   async get(id: string, version: string): Promise<DeliveryConnection> {
     const cached = this.cache.get(id);
     if (cached && cached.version === version) return cached.connection;
-    const [row] = await queryRows<{
-      id: string;
-      kind: string;
-      status: string;
-      settings: unknown;
-      amplitude_project_id: string | null;
-      amplitude_region: 'US' | 'EU' | null;
-      intercom_workspace_id: string | null;
-      intercom_region: 'US' | 'EU' | 'AU' | null;
-    }>(
-      this.db,
-      sql`SELECT id, kind, status, settings, amplitude_project_id, amplitude_region, intercom_workspace_id, intercom_region
-          FROM connections WHERE id = ${id}`,
-    );
+    const row = await findConnection(this.db, id);
     if (!row) throw new Error(`connection ${id} not found`);
     const connection: DeliveryConnection = {
       id: row.id,
       kind: row.kind,
       status: row.status,
-      settings: (typeof row.settings === 'string' ? JSON.parse(row.settings) : row.settings) as Record<string, unknown>,
-      amplitudeProjectId: row.amplitude_project_id,
-      amplitudeRegion: row.amplitude_region,
-      intercomWorkspaceId: row.intercom_workspace_id,
-      intercomRegion: row.intercom_region,
+      settings: row.settings as Record<string, unknown>,
+      amplitudeProjectId: row.amplitudeProjectId,
+      amplitudeRegion: row.amplitudeRegion,
+      intercomWorkspaceId: row.intercomWorkspaceId,
+      intercomRegion: row.intercomRegion,
     };
     this.cache.set(id, { connection, version });
     return connection;

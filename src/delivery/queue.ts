@@ -1,6 +1,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
+import type { RowOutcome } from '../outcomes';
 import type { QueueTable } from './shards';
 
 /**
@@ -56,6 +57,7 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
   const columns = sql.raw(
     ['id', 'connection_id', 'received_at', 'attempts', ...request.columns].map((c) => `q.${c}`).join(', '),
   );
+  // Reads `connections` (owned by src/connections/repository.ts) inside this statement: one round trip on a hot path.
   const rows = await queryRows<ClaimedRaw>(
     db,
     sql`WITH RECURSIVE conns(connection_id) AS (
@@ -93,16 +95,6 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
     a.connection_id < b.connection_id ? -1 : a.connection_id > b.connection_id ? 1 : Number(a.id) - Number(b.id),
   );
 }
-
-/** What became of one claimed row. Every claimed row gets exactly one. */
-export type RowOutcome =
-  | { id: number; kind: 'delivered' }
-  /** Final: not sent, by design (filtered, no identity, disabled, …). */
-  | { id: number; kind: 'skipped'; reason: string; error?: string }
-  /** Final: given up (too old, kept failing, poison). */
-  | { id: number; kind: 'expired'; reason: string; error?: string }
-  /** Back to pending until `delayMs` from now; `parked` starts or continues a wait for a contact. */
-  | { id: number; kind: 'later'; delayMs: number; reason: string; parked?: boolean; error?: string };
 
 /** How a table spells the outcomes: the source inbox says delivered/dropped, the outbox sent/skipped/expired. */
 export interface StatusNames {
@@ -149,6 +141,7 @@ export async function settleRows(db: Db, table: QueueTable, names: StatusNames, 
  * Rows of held connections don't count: they wait for their connection, not for time.
  */
 export async function nextDueAt(db: Db, table: QueueTable, shard: number): Promise<number | undefined> {
+  // Reads `connections` (owned by src/connections/repository.ts) inside this statement: one round trip on a hot path.
   const [row] = await queryRows<{ at: string | Date | null }>(
     db,
     sql`SELECT min(greatest(q.next_attempt_at, coalesce(q.lease_until, q.next_attempt_at))) AS at
@@ -197,6 +190,16 @@ export async function retryWaitingNow(
         RETURNING id`,
   );
   return rows.length;
+}
+
+/** Pending rows of a connection that are due now (a disconnect waits for delivery to take them). */
+export async function dueCount(db: Db, table: QueueTable, connectionId: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    db,
+    sql`SELECT count(*)::int AS n FROM ${sql.identifier(table)}
+        WHERE connection_id = ${connectionId} AND status = 'pending' AND next_attempt_at <= now()`,
+  );
+  return row?.n ?? 0;
 }
 
 /** Settles every pending row of a connection with one final status and reason (disconnect). Returns the count. */

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
-import { queryRows } from '../db/client';
+import { assignShard, shardAssignments } from '../connections/repository';
 
 /**
  * Delivery runs in a fixed number of shards per lane, not per connection: a shard is one long-running
@@ -46,16 +46,13 @@ export function shardWorkflowId(taskQueue: string, lane: Lane, shard: number): s
  * and for connections that predate shards. Returns how many connections moved.
  */
 export async function rebalanceShards(db: Db, shardCount: number): Promise<number> {
-  const rows = await queryRows<{ id: string; delivery_shard: number | null }>(
-    db,
-    sql`SELECT id, delivery_shard FROM connections`,
-  );
+  const rows = await shardAssignments(db);
   const moves = rows
-    .map((r) => ({ id: r.id, from: r.delivery_shard, to: shardOf(r.id, shardCount) }))
+    .map((r) => ({ id: r.id, from: r.deliveryShard, to: shardOf(r.id, shardCount) }))
     .filter((m) => m.from !== m.to);
   for (const move of moves) {
     await db.transaction(async (tx) => {
-      await tx.execute(sql`UPDATE connections SET delivery_shard = ${move.to} WHERE id = ${move.id}`);
+      await assignShard(tx as unknown as Db, move.id, move.to);
       for (const table of Object.values(LANE_TABLE)) {
         await tx.execute(
           sql`UPDATE ${sql.identifier(table)} SET shard = ${move.to} WHERE connection_id = ${move.id} AND status = 'pending'`,

@@ -3,8 +3,8 @@ import { stringify as stableJson } from 'safe-stable-stringify';
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
-import type { ContactFields, IntercomContact } from './contact';
-import type { IntercomUser } from './identity';
+import type { ContactFields, ContactUpsertBody } from './actions/create-update-user/to-contact-upsert';
+import type { IntercomUser } from './intercom-user';
 
 /**
  * "Identify only on change": Amplitude SDKs send an identify on every session and every property
@@ -21,7 +21,7 @@ export const IDENTIFY_HASH_TTL_SECONDS = 24 * 3600;
 
 export function identifyHash(upsert: {
   lookup: IntercomUser;
-  contact: IntercomContact;
+  contact: ContactUpsertBody;
   createOnly: ContactFields;
 }): string {
   return createHash('sha256')

@@ -1,7 +1,8 @@
 import type { AmplitudeEvent, ExtraEventCheck, Identification } from '../amplitude/protocol';
 import { isIdentifyEvent, MAX_STRING_LENGTH, toUserPropertyUpdate } from '../amplitude/protocol';
 import { boundedKey, pathToNul } from '../db/storable';
-import { insertIdForAmplitudeEvent, type NormalizedIdentify } from './transform';
+import { insertIdForAmplitudeEvent } from './insert-id';
+import type { NormalizedIdentify } from './ingested-event';
 import type { NewOutboxRow } from './outbox';
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AmplitudeEvent } from './amplitude-event';
+import type { IngestedEvent } from './ingested-event';
 
 /**
  * The outbox key of an ingested event: its `insert_id` (Amplitude's own dedupe key), or when the
@@ -7,7 +7,7 @@ import type { AmplitudeEvent } from './amplitude-event';
  * row already stored. Two events identical in all these fields are treated as one, as Amplitude does
  * without an insert_id (event_id + time + device_id).
  */
-export function insertIdForAmplitudeEvent(event: AmplitudeEvent): string {
+export function insertIdForAmplitudeEvent(event: IngestedEvent): string {
   if (typeof event.insert_id === 'string' && event.insert_id.trim() !== '') return event.insert_id;
   const identity = [
     event.device_id ?? null,

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
-import { settleAllPending } from '../delivery/queue';
 
 /**
  * The destination outbox in Postgres: Amplitude events and identifies accepted for a sync, delivered to
@@ -29,12 +28,6 @@ export interface OutboxRow {
   parkedSince: Date | null;
 }
 
-export type RowOutcome =
-  | { id: number; status: 'sent' }
-  | { id: number; status: 'skipped' | 'expired'; reason: string }
-  /** Back to pending until `delayMs` from now; `parked` starts or continues the wait for a contact. */
-  | { id: number; status: 'later'; delayMs: number; reason: string; parked?: boolean };
-
 export interface InsertedRows {
   inserted: number;
   /** The shard of each connection that got new rows, and whether its delivery claims them now. */
@@ -51,6 +44,7 @@ export async function insertOutboxRows(db: Db, rows: NewOutboxRow[]): Promise<In
     ),
     sql`, `,
   );
+  // Reads `connections` (owned by src/connections/repository.ts) inside the insert: one statement per upload.
   const inserted = await queryRows<{ connection_id: string; shard: number; claimable: boolean; n: number }>(
     db,
     sql`WITH inserted AS (
@@ -81,11 +75,6 @@ export async function unparkUser(db: Db, connectionId: string, userKey: string):
         RETURNING id`,
   );
   return rows.length;
-}
-
-/** Deleting a sync: whatever is queued is recorded as skipped with the reason. */
-export function skipAllPending(db: Db, connectionId: string, reason: string): Promise<number> {
-  return settleAllPending(db, 'destination_outbox', connectionId, 'skipped', reason);
 }
 
 /** Replay: finished rows in a window of event time go back to pending (Intercom dedupes repeats). */

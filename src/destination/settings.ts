@@ -1,149 +1,21 @@
 import { z } from 'zod';
 import { setEntry } from '../safe-object';
+import { createUpdateUserFields } from './actions/create-update-user/fields';
+import { nonBlankName } from './actions/field-types';
+import { sendEventFields } from './actions/send-event/fields';
 
 /**
- * Settings of an "Intercom - Event Streaming" destination sync, as on Amplitude's product page:
- * Create & Update Users, Send Events (event filter + event properties), the identity mapping and
- * the status toggle. Everything starts off and empty: nothing is sent until the user selects it.
+ * Settings of an "Intercom - Event Streaming" destination sync, as on Amplitude's product page: one section
+ * per action, built from the action's own field declarations (src/destination/actions/<action>/fields.ts:
+ * Create & Update Users; Send Events with its event filter and event properties), then the sync's contact
+ * mapping and its status toggle. Everything starts off and empty: nothing is sent until the user selects it.
+ * The patch schema (partial edits) is derived from the same declarations.
  *
  * Workflow code imports this module for update validators, so it must stay pure: zod only.
  */
 
-/** Amplitude event streaming uses these names internally ("all events", identifies), so they can't be selected. */
-export const RESERVED_STREAMING_EVENT_TYPES: readonly string[] = ['_all', '_identify'];
-/** Amplitude's user/group property operations travel as these event types; they are never data events. */
-export const IDENTIFY_EVENT_TYPES: readonly string[] = ['$identify', '$groupidentify'];
-
-/** Selections above the Intercom caps are allowed (we cut and count at send time), but not absurd ones. */
-export const MAX_SELECTED_PROPERTIES = 250;
-/** Amplitude's own per-project limit of event types; Intercom's 120 active names are enforced when sending. */
-export const MAX_SELECTED_EVENT_TYPES = 2000;
-export const MAX_FILTER_CONDITIONS = 50;
-export const MAX_CONDITION_VALUES = 100;
-/** Amplitude truncates string values (and so property names) at 1,024 characters. */
-const MAX_NAME_LENGTH = 1024;
-
-const nonBlankName = (what: string) =>
-  z
-    .string()
-    .max(MAX_NAME_LENGTH, `${what} is longer than ${MAX_NAME_LENGTH} characters`)
-    .refine((name) => name.trim().length > 0, `${what} must not be empty`);
-
-function uniqueList<T extends z.ZodType<string>>(item: T, what: string, plural: string, max: number) {
-  return z
-    .array(item)
-    .max(max, `at most ${max} ${plural} can be selected`)
-    .superRefine((names, ctx) => {
-      const seen = new Set<string>();
-      names.forEach((name, index) => {
-        if (seen.has(name))
-          ctx.addIssue({ code: 'custom', path: [index], message: `${what} "${name}" is selected twice` });
-        seen.add(name);
-      });
-    });
-}
-
-const eventTypeName = nonBlankName('event type')
-  .refine((name) => !RESERVED_STREAMING_EVENT_TYPES.includes(name), {
-    message: 'is reserved by Amplitude event streaming and cannot be selected',
-  })
-  .refine((name) => !IDENTIFY_EVENT_TYPES.includes(name), {
-    message: 'is a user property update, not an event: use Create & Update Users instead',
-  });
-
-const propertyList = (what: string) => uniqueList(nonBlankName(what), what, 'properties', MAX_SELECTED_PROPERTIES);
-const eventTypeList = uniqueList(eventTypeName, 'event type', 'event types', MAX_SELECTED_EVENT_TYPES).meta({
-  title: 'Event types',
-  description: 'Amplitude event types to send.',
-});
-// Titles and descriptions label the setup page's form fields and its error messages (through the OpenAPI document).
-const userPropertyList = propertyList('user property').meta({
-  title: 'User properties',
-  description: 'Amplitude user property names, copied to Intercom contact attributes.',
-});
-const eventPropertyList = propertyList('event property').meta({
-  title: 'Event properties',
-  description: 'Event property names sent as Intercom event metadata, most important first.',
-});
-const allEventsFlag = z.boolean().meta({ title: 'All events', description: 'Send every event type.' });
-const statusChoice = z.enum(['enabled', 'disabled']).meta({
-  title: 'Status',
-  description: 'Disabled sends nothing and queues nothing.',
-  'x-enumTitles': { enabled: 'Enabled', disabled: 'Disabled' },
-});
-const createUpdateUsersMeta = {
-  title: 'Create & Update Users',
-  description: 'Identifies create or update Intercom contacts.',
-};
-const sendEventsMeta = { title: 'Send Events', description: 'Events go to contacts that exist in Intercom.' };
-
-export const CONDITION_OPERATORS = [
-  'is',
-  'is_not',
-  'contains',
-  'does_not_contain',
-  'exists',
-  'not_exists',
-  'greater_than',
-  'less_than',
-] as const;
-export type ConditionOperator = (typeof CONDITION_OPERATORS)[number];
-
-const VALUELESS_OPERATORS: readonly ConditionOperator[] = ['exists', 'not_exists'];
-const NUMERIC_OPERATORS: readonly ConditionOperator[] = ['greater_than', 'less_than'];
-
-/**
- * One "where" clause of Amplitude's event filter. `values` is an any-of list for is/contains
- * (and a none-of list for their negations); greater_than/less_than take exactly one number.
- */
-export const propertyConditionSchema = z
-  .object({
-    property: nonBlankName('property name'),
-    scope: z.enum(['event', 'user']),
-    operator: z.enum(CONDITION_OPERATORS),
-    values: z
-      .array(z.union([z.string(), z.number(), z.boolean()]))
-      .max(MAX_CONDITION_VALUES, `at most ${MAX_CONDITION_VALUES} values per condition`)
-      .optional(),
-  })
-  .superRefine((condition, ctx) => {
-    const values = condition.values ?? [];
-    const fail = (message: string) => ctx.addIssue({ code: 'custom', path: ['values'], message });
-    if (VALUELESS_OPERATORS.includes(condition.operator)) {
-      if (values.length > 0) fail(`"${condition.operator}" takes no values`);
-    } else if (NUMERIC_OPERATORS.includes(condition.operator)) {
-      if (values.length !== 1 || typeof values[0] !== 'number' || !Number.isFinite(values[0]))
-        fail(`"${condition.operator}" takes exactly one number`);
-    } else if (values.length === 0) {
-      fail(`"${condition.operator}" needs at least one value`);
-    }
-  });
-export type PropertyCondition = z.infer<typeof propertyConditionSchema>;
-
-const conditionList = z
-  .array(propertyConditionSchema)
-  .max(MAX_FILTER_CONDITIONS, `at most ${MAX_FILTER_CONDITIONS} conditions`)
-  .meta({ title: 'Property conditions', description: 'Conditions on event or user properties that must all hold.' });
-
-/**
- * Which events are sent: the selected event types (or every event when `allEvents` is on),
- * narrowed by property conditions that must all hold. Nothing selected means nothing is sent.
- * "All events" is an explicit flag rather than a `'*'` entry so no real event name is ambiguous.
- */
-export const eventFilterSchema = z.object({
-  eventTypes: eventTypeList.default(() => []),
-  allEvents: allEventsFlag.default(false),
-  conditions: conditionList.default(() => []),
-});
-export type EventFilter = z.infer<typeof eventFilterSchema>;
-
 export const INTERCOM_USER_FIELDS = ['external_id', 'email'] as const;
 export type IntercomUserField = (typeof INTERCOM_USER_FIELDS)[number];
-const intercomUserChoice = z.enum(INTERCOM_USER_FIELDS).meta({
-  title: 'Intercom user',
-  description: 'The Intercom contact field that identifies the user.',
-  'x-enumTitles': { external_id: 'External ID', email: 'Email' },
-});
 
 /** Where the Intercom identifier comes from; Amplitude's default is the event's User ID. */
 export const identitySourceSchema = z
@@ -162,33 +34,40 @@ export const identitySourceSchema = z
       })
       .meta({ title: 'Amplitude event property' }),
   ])
-  .meta({ title: 'comes from', description: 'Where the value of the Intercom user field comes from.' });
+  .meta({
+    title: 'comes from',
+    description: "The Amplitude User ID, or the user or event property (by name) that holds the contact's identifier.",
+  });
 export type IdentitySource = z.infer<typeof identitySourceSchema>;
 
-export const identityMappingSchema = z.object({
-  intercomUser: intercomUserChoice.default('external_id'),
-  from: identitySourceSchema.default(() => ({ kind: 'user_id' as const })),
-});
-export type IdentityMapping = z.infer<typeof identityMappingSchema>;
+/** How an Amplitude user is matched to an Intercom contact (every action of the sync uses it). */
+export const contactMappingSchema = z
+  .object({
+    intercomUser: z
+      .enum(INTERCOM_USER_FIELDS)
+      .meta({
+        title: 'Intercom user',
+        description: 'The contact field that identifies the user: External ID or Email.',
+        'x-enumTitles': { external_id: 'External ID', email: 'Email' },
+      })
+      .default('external_id'),
+    from: identitySourceSchema.default(() => ({ kind: 'user_id' as const })),
+  })
+  .meta({ title: 'Mapping' });
+export type ContactMapping = z.infer<typeof contactMappingSchema>;
 
 export const destinationSettingsSchema = z.object({
-  createUpdateUsers: z
-    .object({
-      enabled: z.boolean().default(false),
-      userProperties: userPropertyList.default(() => []),
+  createUpdateUsers: createUpdateUserFields.prefault({}),
+  sendEvents: sendEventFields.prefault({}),
+  mapping: contactMappingSchema.prefault({}),
+  status: z
+    .enum(['enabled', 'disabled'])
+    .meta({
+      title: 'Status',
+      description: 'Disabled sends nothing and queues nothing.',
+      'x-enumTitles': { enabled: 'Enabled', disabled: 'Disabled' },
     })
-    .meta(createUpdateUsersMeta)
-    .prefault({}),
-  sendEvents: z
-    .object({
-      enabled: z.boolean().default(false),
-      eventFilter: eventFilterSchema.prefault({}),
-      eventProperties: eventPropertyList.default(() => []),
-    })
-    .meta(sendEventsMeta)
-    .prefault({}),
-  mapping: identityMappingSchema.prefault({}),
-  status: statusChoice.default('disabled'),
+    .default('disabled'),
 });
 export type DestinationSettings = z.infer<typeof destinationSettingsSchema>;
 /** What callers may store or send: any omitted part takes the product's default. */
@@ -199,33 +78,11 @@ export function defaultDestinationSettings(): DestinationSettings {
 }
 
 /**
- * A partial edit. Each section may be given in part; lists and the identity source are replaced
- * whole (a patch can't say "remove the third item"). Unknown keys are rejected so typos surface.
+ * A partial edit, derived from the settings schema: each section may be given in part, without defaults;
+ * lists and the identity source are replaced whole (a patch can't say "remove the third item"). Unknown keys
+ * are rejected so typos surface.
  */
-export const settingsPatchSchema = z.strictObject({
-  createUpdateUsers: z
-    .strictObject({ enabled: z.boolean(), userProperties: userPropertyList })
-    .partial()
-    .optional()
-    .meta(createUpdateUsersMeta),
-  sendEvents: z
-    .strictObject({
-      enabled: z.boolean(),
-      eventFilter: z
-        .strictObject({ eventTypes: eventTypeList, allEvents: allEventsFlag, conditions: conditionList })
-        .partial(),
-      eventProperties: eventPropertyList,
-    })
-    .partial()
-    .optional()
-    .meta(sendEventsMeta),
-  mapping: z
-    .strictObject({ intercomUser: intercomUserChoice, from: identitySourceSchema })
-    .partial()
-    .optional()
-    .meta({ title: 'Mapping' }),
-  status: statusChoice.optional(),
-});
+export const settingsPatchSchema = patchSchemaOf(destinationSettingsSchema);
 export type SettingsPatch = z.infer<typeof settingsPatchSchema>;
 
 export type SettingsValidation =
@@ -294,6 +151,34 @@ export function formatIssuePath(path: readonly PropertyKey[]): string {
     })
     .join('');
 }
+
+/**
+ * The patch form of an object schema: every field optional and without its default, nested objects patchable
+ * in part, unknown keys refused. Labels and help (`.meta`) carry over. Anything but an object is replaced whole.
+ */
+function patchSchemaOf<T extends z.ZodObject>(schema: T): z.ZodType<PatchOf<T>> {
+  return patchOf(schema) as z.ZodType<PatchOf<T>>;
+}
+
+function patchOf(schema: z.ZodType): z.ZodType {
+  let inner = schema;
+  while (inner instanceof z.ZodDefault || inner instanceof z.ZodPrefault) inner = inner.unwrap() as z.ZodType;
+  if (!(inner instanceof z.ZodObject)) return inner;
+  const fields = Object.fromEntries(Object.entries(inner.shape).map(([key, field]) => [key, patchOf(field)]));
+  const patch = z.strictObject(fields).partial();
+  const meta = z.globalRegistry.get(inner);
+  return meta ? patch.meta(meta) : patch;
+}
+
+/** The type patchOf makes of a schema: objects in part, all the way down; anything else whole. */
+type PatchOf<S> =
+  S extends z.ZodDefault<infer Inner>
+    ? PatchOf<Inner>
+    : S extends z.ZodPrefault<infer Inner>
+      ? PatchOf<Inner>
+      : S extends z.ZodObject<infer Shape>
+        ? { [K in keyof Shape]?: PatchOf<Shape[K]> }
+        : z.output<S>;
 
 /** Copies `base` with every defined value of `edit` on top (an explicit `undefined` changes nothing). */
 function overlay<T extends object>(base: T, edit: Partial<T> | undefined): T {

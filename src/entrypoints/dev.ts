@@ -180,6 +180,7 @@ async function main() {
   const client = await connectClient(target);
   started.push({ name: 'Temporal client', stop: () => client.connection.close() });
   await waitForNamespace(client);
+  // As the worker entry point prepares it (src/entrypoints/worker.ts), with workflows bundled from source.
   const { worker, connection } = await prepareWorker({
     services,
     client,

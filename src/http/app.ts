@@ -103,7 +103,7 @@ export function createApp(deps: AppDependencies): Api {
   // Ingestion answers its own 429s in Amplitude's format; every other public route shares this per-IP budget.
   app.use(amplitudeIngestRoutes({ services, connections, doorbell, limits, bodyBudget }));
   app.use(limitPerIp(limits.perIp));
-  app.use(intercomUninstallRoutes({ services, temporal: deps.temporal }));
+  app.use(intercomUninstallRoutes({ connections }));
   app.use(oauthRoutes(connections));
   app.use(
     adminRoutes(connections, services.env.ADMIN_TOKEN, { checkResponses: services.env.NODE_ENV !== 'production' }),

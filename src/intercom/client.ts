@@ -1,9 +1,9 @@
+import type { CallFailure } from '../outcomes';
 import {
-  classifyIntercomResponse,
+  intercomFailure,
   parseIntercomError,
   rateLimitFromHeaders,
   type IntercomError,
-  type IntercomOutcome,
   type RateLimitInfo,
 } from './errors';
 
@@ -11,11 +11,12 @@ import {
  * A thin fetch client for the Intercom endpoints we use. It never retries on its own: Temporal
  * (and the delivery loops) own retries, and every call hands back the rate-limit headers so one
  * budget per workspace can be kept. We don't use the `intercom-client` SDK here because it retries
- * internally and hides those headers behind its own abstractions.
+ * internally and hides those headers behind its own abstractions. A failed call says what it means in
+ * the shared vocabulary (`failure`, src/outcomes.ts) and keeps Intercom's own details (`error`).
  */
 export type IntercomResult<T> =
   | { ok: true; status: number; data: T; rateLimit: RateLimitInfo }
-  | { ok: false; status: number; outcome: IntercomOutcome; error: IntercomError; rateLimit: RateLimitInfo };
+  | { ok: false; status: number; failure: CallFailure; error: IntercomError; rateLimit: RateLimitInfo };
 
 /** Called around every request: wait for budget before, record the headers after. */
 export interface RequestBudget {
@@ -29,6 +30,8 @@ export interface IntercomClientOptions {
   timeoutMs?: number;
   budget?: RequestBudget;
   fetch?: typeof fetch;
+  /** The clock a rate limit's reset is measured against. */
+  now?: () => number;
 }
 
 export interface IntercomMe {
@@ -85,13 +88,8 @@ export class IntercomClient {
       });
     } catch (err) {
       const timeout = (err as Error).name === 'TimeoutError';
-      return {
-        ok: false,
-        status: 0,
-        outcome: 'retry',
-        error: { status: 0, message: timeout ? 'request timed out' : `network error: ${(err as Error).message}` },
-        rateLimit: {},
-      };
+      const error = { status: 0, message: timeout ? 'request timed out' : `network error: ${(err as Error).message}` };
+      return { ok: false, status: 0, failure: this.failureOf(error, {}), error, rateLimit: {} };
     }
     const text = await response.text();
     const rateLimit = rateLimitFromHeaders(response.headers);
@@ -100,13 +98,11 @@ export class IntercomClient {
       return { ok: true, status: response.status, data: (text ? JSON.parse(text) : undefined) as T, rateLimit };
     }
     const error = parseIntercomError(response.status, text);
-    return {
-      ok: false,
-      status: response.status,
-      outcome: classifyIntercomResponse(response.status, error),
-      error,
-      rateLimit,
-    };
+    return { ok: false, status: response.status, failure: this.failureOf(error, rateLimit), error, rateLimit };
+  }
+
+  private failureOf(error: IntercomError, rateLimit: RateLimitInfo): CallFailure {
+    return intercomFailure(error, rateLimit, (this.options.now ?? Date.now)());
   }
 
   me(token: string) {

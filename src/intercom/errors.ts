@@ -1,3 +1,5 @@
+import type { CallFailure, CallOutcome } from '../outcomes';
+
 /**
  * Reading Intercom's error answers. Pure: no I/O, so the client, activities and tests share it.
  *
@@ -13,9 +15,6 @@ export interface IntercomError {
   requestId?: string;
   field?: string;
 }
-
-export type IntercomOutcome =
-  'ok' | 'retry' | 'rate_limited' | 'not_found' | 'conflict' | 'event_type_limit' | 'auth_revoked' | 'invalid';
 
 const MAX_MESSAGE_LENGTH = 500;
 
@@ -109,19 +108,56 @@ export function rateLimitFromHeaders(headers: HeaderSource): RateLimitInfo {
   return info;
 }
 
+/** Row and failure reasons of Intercom's answers (src/outcomes.ts says what each kind means). */
+export const INTERCOM_REASONS = {
+  rateLimited: 'rate_limited',
+  unavailable: 'intercom_unavailable',
+  rejected: 'intercom_rejected',
+  /** The 422 for a workspace at its cap of active event names. */
+  eventTypeLimit: 'event_type_limit',
+} as const;
+
+/** The wait after a 429 when Intercom's headers name no reset, and the least wait when they do. */
+const RATE_LIMIT_DEFAULT_WAIT_MS = 10_000;
+const RATE_LIMIT_MIN_WAIT_MS = 1_000;
+
 /**
- * What the caller should do with an answer. `status` 0 stands for "no answer" (timeout, reset
- * connection) and is worth a retry, like 408 and every 5xx. 410 (merged contact) reads as
- * not_found: the id asked for is gone.
+ * What an answer means, in the shared vocabulary (src/outcomes.ts). `status` 0 stands for "no answer" (timeout,
+ * reset connection) and is worth a retry, like 408 and every 5xx; a 429 waits until the rate-limit window resets.
+ * 404 and 410 (a merged contact) are not-found: the id asked for is gone. Every other 4xx is a refusal; the caller
+ * reads the details (`error`) where a refusal tells more (a 409 names the contact that already exists).
  */
-export function classifyIntercomResponse(status: number, error?: IntercomError): IntercomOutcome {
-  if (status >= 200 && status < 300) return 'ok';
-  if (status === 0 || status === 408 || status >= 500) return 'retry';
-  if (status === 429) return 'rate_limited';
-  const details = error ?? { status };
-  if (status === 401) return isAuthRevoked({ ...details, status }) ? 'auth_revoked' : 'invalid';
-  if (status === 404 || status === 410) return 'not_found';
-  if (status === 409) return 'conflict';
-  if (status === 422 && isEventTypeLimit(details)) return 'event_type_limit';
-  return 'invalid';
+export function classifyIntercomResponse(
+  status: number,
+  error?: IntercomError,
+  rateLimit: RateLimitInfo = {},
+  now: number = Date.now(),
+): CallOutcome {
+  if (status >= 200 && status < 300) return { kind: 'ok' };
+  return intercomFailure({ ...error, status }, rateLimit, now);
+}
+
+/** What a non-2xx answer (or none, `status` 0) means; see classifyIntercomResponse. */
+export function intercomFailure(error: IntercomError, rateLimit: RateLimitInfo = {}, now = Date.now()): CallFailure {
+  const { status } = error;
+  const message = describeIntercomError(error);
+  if (status === 0 || status === 408 || status >= 500)
+    return { kind: 'retry_after', reason: INTERCOM_REASONS.unavailable, message };
+  if (status === 429) {
+    const delayMs = rateLimit.resetAt
+      ? Math.max(rateLimit.resetAt - now, RATE_LIMIT_MIN_WAIT_MS)
+      : RATE_LIMIT_DEFAULT_WAIT_MS;
+    return { kind: 'retry_after', reason: INTERCOM_REASONS.rateLimited, delayMs, message };
+  }
+  if (status === 401 && isAuthRevoked(error)) return { kind: 'auth_revoked', message };
+  if (status === 404 || status === 410) return { kind: 'not_found', message };
+  if (status === 422 && isEventTypeLimit(error))
+    return { kind: 'rejected', reason: INTERCOM_REASONS.eventTypeLimit, message };
+  return { kind: 'rejected', reason: INTERCOM_REASONS.rejected, message };
+}
+
+/** `Intercom answered 409: conflict A contact matching…`, or what went wrong when there was no answer. */
+export function describeIntercomError(error: IntercomError): string {
+  if (error.status === 0) return `Intercom did not answer: ${error.message ?? 'no response'}`;
+  return `Intercom answered ${error.status}: ${error.code ?? ''} ${error.message ?? ''}`.trim();
 }

@@ -1,7 +1,12 @@
 import pino, { type Logger } from 'pino';
+import { SECRET_VARIABLES } from '../config/env';
 
-/** Field names whose values are secrets wherever they appear in a log object. */
+/**
+ * Field names whose values are secrets wherever they appear in a log object: ours, and the environment's
+ * secret settings (SECRET_VARIABLES, src/config/env.ts), so logging a parsed env, or a part of it, shows none.
+ */
 const SECRET_KEYS = [
+  ...SECRET_VARIABLES,
   'token',
   'accessToken',
   'access_token',

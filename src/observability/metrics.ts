@@ -7,40 +7,33 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class Metrics {
   readonly registry = new Registry();
 
-  readonly webhooks = new Counter({
-    name: 'intercom_webhooks_total',
-    help: 'Intercom webhook requests by outcome (accepted, duplicate, ping, unsigned, malformed, unknown_app, …)',
-    labelNames: ['outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly webhooks = this.counter(
+    'intercom_webhooks_total',
+    'Intercom webhook requests by outcome (accepted, duplicate, ping, unsigned, malformed, unknown_app, …)',
+    ['outcome'],
+  );
 
-  readonly ingest = new Counter({
-    name: 'amplitude_ingest_events_total',
-    help: 'Events and identifies received on the Amplitude-compatible ingestion endpoints, by outcome',
-    labelNames: ['endpoint', 'outcome'] as const,
-    registers: [this.registry],
-  });
+  readonly ingest = this.counter(
+    'amplitude_ingest_events_total',
+    'Events and identifies received on the Amplitude-compatible ingestion endpoints, by outcome',
+    ['endpoint', 'outcome'],
+  );
 
-  readonly delivered = new Counter({
-    name: 'connector_events_delivered_total',
-    help: 'Events delivered downstream, by direction',
-    labelNames: ['direction'] as const,
-    registers: [this.registry],
-  });
+  readonly delivered = this.counter('connector_events_delivered_total', 'Events delivered downstream, by direction', [
+    'direction',
+  ]);
 
-  readonly dropped = new Counter({
-    name: 'connector_events_dropped_total',
-    help: 'Events dropped, skipped or expired, by direction and reason',
-    labelNames: ['direction', 'reason'] as const,
-    registers: [this.registry],
-  });
+  readonly dropped = this.counter(
+    'connector_events_dropped_total',
+    'Events dropped, skipped or expired, by direction and reason',
+    ['direction', 'reason'],
+  );
 
-  readonly sourceIdentity = new Counter({
-    name: 'connector_source_identity_total',
-    help: 'Source events delivered, by how their Amplitude user id was found (payload, memory, lookup, fallback)',
-    labelNames: ['how'] as const,
-    registers: [this.registry],
-  });
+  readonly sourceIdentity = this.counter(
+    'connector_source_identity_total',
+    'Source events delivered, by how their Amplitude user id was found (payload, memory, lookup, fallback)',
+    ['how'],
+  );
 
   readonly deliveryLatency = new Histogram({
     name: 'connector_delivery_latency_seconds',
@@ -59,12 +52,11 @@ export class Metrics {
   });
 
   /** Calls to Intercom's REST API that went through a workspace's rate budget, by HTTP status (429s included). */
-  readonly intercomRequests = new Counter({
-    name: 'intercom_api_requests_total',
-    help: "Intercom REST calls spent from a workspace's rate budget, by workspace and HTTP status",
-    labelNames: ['workspace', 'status'] as const,
-    registers: [this.registry],
-  });
+  readonly intercomRequests = this.counter(
+    'intercom_api_requests_total',
+    "Intercom REST calls spent from a workspace's rate budget, by workspace and HTTP status",
+    ['workspace', 'status'],
+  );
 
   /** Intercom's X-RateLimit-Limit for the workspace: with intercom_api_requests_total, the share of the budget in use. */
   readonly intercomRateLimit = new Gauge({
@@ -74,14 +66,18 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  readonly intercomRateBudgetWait = new Counter({
-    name: 'intercom_rate_budget_wait_seconds_total',
-    help: "Time spent waiting for a workspace's Intercom rate budget to refill, by workspace",
-    labelNames: ['workspace'] as const,
-    registers: [this.registry],
-  });
+  readonly intercomRateBudgetWait = this.counter(
+    'intercom_rate_budget_wait_seconds_total',
+    "Time spent waiting for a workspace's Intercom rate budget to refill, by workspace",
+    ['workspace'],
+  );
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** A counter in this registry (the fields above are initialised in order, after `registry`). */
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 }

@@ -257,7 +257,7 @@ export function identityMemoryDeps(input: {
       if (!input.token) return { state: 'unavailable' };
       const answer = await intercom.getContact(input.token, contactId);
       if (answer.ok) return { state: 'found', contact: answer.data as JsonObject };
-      return answer.outcome === 'not_found' ? { state: 'missing' } : { state: 'unavailable' };
+      return answer.failure.kind === 'not_found' ? { state: 'missing' } : { state: 'unavailable' };
     },
   };
 }

@@ -122,6 +122,7 @@ export class InboxWriter {
       SOURCE_RECEIVING_STATUSES.map((s) => sql`${s}`),
       sql`, `,
     );
+    // Routes by `connections` (owned by src/connections/repository.ts) inside the insert: one statement per batch.
     const rows = await queryRows<{ connection_id: string; dedupe_key: string; shard: number; claimable: boolean }>(
       this.db,
       sql`WITH inserted AS (

@@ -1,7 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
-import { settleAllPending } from '../delivery/queue';
 
 /**
  * The source inbox in Postgres: notifications accepted for a connection, delivered to Amplitude by the
@@ -27,6 +26,7 @@ export async function insertInboxRows(db: Db, rows: NewInboxRow[]): Promise<numb
     ),
     sql`, `,
   );
+  // Takes each connection's shard from `connections` (owned by src/connections/repository.ts) inside the insert.
   const inserted = await queryRows<{ id: number }>(
     db,
     sql`INSERT INTO source_inbox (connection_id, dedupe_key, notification_id, topic, payload, origin, shard)
@@ -38,9 +38,4 @@ export async function insertInboxRows(db: Db, rows: NewInboxRow[]): Promise<numb
         RETURNING id`,
   );
   return inserted.length;
-}
-
-/** On disconnect: what was accepted but can no longer be delivered is dropped with a reason, not left pending. */
-export function dropAllPending(db: Db, connectionId: string, reason: string): Promise<number> {
-  return settleAllPending(db, 'source_inbox', connectionId, 'dropped', reason);
 }

@@ -7,13 +7,6 @@ import { cleanProperties, type Properties } from './properties';
 import { topicGroupOf } from './topic-groups';
 import { isPing, normalizeTopic } from './topics';
 
-export type { IdentityMapping, IdentitySource, ResolvedIdentity } from './identity';
-export type { EventNaming } from './connection-settings';
-export { dedupeKeyFor, dedupeKeyForFact, insertIdFor } from './dedupe-key';
-export { echoCandidate, type EchoCandidate } from './echo';
-export { factTimeSeconds } from './topic-groups';
-export { parseIntercomTime, parseIntercomTimeSeconds } from './time';
-
 /**
  * The event we send to Amplitude's HTTP V2 / Batch APIs: a strict subset of the general
  * `AmplitudeEvent` (src/amplitude/protocol/event.ts), with the fields this source always sets required.

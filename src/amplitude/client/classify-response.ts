@@ -7,7 +7,7 @@ import {
 } from '../protocol/limits';
 
 /**
- * What our sender should do with Amplitude's answer to one upload (reference §1.2, §1.4, §7).
+ * What our sender should do with Amplitude's answer to one upload (https://amplitude.com/docs/apis/analytics/http-v2 "Responses", https://amplitude.com/docs/apis/analytics/http-api-batching-retries, and what the official Node SDK does: https://github.com/amplitude/Amplitude-TypeScript).
  * Index lists refer to positions in the events array of the request that got this answer.
  */
 export type UploadOutcome =

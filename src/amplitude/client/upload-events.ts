@@ -1,12 +1,14 @@
+import type { CallFailure } from '../../outcomes';
 import type { AmplitudeEvent } from '../protocol/event';
 import { classifyUploadResponse, splitForLimits } from './classify-response';
 
 /**
- * Sends events to Amplitude's HTTP V2 API and sorts each one into delivered, dropped (with
- * reason) or retry-later, following Amplitude's answers: 400 drops only the events it names,
- * 413 splits, 429 holds back only the throttled users. 5xx and network failures end the upload
- * with `UploadInterrupted` carrying what was settled so far; the caller commits that and lets
- * Temporal's retry policy try again (insert_id makes the resend harmless).
+ * Sends events to Amplitude's HTTP V2 API and sorts each one, in the shared vocabulary (src/outcomes.ts),
+ * into delivered (ok), dropped (rejected, with a reason) or retry-later (retry-after, with a wait), following
+ * Amplitude's answers: 400 drops only the events it names, 413 splits, 429 holds back only the throttled
+ * users. A failure of the whole request (5xx and network failures after brief retries, a rejected API key)
+ * ends the upload: `stopped` says why, and the events not sorted yet are the caller's to retry
+ * (insert_id makes the resend harmless).
  */
 export interface UploadItem<R> {
   ref: R;
@@ -18,19 +20,15 @@ export interface UploadResult<R> {
   dropped: { ref: R; reason: string }[];
   retryLater: { ref: R; delayMs: number; reason: string }[];
   requests: number;
+  /**
+   * The upload ended early: retry-after (Amplitude failed), auth-revoked (the API key was refused) or
+   * rejected (a refusal of the whole request, such as a WAF block). Events in no list above were not sent.
+   */
+  stopped?: CallFailure;
 }
 
-export class UploadInterrupted<R> extends Error {
-  constructor(
-    message: string,
-    readonly partial: UploadResult<R>,
-    /** True when retrying the same request cannot help (bad API key, WAF block). */
-    readonly fatal: boolean,
-  ) {
-    super(message);
-    this.name = 'UploadInterrupted';
-  }
-}
+/** The retry reason of events whose request Amplitude failed (5xx, timeouts, no answer). */
+export const AMPLITUDE_UNAVAILABLE_REASON = 'amplitude_unavailable';
 
 export interface UploaderOptions {
   baseUrl: string;
@@ -46,6 +44,9 @@ const TRANSIENT_RETRY_DELAYS_MS = [200, 800];
 
 /** The retry reason of events held back by a 429 that named no user, device or event. */
 export const UNSPECIFIED_THROTTLE_REASON = 'amplitude_throttled_request';
+
+/** Fatal reasons (classify-response.ts) that say the API key itself is refused. */
+const API_KEY_REFUSALS = ['invalid_api_key', 'missing_field:api_key'];
 
 /** Upper bound on requests per upload, so a misbehaving server cannot keep us looping. */
 const MAX_REQUESTS_FACTOR = 4;
@@ -97,7 +98,12 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
           result.requests += 1;
           continue;
         }
-        throw new UploadInterrupted(`Amplitude request failed: ${(err as Error).message}`, result, false);
+        result.stopped = {
+          kind: 'retry_after',
+          reason: AMPLITUDE_UNAVAILABLE_REASON,
+          message: `Amplitude request failed: ${(err as Error).message}`,
+        };
+        return result;
       }
     }
 
@@ -150,14 +156,20 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
         if (resend.length > 0) queue.unshift(resend);
         break;
       }
-      case 'fatal':
-        throw new UploadInterrupted(
-          `Amplitude rejected the upload (${outcome.status}): ${outcome.reason}`,
-          result,
-          true,
-        );
+      case 'fatal': {
+        const message = `Amplitude rejected the upload (${outcome.status}): ${outcome.reason}`;
+        result.stopped = API_KEY_REFUSALS.includes(outcome.reason)
+          ? { kind: 'auth_revoked', message }
+          : { kind: 'rejected', reason: `amplitude_${outcome.reason}`, message };
+        return result;
+      }
       case 'retry':
-        throw new UploadInterrupted(`Amplitude answered ${outcome.status}`, result, false);
+        result.stopped = {
+          kind: 'retry_after',
+          reason: AMPLITUDE_UNAVAILABLE_REASON,
+          message: `Amplitude answered ${outcome.status}`,
+        };
+        return result;
     }
   }
   return result;

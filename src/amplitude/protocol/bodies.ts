@@ -1,5 +1,5 @@
 /**
- * Response bodies exactly as Amplitude sends them (reference §1.2). Every answer is non-empty JSON whose
+ * Response bodies exactly as Amplitude sends them (https://amplitude.com/docs/apis/analytics/http-v2, "Responses"). Every answer is non-empty JSON whose
  * `code` equals the HTTP status: the official SDK routes on `body.code` and never settles on an empty body.
  * The one exception is a 200 from /identify, which is the text `success`.
  */

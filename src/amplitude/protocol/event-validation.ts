@@ -4,7 +4,7 @@ import { DEVICE_FIELDS, isPlainObject, type AmplitudeEvent } from './event';
 import { ALL_ZERO_IDFA, isInvalidIdValue, MAX_OBJECT_DEPTH, MAX_STRING_LENGTH, RESERVED_EVENT_TYPES } from './limits';
 
 /**
- * Per-event checks of HTTP V2 / Batch (reference §1.1). A failing event is reported by index in one of
+ * Per-event checks of HTTP V2 / Batch (https://amplitude.com/docs/apis/analytics/http-v2). A failing event is reported by index in one of
  * the three 400 maps. Every index is listed (the older docs' reading; the newer ones say "the first"):
  * a sender that drops the listed events then succeeds on its next try instead of learning one per round.
  */

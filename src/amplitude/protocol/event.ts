@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 
 /**
- * One event as sent to HTTP V2 or Batch (reference §1.1). Unknown keys are allowed and kept:
+ * One event as sent to HTTP V2 or Batch (https://amplitude.com/docs/apis/analytics/http-v2, "Keys for the event argument"). Unknown keys are allowed and kept:
  * SDKs add their own (library, ingestion_metadata, …) and Amplitude stores them.
  */
 export interface AmplitudeEvent extends DeviceContext {
@@ -46,15 +46,7 @@ export interface UploadOptions {
   min_id_length: number;
 }
 
-/** Body of POST /2/httpapi and POST /batch. The official SDK also sends client_upload_time. */
-export interface UploadRequest {
-  api_key: string;
-  events: AmplitudeEvent[];
-  options?: Partial<UploadOptions>;
-  client_upload_time?: string;
-}
-
-/** One identification of the Identify API (reference §2.2). */
+/** One identification of the Identify API (https://amplitude.com/docs/apis/analytics/identify). */
 export interface Identification extends DeviceContext {
   user_id?: string;
   device_id?: string;
@@ -84,12 +76,6 @@ export const DEVICE_FIELDS = [
 
 /** The device and location fields events and identifications both carry. */
 export type DeviceContext = { [K in (typeof DEVICE_FIELDS)[number]]?: string };
-
-/** Form fields of POST|GET /identify; `identification` is sent as JSON text. */
-export interface IdentifyRequest {
-  api_key: string;
-  identification: Identification | Identification[];
-}
 
 /**
  * The device id Amplitude dedupes on. Without a device_id Amplitude uses a hash of user_id, so

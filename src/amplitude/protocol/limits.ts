@@ -1,5 +1,5 @@
 /**
- * Amplitude's documented ingestion limits (shared/reference/amplitude-api.md §1.1–§2.2).
+ * Amplitude's documented ingestion limits (https://amplitude.com/docs/apis/analytics/http-v2, https://amplitude.com/docs/apis/analytics/identify).
  * Byte sizes are measured on the decoded body: a gzip request counts after decompression.
  */
 

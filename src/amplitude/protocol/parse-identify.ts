@@ -16,7 +16,7 @@ export interface IdentifyAccepted {
 export type IdentifyParseResult = IdentifyAccepted | Rejection;
 
 /**
- * Validates POST|GET /identify (reference §2.2). `api_key` and `identification` come from an
+ * Validates POST|GET /identify (https://amplitude.com/docs/apis/analytics/identify). `api_key` and `identification` come from an
  * `application/x-www-form-urlencoded` or `multipart/form-data` body, or from the query string (GET);
  * body fields win. `identification` is JSON: one object or a non-empty array. Any bad identification
  * rejects the whole request with Amplitude's `missing_event` 400, so nothing is half-applied.

@@ -4,8 +4,8 @@ import { setEntry } from '../../safe-object';
 
 /**
  * One user-property change, whether it came as a `$identify` event on /2/httpapi (what the SDKs send) or
- * as an identification on /identify. Supported operations (reference §2.2): $set, $setOnce, $add, $append,
- * $prepend, $preInsert, $postInsert, $remove, $unset, $clearAll. Other `$` keys are listed in
+ * as an identification on /identify. Supported operations (https://amplitude.com/docs/apis/analytics/identify):
+ * $set, $setOnce, $add, $append, $prepend, $preInsert, $postInsert, $remove, $unset, $clearAll. Other `$` keys are listed in
  * `ignoredOperations`. Plain keys beside operations are treated as $set: Amplitude asks senders not to mix
  * them, and setting is what a plain key means everywhere else.
  */
@@ -28,19 +28,6 @@ export interface UserPropertyUpdate {
   /** Device and location fields sent alongside (platform, country, app_version, paying, …). */
   context: Record<string, unknown>;
 }
-
-export const USER_PROPERTY_OPERATIONS = [
-  '$set',
-  '$setOnce',
-  '$add',
-  '$append',
-  '$prepend',
-  '$preInsert',
-  '$postInsert',
-  '$remove',
-  '$unset',
-  '$clearAll',
-] as const;
 
 const MAP_OPERATIONS = {
   $set: 'set',

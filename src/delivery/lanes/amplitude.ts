@@ -1,7 +1,7 @@
 import {
+  AMPLITUDE_UNAVAILABLE_REASON,
   UNSPECIFIED_THROTTLE_REASON,
   uploadEvents,
-  UploadInterrupted,
   type UploadItem,
   type UploadResult,
 } from '../../amplitude/client/upload-events';
@@ -21,7 +21,8 @@ import {
   type GroupResult,
   type LaneDriver,
 } from '../drain';
-import { parseJsonColumn, type ClaimedRaw, type RowOutcome } from '../queue';
+import type { RowOutcome } from '../../outcomes';
+import { parseJsonColumn, type ClaimedRaw } from '../queue';
 
 /** Why a source's rows wait for its Amplitude API key; replacing the key makes them due at once. */
 export const API_KEY_MISSING_REASON = 'amplitude_key_missing';
@@ -70,7 +71,7 @@ class UploadHealth {
 }
 
 /** Reasons of rows waiting only because Amplitude failed or asked to slow down (not for a named user). */
-const WAITING_ON_AMPLITUDE = ['amplitude_unavailable', UNSPECIFIED_THROTTLE_REASON];
+const WAITING_ON_AMPLITUDE = [AMPLITUDE_UNAVAILABLE_REASON, UNSPECIFIED_THROTTLE_REASON];
 
 export function createAmplitudeLane(services: Services, shard: number): LaneDriver<InboxRow> {
   const { db, env, urls } = services;
@@ -179,51 +180,39 @@ export function createAmplitudeLane(services: Services, shard: number): LaneDriv
           services.metrics.sourceIdentity.inc({ how: name.split(':')[1] }, n);
         return { ...result, counters: { ...result.counters, ...counters } };
       };
-      let upload: UploadResult<number>;
-      let interrupted: UploadInterrupted<number> | undefined;
-      try {
-        upload = await uploadEvents(items, { baseUrl, apiKey });
-      } catch (err) {
-        if (!(err instanceof UploadInterrupted)) throw err;
-        interrupted = err as UploadInterrupted<number>;
-        upload = interrupted.partial;
-      }
+      const upload = await uploadEvents(items, { baseUrl, apiKey });
       const now = Date.now();
       if (upload.delivered.length > 0 && health.succeeded(now)) await releaseWaiting();
       // Rows a bare 429 held back wait like failed ones: briefly while Amplitude takes other uploads.
       for (const r of upload.retryLater)
         if (r.reason === UNSPECIFIED_THROTTLE_REASON) r.delayMs = health.retryDelayMs(now, attempts.get(r.ref) ?? 1);
-      if (!interrupted) return withIdentityCounters({ outcomes: [...outcomes, ...settledOutcomes(upload)] });
+      const sorted = [...outcomes, ...settledOutcomes(upload)];
+      const { stopped } = upload;
+      if (!stopped) return withIdentityCounters({ outcomes: sorted });
 
-      const settled = new Set([
-        ...upload.delivered,
-        ...upload.dropped.map((d) => d.ref),
-        ...upload.retryLater.map((r) => r.ref),
-      ]);
-      const unsettled = items.map((i) => i.ref).filter((id) => !settled.has(id));
-      if (interrupted.fatal) {
+      const sortedIds = new Set(sorted.map((o) => o.id));
+      const unsent = items.map((i) => i.ref).filter((id) => !sortedIds.has(id));
+      if (stopped.kind !== 'retry_after') {
+        // A refusal of the whole request (the key, a WAF), not of named events: every upload of this connection
+        // would meet it, so the connection is in error until an operator acts.
         const held = fatalHold(
-          unsettled.map((id) => ({ id })),
+          unsent.map((id) => ({ id })),
           API_KEY_REJECTED_REASON,
-          interrupted.message,
+          stopped.message,
         );
-        return withIdentityCounters({ ...held, outcomes: [...outcomes, ...settledOutcomes(upload), ...held.outcomes] });
+        return withIdentityCounters({ ...held, outcomes: [...sorted, ...held.outcomes] });
       }
       // Amplitude failed (5xx, timeouts) after the upload's own quick retries: this group's rows come back soon
       // if other uploads succeed, with backoff if none do; other groups keep flowing meanwhile.
       health.failed();
-      for (const id of unsettled)
-        outcomes.push({
-          id,
-          kind: 'later',
-          delayMs: health.retryDelayMs(now, attempts.get(id) ?? 1),
-          reason: 'amplitude_unavailable',
-          error: interrupted.message,
-        });
-      return withIdentityCounters({
-        outcomes: [...outcomes, ...settledOutcomes(upload)],
-        warning: interrupted.message,
-      });
+      const retries = unsent.map((id): RowOutcome => ({
+        id,
+        kind: 'later',
+        delayMs: health.retryDelayMs(now, attempts.get(id) ?? 1),
+        reason: stopped.reason,
+        error: stopped.message,
+      }));
+      return withIdentityCounters({ outcomes: [...sorted, ...retries], warning: stopped.message });
     },
   };
 }

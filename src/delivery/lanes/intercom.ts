@@ -3,15 +3,18 @@ import { ConnectionRepository } from '../../connections/repository';
 import { IntercomClient } from '../../intercom/client';
 import { WorkspaceRateBudget } from '../../intercom/rate-budget';
 import type { Services } from '../../runtime/services';
-import { deliverRow, type DeliveryContext, type RowResult } from '../../destination/delivery';
+import type { DeliveryContext, RowResult } from '../../destination/actions/context';
+import { deliverRow } from '../../destination/deliver-row';
 import { IdentityCache } from '../../destination/identity-cache';
 import { EventTypeRegistry } from '../../destination/event-types';
-import { DataAttributeRegistry } from '../../destination/data-attributes';
+import { DataAttributeRegistry } from '../../destination/attribute-registry';
 import { IdentifyHashes } from '../../destination/identify-hashes';
 import { unparkUser, type OutboxRow } from '../../destination/outbox';
 import type { DestinationSettings } from '../../destination/settings';
+import { SentEventLedger } from '../../loop-prevention';
+import { AUTH_REVOKED_REASON, CONNECTION_ERROR_RETRY_MS, type RowOutcome } from '../../outcomes';
 import { fatalHold, type DeliveryConnection, type GroupResult, type LaneDriver } from '../drain';
-import { parseJsonColumn, type ClaimedRaw, type RowOutcome } from '../queue';
+import { parseJsonColumn, type ClaimedRaw } from '../queue';
 
 /** Why a sync's rows wait for its Intercom access token; replacing the token makes them due at once. */
 export const TOKEN_MISSING_REASON = 'intercom_token_missing';
@@ -47,7 +50,6 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       budget: new WorkspaceRateBudget(db, workspaceId, { metrics: services.metrics }),
     });
     return {
-      db,
       workspaceId,
       token,
       settings: connection.settings as unknown as DestinationSettings,
@@ -56,6 +58,7 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       eventTypes: new EventTypeRegistry(db, workspaceId, env.INTERCOM_EVENT_TYPE_LIMIT),
       attributes: new DataAttributeRegistry(db, workspaceId, intercom, token, env.INTERCOM_CUSTOM_ATTRIBUTE_LIMIT),
       identifyHashes: new IdentifyHashes(db, workspaceId),
+      sentEvents: new SentEventLedger(db, workspaceId),
       policy: {
         metadataKeyLimit: env.INTERCOM_METADATA_KEY_LIMIT,
         parkScheduleMs: env.DESTINATION_PARK_SCHEDULE,
@@ -106,14 +109,11 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       const ctx = contextFor(connection, token, workspaceId);
       const results = await deliverByUser(ctx, rows, env.DESTINATION_CONCURRENCY);
       const revoked = results.find((r) => r.authRevoked);
-      // The drain counts final outcomes itself (sent, skipped:<reason>, expired:<reason>); keep the rest.
+      // The drain counts final outcomes itself (sent, skipped:<reason>, expired:<reason>); rows add the rest.
       const counters: Record<string, number> = {};
-      for (const r of results)
-        for (const [k, v] of Object.entries(r.counters))
-          if (k !== 'sent' && !k.startsWith('skipped:') && !k.startsWith('expired:'))
-            counters[k] = (counters[k] ?? 0) + v;
+      for (const r of results) for (const [k, v] of Object.entries(r.counters)) counters[k] = (counters[k] ?? 0) + v;
       const unpark = [...new Set(results.flatMap((r) => (r.unparkUserKey ? [r.unparkUserKey] : [])))];
-      const outcomes = results.map((r) => toOutcome(r));
+      const outcomes = results.map((r) => r.outcome);
       const result: GroupResult = {
         outcomes,
         counters,
@@ -127,7 +127,7 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
         const message = 'Intercom refused the access token (revoked or uninstalled); replace it to resume';
         const held = new Set(
           results
-            .filter((r) => r.outcome.status === 'later' && r.outcome.reason === 'auth_revoked')
+            .filter((r) => r.authRevoked || (r.outcome.kind === 'later' && r.outcome.reason === AUTH_REVOKED_REASON))
             .map((r) => r.outcome.id),
         );
         return {
@@ -160,7 +160,7 @@ async function deliverByUser(ctx: DeliveryContext, rows: OutboxLaneRow[], concur
       for (const row of queue) {
         if (stop) {
           results.push({
-            outcome: { id: row.id, status: 'later', delayMs: 60_000, reason: 'auth_revoked' },
+            outcome: { id: row.id, kind: 'later', delayMs: CONNECTION_ERROR_RETRY_MS, reason: AUTH_REVOKED_REASON },
             counters: {},
           });
           continue;
@@ -171,9 +171,8 @@ async function deliverByUser(ctx: DeliveryContext, rows: OutboxLaneRow[], concur
         } catch (err) {
           // A row that breaks delivery is settled with its message; it never fails the others.
           result = {
-            outcome: { id: row.id, status: 'expired', reason: 'internal_error' },
+            outcome: { id: row.id, kind: 'expired', reason: 'internal_error', error: (err as Error).message },
             counters: {},
-            error: (err as Error).message,
           };
         }
         if (result.authRevoked) stop = true;
@@ -183,17 +182,4 @@ async function deliverByUser(ctx: DeliveryContext, rows: OutboxLaneRow[], concur
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, queues.length) }, worker));
   return results;
-}
-
-function toOutcome(result: RowResult): RowOutcome {
-  const o = result.outcome;
-  switch (o.status) {
-    case 'sent':
-      return { id: o.id, kind: 'delivered' };
-    case 'skipped':
-    case 'expired':
-      return { id: o.id, kind: o.status, reason: o.reason, error: result.error };
-    case 'later':
-      return { id: o.id, kind: 'later', delayMs: o.delayMs, reason: o.reason, parked: o.parked, error: result.error };
-  }
 }

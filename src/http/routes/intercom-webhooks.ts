@@ -1,17 +1,15 @@
 import express, { Router } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Client } from '@temporalio/client';
 import { verifyWebhookSignature, SIGNATURE_HEADER } from '../../intercom/webhook-signature';
 import { parseNotification } from '../../intercom/webhook-envelope';
 import { dedupeKeyFor } from '../../source/dedupe-key';
 import { InboxBusyError, InboxWriter, type StoredRow } from '../../source/inbox-writer';
 import { isDataError, pathToNul } from '../../db/storable';
 import { ConnectionRepository } from '../../connections/repository';
-import { workflowIdFor } from '../../connections/ids';
+import type { ConnectionsService } from '../../connections/service';
 import type { Services } from '../../runtime/services';
 import type { Doorbell } from '../../temporal/doorbell';
 import { Throttle } from '../../util/throttle';
-import { uninstallReportedSignal } from '../../../workflows/source-connection';
 
 /**
  * Intercom's webhook endpoint, shared by every workspace that installed the app.
@@ -171,25 +169,10 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
  */
 export const UNINSTALL_RELAY_INTERVAL_MS = 10_000;
 
-export function intercomUninstallRoutes(deps: { services: Services; temporal: Client }): Router {
-  const { logger } = deps.services;
-  const repository = new ConnectionRepository(deps.services.db, deps.services.secrets);
-  const relay = new Throttle(
-    async (appId) => {
-      const rows = await repository.receivingSourcesForWorkspace(appId);
-      await Promise.all(
-        rows.map((r) =>
-          deps.temporal.workflow
-            .getHandle(workflowIdFor(r.id))
-            .signal(uninstallReportedSignal)
-            .catch((err) =>
-              logger.warn({ connectionId: r.id, err: { message: (err as Error).message } }, 'uninstall signal failed'),
-            ),
-        ),
-      );
-    },
-    { windowMs: UNINSTALL_RELAY_INTERVAL_MS },
-  );
+export function intercomUninstallRoutes(deps: { connections: ConnectionsService }): Router {
+  const relay = new Throttle((appId) => deps.connections.reportUninstall(appId), {
+    windowMs: UNINSTALL_RELAY_INTERVAL_MS,
+  });
   const router = Router();
   router.post('/intercom/uninstall', express.json({ limit: '16kb' }), (req, res) => {
     const appId = typeof req.body?.app_id === 'string' ? req.body.app_id : undefined;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import {
   createAmplitudeSimulator,
-  type AmplitudeEvent,
+  type ReceivedEvent,
   type AmplitudeSimulator,
   type AmplitudeSimulatorOptions,
 } from '../../../testkit/simulators/amplitude';
@@ -20,7 +20,7 @@ export async function startSimulator(options: AmplitudeSimulatorOptions = {}) {
 
 export type Started = Awaited<ReturnType<typeof startSimulator>>;
 
-export function event(overrides: Partial<AmplitudeEvent> = {}): AmplitudeEvent {
+export function event(overrides: Partial<ReceivedEvent> = {}): ReceivedEvent {
   return {
     event_type: '[Intercom] conversation.user.created',
     user_id: 'user-00001',
@@ -68,7 +68,7 @@ export function postUpload(
   });
 }
 
-export function upload(events: AmplitudeEvent[], extra: Record<string, unknown> = {}) {
+export function upload(events: ReceivedEvent[], extra: Record<string, unknown> = {}) {
   return { api_key: API_KEY, events, ...extra };
 }
 

@@ -83,7 +83,10 @@ describe('Intercom simulator: tags', () => {
       const res = await h.call('POST', '/tags', { body });
       expectError(res, 400, 'parameter_invalid', 'invalid tag parameters');
       expect(res.json.errors[0].field).toBe('name');
-      expect(classifyIntercomResponse(res.status, parseIntercomError(res.status, res.text))).toBe('invalid');
+      expect(classifyIntercomResponse(res.status, parseIntercomError(res.status, res.text))).toMatchObject({
+        kind: 'rejected',
+        reason: 'intercom_rejected',
+      });
     }
     expectError(await h.call('POST', '/tags', { body: ['Trial'] }), 400, 'parameter_invalid');
     expect(h.sim.tags('ws1')).toEqual([]);

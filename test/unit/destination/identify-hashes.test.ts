@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { destinationSettingsSchema } from '../../../src/destination/settings';
 import { identifyHash } from '../../../src/destination/identify-hashes';
-import { toContactUpsert, type NormalizedIdentify } from '../../../src/destination/transform';
+import { toContactUpsert } from '../../../src/destination/actions/create-update-user/to-contact-upsert';
+import type { NormalizedIdentify } from '../../../src/destination/ingested-event';
 
 const settings = (userProperties: string[], intercomUser: 'external_id' | 'email' = 'external_id') =>
   destinationSettingsSchema.parse({

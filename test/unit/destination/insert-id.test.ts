@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { insertIdForAmplitudeEvent, type AmplitudeEvent } from '../../../src/destination/transform';
+import type { IngestedEvent } from '../../../src/destination/ingested-event';
+import { insertIdForAmplitudeEvent } from '../../../src/destination/insert-id';
 
-const event: AmplitudeEvent = {
+const event: IngestedEvent = {
   event_type: 'Order Completed',
   user_id: 'user-42',
   device_id: 'device-1',
@@ -24,7 +25,7 @@ describe('insertIdForAmplitudeEvent', () => {
     expect(insertIdForAmplitudeEvent({ ...event, user_properties: { anything: 1 } })).toBe(id);
   });
 
-  it.each<[string, Partial<AmplitudeEvent>]>([
+  it.each<[string, Partial<IngestedEvent>]>([
     ['device_id', { device_id: 'device-2' }],
     ['user_id', { user_id: 'user-43' }],
     ['event_type', { event_type: 'Order Refunded' }],

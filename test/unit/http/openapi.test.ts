@@ -37,4 +37,27 @@ describe('admin API OpenAPI document', () => {
     });
     expect(backfillBody.safeParse({ since: '10/01/2026', until: '2026-11-01' }).success).toBe(false);
   });
+
+  it("carries each destination action's field labels and help, from the fields' own declarations", () => {
+    const document = adminOpenApiDocument() as any;
+    const patch =
+      document.paths['/api/destinations/{id}/settings'].patch.requestBody.content['application/json'].schema;
+    const { sendEvents, createUpdateUsers, status } = patch.properties;
+    expect(sendEvents).toMatchObject({ title: 'Send Events', description: expect.any(String) });
+    expect(sendEvents.properties.eventProperties).toMatchObject({
+      title: 'Event properties',
+      description: expect.stringContaining('metadata'),
+    });
+    expect(sendEvents.properties.eventFilter.properties.allEvents).toMatchObject({ title: 'All events' });
+    expect(createUpdateUsers).toMatchObject({ title: 'Create & Update Users', description: expect.any(String) });
+    expect(createUpdateUsers.properties.userProperties).toMatchObject({ title: 'User properties' });
+    expect(status).toMatchObject({ title: 'Status', enum: ['enabled', 'disabled'] });
+    // A patch names no defaults: what it leaves out stays as it is.
+    expect(sendEvents.properties.enabled).not.toHaveProperty('default');
+    // The full settings (the answer) carry the same labels, with their defaults.
+    const settings =
+      document.paths['/api/destinations/{id}/settings'].patch.responses['200'].content['application/json'].schema
+        .properties.settings;
+    expect(settings.properties.sendEvents.properties.enabled).toMatchObject({ title: 'Send Events', default: false });
+  });
 });

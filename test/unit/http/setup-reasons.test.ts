@@ -22,7 +22,7 @@ const ROOT = path.resolve(__dirname, '../../..');
 const NOT_SHOWN: Record<string, string> = {
   'src/http/request-body.ts': 'a refused request body is the HTTP answer to its sender',
   'src/amplitude/protocol/parse-upload.ts': 'an undecodable upload is the HTTP answer to the SDK that sent it',
-  'src/source/oauth.ts': 'an OAuth state that is unknown, used or expired fails the OAuth callback',
+  'src/source/oauth-states.ts': 'an OAuth state that is unknown, used or expired fails the OAuth callback',
   'src/source/inbox-writer.ts': 'a webhook that could not be stored is answered 503 to Intercom, which resends it',
   'src/http/routes/intercom-webhooks.ts': 'a stale webhook is answered to Intercom and never stored',
 };
@@ -67,6 +67,14 @@ function collectReasonCodes(files: string[], options: ts.CompilerOptions): Found
       if (ts.isPropertyAssignment(node) && isReasonName(node.name.getText(file))) add(codesOf(node.initializer));
       if (ts.isVariableDeclaration(node) && node.initializer && isReasonName(node.name.getText(file)))
         add(codesOf(node.initializer));
+      // A table of reasons (`const INTERCOM_REASONS = { rateLimited: 'rate_limited', … } as const`).
+      if (ts.isVariableDeclaration(node) && node.initializer && /reasons$/i.test(node.name.getText(file))) {
+        let table: ts.Expression = node.initializer;
+        while (ts.isAsExpression(table) || ts.isSatisfiesExpression(table)) table = table.expression;
+        if (ts.isObjectLiteralExpression(table))
+          for (const property of table.properties)
+            if (ts.isPropertyAssignment(property)) add(codesOf(property.initializer));
+      }
       if ((ts.isCallExpression(node) || ts.isNewExpression(node)) && node.arguments) {
         const parameters = checker.getResolvedSignature(node)?.getParameters() ?? [];
         parameters.forEach((parameter, index) => {

@@ -54,7 +54,11 @@ describe('setup page: forms from the OpenAPI document', () => {
   it('finds labels and choices in the schemas’ metadata', async () => {
     const { titlesAlong, choicesOf, schemaAt }: SchemaModule = await import(SCHEMA_MODULE);
     const settings = body('updateDestinationSettings');
-    expect(titlesAlong(settings, 'sendEvents.eventFilter.eventTypes[1]')).toEqual(['Send Events', 'Event types']);
+    expect(titlesAlong(settings, 'sendEvents.eventFilter.eventTypes[1]')).toEqual([
+      'Send Events',
+      'Event filter',
+      'Event types',
+    ]);
     expect(titlesAlong(settings, 'mapping.from.name')).toEqual(['Mapping', 'comes from', 'Property name']);
     expect(choicesOf(schemaAt(settings, 'mapping.from'))).toEqual([
       { value: 'user_id', title: 'Amplitude User ID', description: undefined },

@@ -114,29 +114,50 @@ describe('rateLimitFromHeaders', () => {
 });
 
 describe('classifyIntercomResponse', () => {
+  const unavailable = { kind: 'retry_after', reason: 'intercom_unavailable' };
+  const refused = { kind: 'rejected', reason: 'intercom_rejected' };
   it.each([
-    [200, undefined, 'ok'],
-    [202, undefined, 'ok'],
-    [0, undefined, 'retry'],
-    [408, undefined, 'retry'],
-    [500, undefined, 'retry'],
-    [503, undefined, 'retry'],
-    [429, undefined, 'rate_limited'],
-    [404, { status: 404, code: 'not_found', message: 'User Not Found' }, 'not_found'],
-    [410, { status: 410, code: 'contact_merged' }, 'not_found'],
+    [200, undefined, { kind: 'ok' }],
+    [202, undefined, { kind: 'ok' }],
+    [0, undefined, unavailable],
+    [408, undefined, unavailable],
+    [500, undefined, unavailable],
+    [503, undefined, unavailable],
+    [429, undefined, { kind: 'retry_after', reason: 'rate_limited', delayMs: 10_000 }],
+    [404, { status: 404, code: 'not_found', message: 'User Not Found' }, { kind: 'not_found' }],
+    [410, { status: 410, code: 'contact_merged' }, { kind: 'not_found' }],
     [
       409,
       { status: 409, code: 'conflict', message: 'A contact matching those details already exists with id=1' },
-      'conflict',
+      refused,
     ],
-    [422, { status: 422, code: '422', message: 'Cannot have more than 120 active event names' }, 'event_type_limit'],
-    [422, { status: 422, code: 'parameter_invalid', message: 'Bad' }, 'invalid'],
-    [401, { status: 401, code: 'token_revoked' }, 'auth_revoked'],
-    [401, undefined, 'auth_revoked'],
-    [401, { status: 401, code: 'intercom_version_invalid' }, 'invalid'],
-    [400, { status: 400, code: 'parameter_invalid' }, 'invalid'],
-    [403, { status: 403, code: 'api_plan_restricted' }, 'invalid'],
-  ] as const)('%i %o → %s', (status, error, outcome) => {
-    expect(classifyIntercomResponse(status, error)).toBe(outcome);
+    [
+      422,
+      { status: 422, code: '422', message: 'Cannot have more than 120 active event names' },
+      { kind: 'rejected', reason: 'event_type_limit' },
+    ],
+    [422, { status: 422, code: 'parameter_invalid', message: 'Bad' }, refused],
+    [401, { status: 401, code: 'token_revoked' }, { kind: 'auth_revoked' }],
+    [401, undefined, { kind: 'auth_revoked' }],
+    [401, { status: 401, code: 'intercom_version_invalid' }, refused],
+    [400, { status: 400, code: 'parameter_invalid' }, refused],
+    [403, { status: 403, code: 'api_plan_restricted' }, refused],
+  ] as const)('%i %o → %o', (status, error, outcome) => {
+    expect(classifyIntercomResponse(status, error)).toMatchObject(outcome);
+  });
+
+  it('waits until the rate-limit window resets, at least a second', () => {
+    const now = 1_768_392_000_000;
+    expect(classifyIntercomResponse(429, undefined, { resetAt: now + 7_000 }, now)).toMatchObject({ delayMs: 7_000 });
+    expect(classifyIntercomResponse(429, undefined, { resetAt: now - 5_000 }, now)).toMatchObject({ delayMs: 1_000 });
+  });
+
+  it('says what Intercom answered, or that it did not', () => {
+    expect(classifyIntercomResponse(409, { status: 409, code: 'conflict', message: 'exists' })).toMatchObject({
+      message: 'Intercom answered 409: conflict exists',
+    });
+    expect(classifyIntercomResponse(0, { status: 0, message: 'request timed out' })).toMatchObject({
+      message: 'Intercom did not answer: request timed out',
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SECRET_VARIABLES } from '../../../src/config/env';
 import { createLogger } from '../../../src/observability/logger';
 
 function capture() {
@@ -35,5 +36,14 @@ describe('logger', () => {
     const text = JSON.stringify(lines());
     for (const secret of ['tok-1', 'amp-2', 'cs-3', 'tok-4', 'tok-5', 'ing-6']) expect(text).not.toContain(secret);
     expect(text).toContain('[redacted]');
+  });
+
+  it('censors every secret setting of the environment by name, at the top level and nested', () => {
+    const { logger, lines } = capture();
+    const values = Object.fromEntries(SECRET_VARIABLES.map((name, i) => [name, `secret-value-${i}`]));
+    logger.info({ ...values, env: { ...values, PORT: 3000 } }, 'configuration');
+    const text = JSON.stringify(lines());
+    for (const value of Object.values(values)) expect(text).not.toContain(value);
+    expect(lines()[0]).toMatchObject({ DATABASE_URL: '[redacted]', env: { ADMIN_TOKEN: '[redacted]', PORT: 3000 } });
   });
 });

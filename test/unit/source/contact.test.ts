@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AmplitudeEvent } from '../../../src/amplitude/protocol/event';
-import { toAmplitudeEvent, type EventNaming, type IdentityMapping } from '../../../src/source/transform';
+import { toAmplitudeEvent } from '../../../src/source/transform';
+import { type EventNaming } from '../../../src/source/connection-settings';
+import { type IdentityMapping } from '../../../src/source/identity';
 import { NOTIFIED_AT, contactV2, leadV1, notification, userV1 } from './fixtures';
 
 function transformed(

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { toAmplitudeEvent, type IdentityMapping, type TransformResult } from '../../../src/source/transform';
+import { toAmplitudeEvent, type TransformResult } from '../../../src/source/transform';
+import { type IdentityMapping } from '../../../src/source/identity';
 import {
   ADMIN_AUTHOR,
   NOTIFIED_AT,

@@ -2,7 +2,7 @@ import type { IntercomNotification } from '../../../src/intercom/webhook-envelop
 
 /**
  * Compact Intercom payloads modelled on captured webhooks (zulip's intercom fixtures) and the
- * shapes in shared/reference/intercom-api.md §1.2–1.3. Only fields the transforms read, plus a
+ * shapes in Intercom's webhook models (https://developers.intercom.com/docs/references/webhooks/webhook-models). Only fields the transforms read, plus a
  * few realistic neighbours, are kept. Builders take overrides so each test states what matters.
  */
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { INVALID_ID_VALUES } from '../../../src/amplitude/protocol/limits';
-import { toAmplitudeEvent, type IdentityMapping } from '../../../src/source/transform';
+import { toAmplitudeEvent } from '../../../src/source/transform';
+import { type IdentityMapping } from '../../../src/source/identity';
 import { contactV2, dataEvent, leadV1, notification, userV1 } from './fixtures';
 
 const identify = (item: Record<string, unknown>, identityMapping: IdentityMapping, topic = 'contact.user.updated') =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIntercomTime, parseIntercomTimeSeconds } from '../../../src/source/transform';
+import { parseIntercomTime, parseIntercomTimeSeconds } from '../../../src/source/time';
 
 describe('parseIntercomTime', () => {
   it('reads Unix seconds as REST and most webhooks send them', () => {

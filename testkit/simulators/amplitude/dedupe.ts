@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { AmplitudeEvent } from './upload';
+import type { ReceivedEvent } from './upload';
 
 /**
- * Amplitude's dedupe (reference §1.5): a repeated insert_id on the same device_id, per project, within the
+ * Amplitude's dedupe (https://amplitude.com/docs/apis/analytics/http-v2, insert_id): a repeated insert_id on the same device_id, per project, within the
  * window is ignored. Without insert_id it dedupes on event_id + time + device_id; we apply that only when
  * both event_id and time are present, since without them distinct events would collapse.
  * The window runs from the first copy; later duplicates don't extend it.
@@ -13,7 +13,7 @@ export class DedupeIndex {
   constructor(private readonly windowMs: number) {}
 
   /** Records the event and tells whether it repeats one seen within the window. */
-  isDuplicate(apiKey: string, event: AmplitudeEvent, now: number): boolean {
+  isDuplicate(apiKey: string, event: ReceivedEvent, now: number): boolean {
     const key = dedupeKey(apiKey, event);
     if (key === undefined) return false;
     const seenAt = this.firstSeen.get(key);
@@ -27,13 +27,13 @@ export class DedupeIndex {
   }
 }
 
-/** Without a device_id Amplitude uses a hash of user_id (reference §1.1); which hash is not documented. */
-function deviceOf(event: AmplitudeEvent): string | undefined {
+/** Without a device_id Amplitude uses a hash of user_id (https://amplitude.com/docs/apis/analytics/http-v2); which hash is not documented. */
+function deviceOf(event: ReceivedEvent): string | undefined {
   if (event.device_id) return event.device_id;
   return event.user_id ? `user-hash:${createHash('sha256').update(event.user_id).digest('hex')}` : undefined;
 }
 
-function dedupeKey(apiKey: string, event: AmplitudeEvent): string | undefined {
+function dedupeKey(apiKey: string, event: ReceivedEvent): string | undefined {
   const device = deviceOf(event);
   if (device === undefined) return undefined;
   if (typeof event.insert_id === 'string' && event.insert_id) {

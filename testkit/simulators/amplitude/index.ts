@@ -18,11 +18,11 @@ import {
 import { readIdentify } from './identify';
 import { rawBodyOf, readRawBody, rejectOversizedBody } from './request-body';
 import { Throttle } from './throttle';
-import { readUpload, type AmplitudeEvent } from './upload';
+import { readUpload, type ReceivedEvent } from './upload';
 import { UserTable, userUpdate, type UserUpdate } from './user-properties';
 
 export { DOCUMENTED } from './documented';
-export type { AmplitudeEvent, UploadEndpoint };
+export type { ReceivedEvent, UploadEndpoint };
 
 export interface AmplitudeSimulatorOptions {
   /** Valid project API keys; another key gets 400 Invalid API key. Omitted: any non-empty key is valid. */
@@ -46,7 +46,7 @@ export interface AmplitudeSimulatorOptions {
 export interface StoredEvent {
   apiKey: string;
   endpoint: UploadEndpoint;
-  event: AmplitudeEvent;
+  event: ReceivedEvent;
   serverUploadTime: number;
 }
 
@@ -229,7 +229,7 @@ export class AmplitudeSimulator {
     answer(res, successAnswer(events.length, parsed.payloadSizeBytes, now));
   }
 
-  private silencedIndexes(events: readonly AmplitudeEvent[]): number[] {
+  private silencedIndexes(events: readonly ReceivedEvent[]): number[] {
     const silenced = new Set(this.options.silencedDevices ?? []);
     return events.flatMap((event, index) => (event.device_id && silenced.has(event.device_id) ? [index] : []));
   }
@@ -237,7 +237,7 @@ export class AmplitudeSimulator {
   private ingest(
     apiKey: string,
     endpoint: UploadEndpoint,
-    event: AmplitudeEvent,
+    event: ReceivedEvent,
     now: number,
     attempt: DeliveryAttempt,
   ): void {

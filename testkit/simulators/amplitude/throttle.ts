@@ -1,5 +1,5 @@
 import { LIMITS, type Throttled } from './documented';
-import type { AmplitudeEvent } from './upload';
+import type { ReceivedEvent } from './upload';
 import { SlidingCounter } from './sliding-counter';
 
 export interface ThrottleOptions {
@@ -25,7 +25,7 @@ export class Throttle {
   /** The 429 details for this request, or undefined when it may pass. */
   check(
     apiKey: string,
-    events: readonly AmplitudeEvent[],
+    events: readonly ReceivedEvent[],
     epsThreshold: number,
     enforceDailyQuota: boolean,
     now: number,
@@ -69,7 +69,7 @@ export class Throttle {
     };
   }
 
-  record(apiKey: string, events: readonly AmplitudeEvent[], now: number): void {
+  record(apiKey: string, events: readonly ReceivedEvent[], now: number): void {
     for (const event of events) {
       for (const [kind, id] of [
         ['user', event.user_id],

@@ -13,7 +13,7 @@ import {
 import { decodeBody, isJson } from './request-body';
 
 /** An event as the simulator keeps it: whatever keys were sent, short ids removed, long strings cut. */
-export interface AmplitudeEvent {
+export interface ReceivedEvent {
   event_type: string;
   user_id?: string;
   device_id?: string;
@@ -26,7 +26,7 @@ export interface AmplitudeEvent {
 }
 
 export type UploadResult =
-  { ok: true; apiKey: string; events: AmplitudeEvent[]; payloadSizeBytes: number } | { ok: false; answer: Answer };
+  { ok: true; apiKey: string; events: ReceivedEvent[]; payloadSizeBytes: number } | { ok: false; answer: Answer };
 
 /**
  * Reads POST /2/httpapi or /batch as Amplitude documents it (testkit/fixtures/amplitude/documented.json):
@@ -154,13 +154,13 @@ function checkIds(event: Record<string, unknown>, minIdLength: number) {
 }
 
 /** The event as stored: too-short ids dropped, strings cut at the documented length (ids and insert_id kept). */
-function keep(event: Record<string, unknown>, tooShort: readonly IdField[]): AmplitudeEvent {
+function keep(event: Record<string, unknown>, tooShort: readonly IdField[]): ReceivedEvent {
   const kept: Record<string, unknown> = {};
   for (const [field, value] of Object.entries(event)) {
     if ((tooShort as readonly string[]).includes(field)) continue;
     kept[field] = field === 'user_id' || field === 'device_id' || field === 'insert_id' ? value : cut(value);
   }
-  return kept as AmplitudeEvent;
+  return kept as ReceivedEvent;
 }
 
 function cut(value: unknown): unknown {

@@ -15,7 +15,7 @@ import {
   type Author,
   type ConversationInput,
   type ContactInput,
-  type IntercomContact,
+  type SimulatedContact,
 } from './items';
 import { authenticate, errorHandler, notFound, rateLimit } from './middleware';
 import { WindowRateLimiter, type RateLimitCounters } from './rate-limit';
@@ -119,9 +119,11 @@ export interface UninstallNotification {
 }
 
 /**
- * A local stand-in for Intercom's REST API, OAuth flow and webhook sender, following our research
- * notes (shared/reference/intercom-api.md): error bodies, limits, rate-limit headers and dedupe.
+ * A local stand-in for Intercom's REST API, OAuth flow and webhook sender, following Intercom's documentation
+ * (https://developers.intercom.com/docs/references/rest-api/errors/http-responses and …/rate-limiting): error
+ * bodies, limits, rate-limit headers and dedupe.
  */
+// The fields of SimulatorContext stand again here: TypeScript wants a class to declare what it implements.
 export class IntercomSimulator implements SimulatorContext {
   readonly app: Express;
   readonly requests: RecordedRequest[] = [];
@@ -408,7 +410,7 @@ export class IntercomSimulator implements SimulatorContext {
   // ----- seeding ----------------------------------------------------------------------------
 
   /** Pre-existing contacts: no API checks, searchable at once. A number seeds `user-<n>` users. */
-  seedContacts(appId: string, seeds: number | ContactSeed[]): IntercomContact[] {
+  seedContacts(appId: string, seeds: number | ContactSeed[]): SimulatedContact[] {
     const workspace = this.workspace(appId);
     const list = typeof seeds === 'number' ? Array.from({ length: seeds }, () => this.samplePerson()) : seeds;
     return list.map((seed) => {
@@ -480,7 +482,7 @@ export class IntercomSimulator implements SimulatorContext {
 
   // ----- state for assertions ---------------------------------------------------------------
 
-  contacts(appId: string, options: { includeArchived?: boolean } = {}): IntercomContact[] {
+  contacts(appId: string, options: { includeArchived?: boolean } = {}): SimulatedContact[] {
     const { contacts } = this.workspace(appId);
     return (options.includeArchived ? contacts.all() : contacts.visible()).map((r) => buildContact(r.fields));
   }
@@ -513,7 +515,7 @@ export class IntercomSimulator implements SimulatorContext {
   }
 
   /** The contacts carrying a tag (by id, or by name case-insensitively), archived ones included. */
-  tagMembers(appId: string, tag: { id: string } | { name: string }): IntercomContact[] {
+  tagMembers(appId: string, tag: { id: string } | { name: string }): SimulatedContact[] {
     const { tags } = this.workspace(appId);
     const record = 'id' in tag ? tags.find(tag.id) : tags.findByName(tag.name);
     return record ? tags.members(record.id).map((r) => buildContact(r.fields)) : [];

@@ -90,7 +90,7 @@ export function contactFields(input: ContactInput): ContactFields {
   };
 }
 
-export interface IntercomContact {
+export interface SimulatedContact {
   type: 'contact';
   id: string;
   workspace_id: string;
@@ -111,10 +111,10 @@ export interface IntercomContact {
   [field: string]: unknown;
 }
 
-export function buildContact(input: ContactInput, timestamps: Timestamps = 'unix'): IntercomContact {
+export function buildContact(input: ContactInput, timestamps: Timestamps = 'unix'): SimulatedContact {
   const c = contactFields(input);
   const url = (what: string) => `/contacts/${c.id}/${what}`;
-  const contact: IntercomContact = {
+  const contact: SimulatedContact = {
     type: 'contact',
     id: c.id,
     workspace_id: c.workspaceId,
@@ -270,7 +270,7 @@ export const buildVisitor = (f: LegacyPersonFields, timestamps: Timestamps = 'is
 
 const tagObject = (tag: TagRef) => ({ type: 'tag' as const, id: tag.id, name: tag.name });
 
-export function buildContactTag(input: { tag: TagRef; contact: IntercomContact | LegacyPerson; createdAt?: number }) {
+export function buildContactTag(input: { tag: TagRef; contact: SimulatedContact | LegacyPerson; createdAt?: number }) {
   return {
     type: 'contact_tag' as const,
     created_at: input.createdAt ?? nowSeconds(),

@@ -100,6 +100,10 @@ export const REASON_WORDING = {
     label: 'Contact never appeared',
     help: 'The event waited (parked) for its Intercom contact longer than DESTINATION_PARK_MAX_AGE (24 hours by default). Turn on Create & Update Users, or create the contacts in Intercom.',
   },
+  not_found: {
+    label: 'Not found in Intercom',
+    help: 'Intercom answered that what the event refers to does not exist (404).',
+  },
   archived_contact: {
     label: 'Contact archived',
     help: 'The contact is archived in Intercom; unarchive it to reach it.',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { uploadEvents, UploadInterrupted } from '../../../../src/amplitude/client/upload-events';
+import { uploadEvents } from '../../../../src/amplitude/client/upload-events';
 import { throttledBody, invalidEventsBody, tooLargeBody, successBody } from '../../../../src/amplitude/protocol';
 
 /** A fetch that answers each request with the next scripted response, recording what was sent. */
@@ -88,23 +88,27 @@ describe('uploadEvents', () => {
     expect(sent).toHaveLength(3);
   });
 
-  it('stops with what was settled when 5xx persists (retryable) and on a rejected key (fatal)', async () => {
+  it('stops with what was settled when 5xx persists (retry-after) and on a rejected key (auth-revoked)', async () => {
     const { fake } = scripted([502, 502, 502].map((status) => () => ({ status, body: { code: status } })));
     const failure = await uploadEvents(items(2), {
       baseUrl: 'http://amp',
       apiKey: 'k',
       fetch: fake,
       sleep: async () => {},
-    }).catch((e) => e);
-    expect(failure).toBeInstanceOf(UploadInterrupted);
-    expect(failure.fatal).toBe(false);
+    });
+    expect(failure.delivered).toEqual([]);
+    expect(failure.stopped).toMatchObject({ kind: 'retry_after', reason: 'amplitude_unavailable' });
 
     const { fake: rejecting } = scripted([() => ({ status: 400, body: { code: 400, error: 'Invalid API key: k' } })]);
-    const fatal = await uploadEvents(items(2), { baseUrl: 'http://amp', apiKey: 'k', fetch: rejecting }).catch(
-      (e) => e,
-    );
-    expect(fatal).toBeInstanceOf(UploadInterrupted);
-    expect(fatal.fatal).toBe(true);
+    const fatal = await uploadEvents(items(2), { baseUrl: 'http://amp', apiKey: 'k', fetch: rejecting });
+    expect(fatal.delivered).toEqual([]);
+    expect(fatal.stopped).toMatchObject({ kind: 'auth_revoked' });
+  });
+
+  it('reports a refusal of the whole request that is not about the key as rejected', async () => {
+    const { fake } = scripted([() => ({ status: 403, body: { code: 403, error: 'Forbidden' } })]);
+    const result = await uploadEvents(items(2), { baseUrl: 'http://amp', apiKey: 'k', fetch: fake });
+    expect(result.stopped).toMatchObject({ kind: 'rejected', reason: 'amplitude_forbidden' });
   });
 
   it('sends min_id_length 1 so short Intercom user ids are kept', async () => {

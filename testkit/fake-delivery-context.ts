@@ -1,0 +1,175 @@
+import type { DeliveryContext, IntercomApi } from '../src/destination/actions/context';
+import type { CachedIdentity } from '../src/destination/identity-cache';
+import type { OutboxRow } from '../src/destination/outbox';
+import { destinationSettingsSchema, type DestinationSettingsInput } from '../src/destination/settings';
+import type { IntercomResult } from '../src/intercom/client';
+import { intercomFailure, type IntercomError, type RateLimitInfo } from '../src/intercom/errors';
+import type { SentEvent } from '../src/loop-prevention';
+
+/**
+ * A destination action's world in memory, for unit tests of `perform`: a fake Intercom whose answers each test
+ * scripts per endpoint (a call with nothing scripted fails the test), and in-memory stand-ins for the registries
+ * that live in Postgres. Everything the action did is recorded for the test to read.
+ */
+type Method = keyof IntercomApi;
+type Answer = IntercomResult<unknown>;
+
+export const NOW = Date.parse('2026-03-01T12:00:00Z');
+
+export function answered<T>(data: T, status = 200): IntercomResult<T> {
+  return { ok: true, status, data, rateLimit: {} };
+}
+
+/** A failed answer, classified as the real client classifies it. */
+export function failedWith(error: IntercomError, rateLimit: RateLimitInfo = {}): Answer {
+  return { ok: false, status: error.status, failure: intercomFailure(error, rateLimit, NOW), error, rateLimit };
+}
+
+export interface FakeWorld {
+  ctx: DeliveryContext;
+  /** Queue answers for an endpoint, in call order. */
+  answer(method: Method, ...answers: Answer[]): void;
+  calls: { method: Method; args: unknown[] }[];
+  sentEvents: SentEvent[];
+  identities: Map<string, CachedIdentity>;
+  eventTypes: { active: Set<string>; rejected: Set<string>; released: string[]; used: string[]; limit: number };
+  identifyHashes: Map<string, { hash: string; contactId: string }>;
+  /** Attribute names `ensure` refuses with `attribute_limit`. */
+  refusedAttributes: Set<string>;
+  /** Everything that happened, in order: Intercom calls and ledger writes. */
+  log: string[];
+}
+
+export function fakeDeliveryWorld(settings: DestinationSettingsInput = {}): FakeWorld {
+  const scripted = new Map<Method, Answer[]>();
+  const calls: FakeWorld['calls'] = [];
+  const log: string[] = [];
+  const call =
+    (method: Method) =>
+    async (...args: unknown[]): Promise<Answer> => {
+      calls.push({ method, args });
+      log.push(method);
+      const next = scripted.get(method)?.shift();
+      if (!next) throw new Error(`unexpected Intercom call: ${method}`);
+      return next;
+    };
+  const intercom = {
+    searchContacts: call('searchContacts'),
+    createContact: call('createContact'),
+    updateContact: call('updateContact'),
+    sendEvent: call('sendEvent'),
+  } as unknown as IntercomApi;
+
+  const world: Omit<FakeWorld, 'ctx' | 'answer'> = {
+    calls,
+    log,
+    sentEvents: [],
+    identities: new Map(),
+    eventTypes: { active: new Set(), rejected: new Set(), released: [], used: [], limit: 120 },
+    identifyHashes: new Map(),
+    refusedAttributes: new Set(),
+  };
+  const key = (field: string, value: string) => `${field}:${value}`;
+  const { eventTypes } = world;
+
+  const ctx: DeliveryContext = {
+    workspaceId: 'ws1',
+    token: 'tok',
+    settings: destinationSettingsSchema.parse({ status: 'enabled', ...settings }),
+    intercom,
+    identities: {
+      get: async (field, value) => world.identities.get(key(field, value)) ?? { state: 'unknown' },
+      remember: async (field, value, contactId) => {
+        world.identities.set(key(field, value), contactId ? { state: 'found', contactId } : { state: 'missing' });
+      },
+      forget: async (field, value) => {
+        world.identities.delete(key(field, value));
+      },
+    },
+    eventTypes: {
+      check: async (name) =>
+        eventTypes.rejected.has(name)
+          ? 'rejected'
+          : eventTypes.active.has(name)
+            ? 'active'
+            : eventTypes.active.size < eventTypes.limit
+              ? 'room'
+              : 'full',
+      admit: async (name) => {
+        if (eventTypes.active.has(name)) return { admitted: true, fresh: false };
+        if (eventTypes.rejected.has(name) || eventTypes.active.size >= eventTypes.limit)
+          return { admitted: false, fresh: false };
+        eventTypes.active.add(name);
+        return { admitted: true, fresh: true };
+      },
+      used: async (name) => void eventTypes.used.push(name),
+      release: async (name) => {
+        eventTypes.active.delete(name);
+        eventTypes.released.push(name);
+      },
+      reject: async (name) => {
+        eventTypes.active.delete(name);
+        eventTypes.rejected.add(name);
+      },
+    },
+    attributes: {
+      ensure: async (types) => {
+        const names = Object.keys(types);
+        return {
+          available: new Set(names.filter((n) => !world.refusedAttributes.has(n))),
+          refused: names
+            .filter((n) => world.refusedAttributes.has(n))
+            .map((name) => ({ name, reason: 'attribute_limit' })),
+        };
+      },
+    },
+    identifyHashes: {
+      unchanged: async (lookup, hash) => {
+        const entry = world.identifyHashes.get(key(lookup.field, lookup.value));
+        return entry?.hash === hash ? entry.contactId : undefined;
+      },
+      remember: async (lookup, hash, contactId) => {
+        world.identifyHashes.set(key(lookup.field, lookup.value), { hash, contactId });
+      },
+      forget: async (lookup) => {
+        world.identifyHashes.delete(key(lookup.field, lookup.value));
+      },
+    },
+    sentEvents: {
+      record: async (events) => {
+        world.sentEvents.push(...events);
+        log.push('ledger');
+      },
+    },
+    policy: {
+      metadataKeyLimit: 10,
+      parkScheduleMs: [60_000, 300_000],
+      parkMaxAgeMs: 24 * 3_600_000,
+      retryWindowMs: 4 * 3_600_000,
+      missingTtlSeconds: 60,
+    },
+    now: () => NOW,
+  };
+  return {
+    ...world,
+    ctx,
+    answer: (method, ...answers) => scripted.set(method, [...(scripted.get(method) ?? []), ...answers]),
+  };
+}
+
+let nextRowId = 1;
+
+/** An outbox row as the lane hands it to an action. */
+export function outboxRow(kind: OutboxRow['kind'], payload: object, overrides: Partial<OutboxRow> = {}): OutboxRow {
+  return {
+    id: nextRowId++,
+    insertId: `insert-${nextRowId}`,
+    kind,
+    payload: payload as Record<string, unknown>,
+    userKey: 'user:user-42',
+    receivedAt: new Date(NOW - 1_000),
+    attempts: 1,
+    parkedSince: null,
+    ...overrides,
+  };
+}
