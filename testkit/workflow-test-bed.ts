@@ -3,6 +3,8 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { findTemporalTestServer, PINNED_TEMPORAL_TEST_SERVER } from '../src/temporal/dev-server';
 
 /**
@@ -46,6 +48,18 @@ export async function startWorkflowTestBed<A extends Record<string, ActivityFn>>
   const env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: server } },
   });
+  try {
+    // The connection workflows upsert our search attributes: the test server refuses unknown ones.
+    await env.connection.operatorService.addSearchAttributes({
+      namespace: 'default',
+      searchAttributes: Object.fromEntries(
+        ALL_SEARCH_ATTRIBUTES.map((k) => [k.name, temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD]),
+      ),
+    });
+  } catch (err) {
+    await env.teardown();
+    throw err;
+  }
   const bed = { env, taskQueue: 'workflow-unit-tests', activities } as WorkflowTestBed<A>;
   bed.mock = (next) => {
     bed.activities = next;
