@@ -5,6 +5,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
+import { suggestContinueAsNewSignal } from './continue-as-new-suggestion';
+import { eventually } from './eventually';
 import { findTemporalTestServer, PINNED_TEMPORAL_TEST_SERVER } from '../src/temporal/dev-server';
 
 /**
@@ -96,4 +98,27 @@ export async function timersStarted(handle: WorkflowHandle): Promise<number[]> {
   return (history.events ?? [])
     .filter((event) => event.timerStartedEventAttributes)
     .map((event) => tsToMs(event.timerStartedEventAttributes!.startToFireTimeout));
+}
+
+/**
+ * Has the workflow continue as new, as a real server's suggestion would (testkit/continue-as-new-suggestion.ts),
+ * and waits for the next run; returns the handle of the run that continued.
+ */
+export async function continueAsNewNow(
+  bed: WorkflowTestBed<Record<string, ActivityFn>>,
+  handle: WorkflowHandle,
+): Promise<WorkflowHandle> {
+  const firstRunId = (await handle.describe()).runId;
+  await handle.signal(suggestContinueAsNewSignal);
+  await eventually(
+    async () => {
+      if ((await handle.describe()).runId === firstRunId)
+        throw new Error(`${handle.workflowId} did not continue as new`);
+    },
+    { timeoutMs: 10_000 },
+  );
+  const previous = bed.env.client.workflow.getHandle(handle.workflowId, firstRunId);
+  const { status } = await previous.describe();
+  if (status.name !== 'CONTINUED_AS_NEW') throw new Error(`the first run ended ${status.name}, not CONTINUED_AS_NEW`);
+  return previous;
 }

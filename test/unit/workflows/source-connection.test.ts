@@ -4,8 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { BackfillPageInput, BackfillPageResult } from '../../../activities/backfill';
 import type { DeliveryState } from '../../../activities/connections';
 import { eventually as eventuallyWithin } from '../../../testkit/eventually';
-import { suggestContinueAsNewSignal } from '../../../testkit/continue-as-new-suggestion';
-import { startWorkflowTestBed, timersStarted, type WorkflowTestBed } from '../../../testkit/workflow-test-bed';
+import { continueAsNewNow, startWorkflowTestBed, type WorkflowTestBed } from '../../../testkit/workflow-test-bed';
 import { backfillSignal } from '../../../workflows/backfill-messages';
 import { backfillProgressQuery } from '../../../workflows/intercom-source-backfill';
 import {
@@ -405,15 +404,7 @@ describe('sourceConnection workflow', () => {
     });
   });
 
-  /** Asks the run for continue-as-new and waits for the next run; returns the first run's handle. */
-  async function continueAsNew(handle: WorkflowHandle) {
-    const firstRunId = (await handle.describe()).runId;
-    await handle.signal(suggestContinueAsNewSignal);
-    await eventually(async () => expect((await handle.describe()).runId).not.toBe(firstRunId));
-    const firstRun = bed.env.client.workflow.getHandle(handle.workflowId, firstRunId);
-    expect((await firstRun.describe()).status.name).toBe('CONTINUED_AS_NEW');
-    return firstRun;
-  }
+  const continueAsNew = (handle: WorkflowHandle) => continueAsNewNow(bed, handle);
 
   it('continues as new while streaming, carrying status, settings, errors and the health timer', async () => {
     const handle = await start();
