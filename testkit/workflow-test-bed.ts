@@ -42,8 +42,15 @@ export async function startWorkflowTestBed<A extends Record<string, ActivityFn>>
 ): Promise<WorkflowTestBed<A>> {
   const server = requireTemporalTestServer();
   try {
-    // The SDK's INFO lines (bundle built, worker state…) would drown the test output.
-    Runtime.install({ logger: new DefaultLogger('WARN'), telemetryOptions: { logging: { filter: 'ERROR' } } });
+    // Warnings only, one line each: the tests make activities fail on purpose, and a full stack per attempt
+    // would bury a workflow task failure (which is what explains a test waiting in vain).
+    const logger = new DefaultLogger('WARN', ({ level, message, meta }) => {
+      const error = (meta?.error as Error | undefined)?.message;
+      process.stderr.write(
+        `[${level}] ${message} ${meta?.workflowId ?? ''} ${meta?.activityType ?? ''} ${error ?? ''}\n`,
+      );
+    });
+    Runtime.install({ logger, telemetryOptions: { logging: { filter: 'ERROR' } } });
   } catch {
     // already installed in this process
   }
