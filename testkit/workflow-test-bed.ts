@@ -90,11 +90,19 @@ export async function startWorkflowTestBed<A extends Record<string, ActivityFn>>
     await env.teardown();
     throw err;
   }
-  const running = worker.run();
+  let workerFailure: unknown;
+  const running = worker.run().catch((err) => {
+    workerFailure = err;
+  });
   bed.stop = async () => {
-    worker.shutdown();
-    await running;
-    await env.teardown();
+    try {
+      worker.shutdown();
+      // An activity a failed test left waiting must not keep the worker, and so the server, alive.
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, 3_000))]);
+    } finally {
+      await env.teardown();
+    }
+    if (workerFailure) throw workerFailure;
   };
   return bed;
 }
