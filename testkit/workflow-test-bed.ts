@@ -137,3 +137,29 @@ export async function continueAsNewNow(
   if (status.name !== 'CONTINUED_AS_NEW') throw new Error(`the first run ended ${status.name}, not CONTINUED_AS_NEW`);
   return previous;
 }
+
+/**
+ * Ends a test's workflows (and the children they run) once they are idle: no activity or workflow task in flight
+ * (a test releases whatever it held first). The time-skipping test server can stop skipping time for good when a
+ * workflow closes busy, and every later test of the file that sleeps then times out. This avoids most of that
+ * cascade after a failed test, not all of it: when tests fail, read the first failure of the file.
+ */
+export async function endWorkflows(bed: WorkflowTestBed<Record<string, ActivityFn>>, handles: WorkflowHandle[]) {
+  const all = [...handles];
+  for (const handle of handles) {
+    const described = await handle.describe().catch(() => undefined);
+    for (const child of described?.raw.pendingChildren ?? [])
+      if (child.workflowId) all.push(bed.env.client.workflow.getHandle(child.workflowId));
+  }
+  await eventually(
+    async () => {
+      for (const handle of all) {
+        const described = await handle.describe().catch(() => undefined);
+        const busy = (described?.raw.pendingActivities?.length ?? 0) > 0 || !!described?.raw.pendingWorkflowTask;
+        if (described?.status.name === 'RUNNING' && busy) throw new Error(`${handle.workflowId} is still busy`);
+      }
+    },
+    { timeoutMs: 5_000 },
+  ).catch(() => undefined); // an activity held for good: end the workflows anyway
+  for (const handle of all) await handle.terminate().catch(() => undefined);
+}

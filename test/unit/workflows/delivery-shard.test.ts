@@ -5,7 +5,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { DrainReport } from '../../../src/delivery/drain';
 import { eventually as eventuallyWithin } from '../../../testkit/eventually';
 import { suggestContinueAsNewSignal } from '../../../testkit/continue-as-new-suggestion';
-import { startWorkflowTestBed, timersStarted, type WorkflowTestBed } from '../../../testkit/workflow-test-bed';
+import {
+  endWorkflows,
+  startWorkflowTestBed,
+  timersStarted,
+  type WorkflowTestBed,
+} from '../../../testkit/workflow-test-bed';
 import { eventsAvailableSignal } from '../../../workflows/connection-signals';
 import { deliveryShard, type DeliveryShardInput } from '../../../workflows/delivery-shard';
 
@@ -34,6 +39,8 @@ describe('deliveryShard workflow', () => {
   let answers: Array<(call: DrainCall) => Promise<DrainReport> | DrainReport>;
   let shardNumber = 0;
   let current: WorkflowHandle | undefined;
+  /** Lets a held drain answer. */
+  let release: (() => void) | undefined;
 
   const idle = (): DrainReport => ({ processed: 0, delivered: 0, busy: false });
 
@@ -46,7 +53,9 @@ describe('deliveryShard workflow', () => {
     await bed?.stop();
   });
   afterEach(async () => {
-    await current?.terminate().catch(() => undefined);
+    release?.();
+    release = undefined;
+    if (current) await endWorkflows(bed, [current]);
     current = undefined;
   });
   beforeEach(() => {
@@ -99,7 +108,6 @@ describe('deliveryShard workflow', () => {
   });
 
   it('coalesces the doorbells rung during a drain into one more drain', async () => {
-    let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     answers.push(async () => {
       await held;
@@ -110,7 +118,7 @@ describe('deliveryShard workflow', () => {
     await handle.signal(eventsAvailableSignal);
     await handle.signal(eventsAvailableSignal);
     await handle.signal(eventsAvailableSignal);
-    release();
+    release!();
     await drains(2);
     // One drain took all three rings: the next look is the idle check, 10 minutes on.
     await bed.env.sleep(IDLE_CHECK_MS - 5_000);

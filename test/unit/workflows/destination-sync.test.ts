@@ -6,6 +6,7 @@ import { defaultDestinationSettings, type DestinationSettings } from '../../../s
 import { eventually as eventuallyWithin } from '../../../testkit/eventually';
 import {
   continueAsNewNow,
+  endWorkflows,
   startWorkflowTestBed,
   timersStarted,
   type WorkflowTestBed,
@@ -73,7 +74,7 @@ describe('destinationSync workflow', () => {
     await bed?.stop();
   });
   afterEach(async () => {
-    for (const handle of started) await handle.terminate().catch(() => undefined);
+    await endWorkflows(bed, started);
   });
   beforeEach(() => {
     published = [];

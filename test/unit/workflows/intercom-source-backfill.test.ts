@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { BackfillPageInput, BackfillPageResult } from '../../../activities/backfill';
 import { FAILURE_TYPES } from '../../../src/outcomes';
 import { eventually as eventuallyWithin } from '../../../testkit/eventually';
-import { startWorkflowTestBed, type WorkflowTestBed } from '../../../testkit/workflow-test-bed';
+import { endWorkflows, startWorkflowTestBed, type WorkflowTestBed } from '../../../testkit/workflow-test-bed';
 import type { BackfillProgress } from '../../../workflows/backfill-messages';
 import { backfillProgressQuery, intercomSourceBackfill } from '../../../workflows/intercom-source-backfill';
 import { sourceConnection, statusQuery } from '../../../workflows/source-connection';
@@ -50,7 +50,7 @@ describe('intercomSourceBackfill workflow', () => {
     await bed?.stop();
   });
   afterEach(async () => {
-    for (const handle of started) await handle.terminate().catch(() => undefined);
+    await endWorkflows(bed, started);
   });
   beforeEach(() => {
     calls = [];

@@ -4,7 +4,12 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import type { BackfillPageInput, BackfillPageResult } from '../../../activities/backfill';
 import type { DeliveryState } from '../../../activities/connections';
 import { eventually as eventuallyWithin } from '../../../testkit/eventually';
-import { continueAsNewNow, startWorkflowTestBed, type WorkflowTestBed } from '../../../testkit/workflow-test-bed';
+import {
+  continueAsNewNow,
+  endWorkflows,
+  startWorkflowTestBed,
+  type WorkflowTestBed,
+} from '../../../testkit/workflow-test-bed';
 import { backfillSignal } from '../../../workflows/backfill-messages';
 import { backfillProgressQuery } from '../../../workflows/intercom-source-backfill';
 import {
@@ -68,6 +73,8 @@ describe('sourceConnection workflow', () => {
   let verdicts: Array<Verdict | (() => Verdict)>;
   /** Backfill pages per `since`: held until the test releases them (or the test ends). */
   let pageGates: Map<string, Promise<void>>;
+  /** The disconnect's drain waits for this. */
+  let drainGate: Promise<void> | undefined;
   let releases: Array<() => void> = [];
   let started: WorkflowHandle[];
   let connectionId: string;
@@ -82,7 +89,7 @@ describe('sourceConnection workflow', () => {
   afterEach(async () => {
     for (const release of releases) release();
     releases = [];
-    for (const handle of started) await handle.terminate().catch(() => undefined);
+    await endWorkflows(bed, started);
   });
   beforeEach(() => {
     published = [];
@@ -93,6 +100,7 @@ describe('sourceConnection workflow', () => {
     pages = [];
     verdicts = [];
     pageGates = new Map();
+    drainGate = undefined;
     started = [];
     connectionId = `src-${++counter}`;
     // Only this test's connection is recorded: a workflow of an earlier, failed test may still be running.
@@ -112,7 +120,9 @@ describe('sourceConnection workflow', () => {
         return typeof next === 'function' ? next() : next;
       },
       awaitDrained: async (input) => {
-        if (mine(input)) drained.push({ timeoutMs: input.timeoutMs });
+        if (!mine(input)) return 0;
+        drained.push({ timeoutMs: input.timeoutMs });
+        await drainGate;
         return 0;
       },
       disconnectSource: async (input) => {
@@ -259,6 +269,28 @@ describe('sourceConnection workflow', () => {
       { status: 'Authorizing', deliveryState: 'held' },
       { status: 'Disconnected', deliveryState: 'held' },
     ]);
+  });
+
+  it('while disconnecting, refuses new settings and ignores a late authorization', async () => {
+    let drainDone!: () => void;
+    drainGate = new Promise<void>((resolve) => (drainDone = resolve));
+    releases.push(drainDone);
+    const handle = await start();
+    await toStreaming(handle);
+    await handle.signal(disconnectSignal, {});
+    await eventually(() => expect(drained).toHaveLength(1));
+    expect(await status(handle)).toMatchObject({ phase: 'disconnecting', status: 'Disconnected' });
+
+    await expect(
+      handle.executeUpdate(configureUpdate, { args: [{ eventNaming: 'normalized' }] }),
+    ).rejects.toMatchObject({ cause: { message: 'the connection is disconnecting' } });
+    await handle.signal(authorizedSignal, { workspaceId: 'ws-other' });
+    expect(await status(handle)).toMatchObject({ workspaceId: 'ws-1', settings: { identityMapping: 'email' } });
+
+    drainDone();
+    expect(await handle.result()).toEqual({ status: 'Disconnected', reason: 'operator' });
+    expect(saved).toEqual([{ identityMapping: 'email' }]);
+    expect(disconnected).toEqual([{ tokenRejected: false }]);
   });
 
   it('starts where a moved run was (resume input): streaming and paused', async () => {
