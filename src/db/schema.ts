@@ -30,15 +30,15 @@ const queueColumns = () => ({
 });
 
 /**
- * One row per connection: an Intercom source feeding an Amplitude project, or a
- * destination sync streaming Amplitude events into an Intercom workspace.
+ * One row per connection: an Intercom source feeding an Amplitude project, a destination sync streaming
+ * Amplitude events into an Intercom workspace, or a cohort sync keeping Amplitude cohorts as Intercom tags.
  * Kind-specific settings live in `settings` (validated by zod where they are written).
  */
 export const connections = pgTable(
   'connections',
   {
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['intercom_source', 'intercom_destination'] }).notNull(),
+    kind: text('kind', { enum: ['intercom_source', 'intercom_destination', 'intercom_cohort'] }).notNull(),
     name: text('name').notNull(),
     /** Lifecycle status as shown in the UI: Authorizing, Listening, Connected, Paused, Disconnected, Enabled, Disabled. */
     status: text('status').notNull(),
@@ -48,7 +48,7 @@ export const connections = pgTable(
     intercomWorkspaceId: text('intercom_workspace_id'),
     intercomRegion: text('intercom_region', { enum: ['US', 'EU', 'AU'] }),
     settings: jsonb('settings').notNull().default({}),
-    /** SHA-256 of the destination's ingest key (the `api_key` Amplitude SDKs send us). */
+    /** SHA-256 of a destination's or cohort sync's ingest key (an SDK's `api_key`, a webhook's custom header). */
     ingestKeyHash: text('ingest_key_hash'),
     /** The delivery shard that drains this connection's rows (src/delivery/shards.ts). */
     deliveryShard: integer('delivery_shard'),
@@ -144,7 +144,8 @@ export const destinationOutbox = pgTable(
       .notNull()
       .references(() => connections.id, { onDelete: 'cascade' }),
     insertId: text('insert_id').notNull(),
-    kind: text('kind', { enum: ['event', 'identify'] }).notNull(),
+    /** `membership`: one user entering or leaving one cohort (cohort syncs, src/cohort/outbox-rows.ts). */
+    kind: text('kind', { enum: ['event', 'identify', 'membership'] }).notNull(),
     payload: json('payload').notNull(),
     /** Amplitude user_id or device_id: rows of one user are delivered in order, and an identify unparks its events. */
     userKey: text('user_key').notNull(),
@@ -293,4 +294,54 @@ export const intercomRateBudgets = pgTable('intercom_rate_budgets', {
   remaining: integer('remaining'),
   resetAt: ts('reset_at'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/**
+ * The Intercom tag of each cohort a cohort sync receives: created once (POST /tags), then tagged and untagged.
+ * Deleted with the tag when a sync is disconnected with "remove the tag".
+ */
+export const cohortTags = pgTable(
+  'cohort_tags',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    cohortId: text('cohort_id').notNull(),
+    tagId: text('tag_id').notNull(),
+    tagName: text('tag_name').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.cohortId] })],
+);
+
+/**
+ * The cohort membership record: who a cohort sync has tagged (the tag's size, and what a resync compares with
+ * when Intercom cannot list a tag's contacts). Written when a tag or untag call succeeds.
+ */
+export const cohortMembers = pgTable(
+  'cohort_members',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    cohortId: text('cohort_id').notNull(),
+    /** The Amplitude user id, as sent. */
+    userId: text('user_id').notNull(),
+    contactId: text('contact_id').notNull(),
+    taggedAt: ts('tagged_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.cohortId, t.userId] })],
+);
+
+/** A full member list given to a cohort sync's resync, kept until its workflow has turned it into membership rows. */
+export const cohortResyncs = pgTable('cohort_resyncs', {
+  id: text('id').primaryKey(),
+  connectionId: text('connection_id')
+    .notNull()
+    .references(() => connections.id, { onDelete: 'cascade' }),
+  cohortId: text('cohort_id').notNull(),
+  cohortName: text('cohort_name').notNull(),
+  userIds: jsonb('user_ids').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  appliedAt: ts('applied_at'),
 });

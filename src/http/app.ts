@@ -11,6 +11,7 @@ import { createWebhookReceiver, intercomUninstallRoutes, WEBHOOK_PATH } from './
 import { oauthRoutes } from './routes/oauth';
 import { adminRoutes } from './routes/admin';
 import { amplitudeIngestRoutes } from './routes/amplitude-ingest';
+import { cohortWebhookRoutes } from './routes/cohort-webhook';
 import { setupRoutes } from './routes/setup';
 import { BodyBudget } from './request-body';
 import { limitPerIp, publicRateLimits, trustProxySetting } from './rate-limits';
@@ -102,6 +103,7 @@ export function createApp(deps: AppDependencies): Api {
 
   // Ingestion answers its own 429s in Amplitude's format; every other public route shares this per-IP budget.
   app.use(amplitudeIngestRoutes({ services, connections, doorbell, limits, bodyBudget }));
+  app.use(cohortWebhookRoutes({ services, connections, doorbell, limits, bodyBudget }));
   app.use(limitPerIp(limits.perIp));
   app.use(intercomUninstallRoutes({ connections }));
   app.use(oauthRoutes(connections));

@@ -9,7 +9,10 @@ import { IdentityCache } from '../../destination/identity-cache';
 import { EventTypeRegistry } from '../../destination/event-types';
 import { DataAttributeRegistry } from '../../destination/attribute-registry';
 import { IdentifyHashes } from '../../destination/identify-hashes';
-import { unparkUser, type OutboxRow } from '../../destination/outbox';
+import { cancelWaitingAdditions, unparkCohortMembers, unparkUser, type OutboxRow } from '../../destination/outbox';
+import { CohortRecord } from '../../cohort/record';
+import type { CohortSettings } from '../../cohort/settings';
+import { CohortTags } from '../../cohort/tags';
 import type { DestinationSettings } from '../../destination/settings';
 import { SentEventLedger } from '../../loop-prevention';
 import { AUTH_REVOKED_REASON, CONNECTION_ERROR_RETRY_MS, type RowOutcome } from '../../outcomes';
@@ -21,9 +24,9 @@ export const TOKEN_MISSING_REASON = 'intercom_token_missing';
 export const TOKEN_REVOKED_REASON = 'intercom_token_revoked';
 
 /**
- * The `intercom` lane: Amplitude events and identifies accepted for destination syncs go to each sync's
- * Intercom workspace: users in parallel (bounded), each user's rows in order, every call through the
- * workspace's shared rate budget.
+ * The `intercom` lane: Amplitude events and identifies accepted for destination syncs, and cohort memberships
+ * accepted for cohort syncs, go to each sync's Intercom workspace: users in parallel (bounded), each user's rows
+ * in order, every call through the workspace's shared rate budget.
  */
 type OutboxLaneRow = OutboxRow & { connectionId: string };
 
@@ -49,9 +52,24 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       version: env.INTERCOM_API_VERSION,
       budget: new WorkspaceRateBudget(db, workspaceId, { metrics: services.metrics }),
     });
+    const cohort =
+      connection.kind === 'intercom_cohort'
+        ? (() => {
+            const settings = connection.settings as unknown as CohortSettings;
+            const record = new CohortRecord(db, connection.id);
+            return {
+              settings,
+              record,
+              tags: new CohortTags(record, intercom, token, settings),
+              cancelWaitingAdditions: (change: Parameters<typeof cancelWaitingAdditions>[2]) =>
+                cancelWaitingAdditions(db, connection.id, change),
+            };
+          })()
+        : undefined;
     return {
       workspaceId,
       token,
+      ...(cohort ? { cohort } : {}),
       settings: connection.settings as unknown as DestinationSettings,
       intercom,
       identities: new IdentityCache(db, workspaceId),
@@ -117,9 +135,15 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       const result: GroupResult = {
         outcomes,
         counters,
+        // The contact now exists: the user's parked rows go at once, this sync's and the workspace's cohort syncs'.
         afterSettle: unpark.length
           ? async (tx: Db) => {
-              for (const userKey of unpark) await unparkUser(tx, connection.id, userKey);
+              const ring = new Set<number>();
+              for (const userKey of unpark) {
+                await unparkUser(tx, connection.id, userKey);
+                for (const shard of await unparkCohortMembers(tx, workspaceId, userKey)) ring.add(shard);
+              }
+              return { ringShards: [...ring] };
             }
           : undefined,
       };
