@@ -166,6 +166,14 @@ export const REASON_WORDING = {
 
   // ----- Cohort members
   missing_user_id: { label: 'No user ID', help: 'The cohort member has no user ID.' },
+  not_tagged: {
+    label: 'Was not tagged',
+    help: 'Amplitude removed a member this sync never tagged, and no Intercom contact of theirs carries the tag: nothing to remove.',
+  },
+  cancelled_by_removal: {
+    label: 'Left the cohort before being tagged',
+    help: 'The member was waiting for their Intercom contact when Amplitude removed them from the cohort, so they were never tagged.',
+  },
 
   // ----- Either direction
   max_age: {
