@@ -126,8 +126,10 @@ describe('setup page (headless Chromium)', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
 
     await byTestId('new-source-button').click();
-    // Labels and help come from the API's schema.
-    expect(await page.locator('label[for]', { hasText: 'Amplitude project ID' }).count()).toBe(1);
+    // Labels and help come from the API's schema (the form renders once the schema has loaded).
+    const projectLabel = page.locator('label[for]', { hasText: 'Amplitude project ID' });
+    await projectLabel.first().waitFor();
+    expect(await projectLabel.count()).toBe(1);
     expect(await text('source-api-key-hint')).toMatch(/Settings → Projects/);
     // The API refuses the project id: the message names the field by its label, beside the field and above.
     await byTestId('source-project-id').fill('not a project!');
@@ -378,7 +380,7 @@ describe('setup page (headless Chromium)', () => {
     await byTestId('settings-save').click();
     await waitForText(
       'settings-error',
-      /^Send Events › Event types “\$identify”: is a user property update, not an event/,
+      /^Send Events › Event filter › Event types “\$identify”: is a user property update, not an event/,
     );
     expect(await text('setting-event-types-error')).toMatch(/^“\$identify”: is a user property update/);
     expect(await text('settings-error')).not.toContain('eventTypes');
