@@ -46,18 +46,19 @@ export const cohortMappingSchema = z
   .meta({ title: 'Mapping' });
 export type CohortMapping = z.infer<typeof cohortMappingSchema>;
 
+const tagNameMeta = {
+  title: 'Intercom tag name',
+  description:
+    'The tag members get. Empty: “Amplitude: <cohort name>”, one tag per cohort. A name given here is used for every cohort sent to this sync.',
+};
+const tagNameSchema = z
+  .string()
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_TAG_NAME_LENGTH, `at most ${MAX_TAG_NAME_LENGTH} characters`);
+
 export const cohortSettingsSchema = z.object({
-  tagName: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(MAX_TAG_NAME_LENGTH, `at most ${MAX_TAG_NAME_LENGTH} characters`)
-    .optional()
-    .meta({
-      title: 'Intercom tag name',
-      description:
-        'The tag members get. Empty: “Amplitude: <cohort name>”, one tag per cohort. A name given here is used for every cohort sent to this sync.',
-    }),
+  tagName: tagNameSchema.optional().meta(tagNameMeta),
   mapping: cohortMappingSchema.prefault({}),
   status: z
     .enum(['enabled', 'disabled'])
@@ -72,7 +73,7 @@ export type CohortSettings = z.infer<typeof cohortSettingsSchema>;
 
 /** A partial edit: `tagName: null` goes back to the default name. */
 export const cohortSettingsPatchSchema = z.strictObject({
-  tagName: cohortSettingsSchema.shape.tagName.unwrap().nullable().optional(),
+  tagName: tagNameSchema.nullable().optional().meta(tagNameMeta),
   mapping: z
     .strictObject({
       intercomUser: cohortMappingSchema.shape.intercomUser.unwrap().optional(),
