@@ -13,6 +13,8 @@ export interface PruneResult {
   sentEventLedger: number;
   identityMemory: number;
   identifyHashes: number;
+  /** Member lists of resyncs applied (emptied when applied; the row says when and for which cohort). */
+  cohortResyncs: number;
 }
 
 /** Rows deleted per statement when the worker's configuration does not say (RETENTION_BATCH_SIZE). */
@@ -62,6 +64,7 @@ export function createRetentionActivities({
         sentEventLedger: await deleteInBatches('intercom_sent_events', sql`sent_at < ${cutoff}`, batchSize),
         identityMemory: await pruneIdentityMemory(db, env.IDENTITY_MEMORY_MAX_PER_WORKSPACE),
         identifyHashes: await pruneIdentifyHashes(db),
+        cohortResyncs: await deleteInBatches('cohort_resyncs', sql`applied_at < ${cutoff}`, batchSize),
       };
     },
   };

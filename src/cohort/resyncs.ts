@@ -5,7 +5,8 @@ import { queryRows } from '../db/client';
 /**
  * The owner of table `cohort_resyncs`: full member lists given to a cohort sync's resync. The admin API stores
  * one and signals the sync's workflow with its id (the list never enters a workflow history); the workflow's
- * activity turns it into membership rows once.
+ * activity turns it into membership rows once. Applied lists are pruned by the retention workflow
+ * (activities/retention.ts).
  */
 export interface StoredResync {
   id: string;

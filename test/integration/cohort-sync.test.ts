@@ -87,6 +87,22 @@ describe('cohort sync', () => {
     expect(status.tagSize).toBe(1);
   });
 
+  it("accepts the property-based shape of Amplitude's cohort partner contract", async () => {
+    const sync = await createCohortSync(h);
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'pb-1' }, { externalId: 'pb-2' }]);
+    const identify = (userId: string, inCohort: boolean) => ({
+      type: 'identify',
+      userId,
+      traits: { '[Amplitude] Power users: coh1abc': inCohort, plan: 'pro' },
+    });
+    const added = await postCohort(h, sync.ingestKey, { batch: [identify('pb-1', true), identify('pb-2', true)] });
+    expect(added).toMatchObject({ status: 200, body: { accepted: 2 } });
+    await waitForCohortSync(h, sync.connectionId, (s) => s.added === 2);
+    await postCohort(h, sync.ingestKey, identify('pb-1', false));
+    await waitForCohortSync(h, sync.connectionId, (s) => s.removed === 1 && s.tagSize === 1);
+    expect(members(sync.appId)).toEqual(['pb-2']);
+  });
+
   it('parks members whose contact does not exist, and releases them when a destination identify creates it', async () => {
     const destination = await createSync(h, {
       createUpdateUsers: { enabled: true, userProperties: ['plan'] },
