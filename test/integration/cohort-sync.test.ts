@@ -57,6 +57,8 @@ describe('cohort sync', () => {
     expect(callsWith(sync.token, 'POST', /^\/tags$/)).toBe(1);
     expect(callsWith(sync.token, 'POST', /^\/contacts\/[^/]+\/tags$/)).toBe(4);
     expect(callsWith(sync.token, 'DELETE', /^\/contacts\/[^/]+\/tags\/[^/]+$/)).toBe(2);
+    // Contacts looked up in bulk (one search per batch entering); those leaving were in our record.
+    expect(callsWith(sync.token, 'POST', /^\/contacts\/search$/)).toBe(2);
     const [rows] = await queryRows<{ n: number }>(
       h.database.db,
       sql`SELECT count(*)::int AS n FROM destination_outbox WHERE connection_id = ${sync.connectionId}`,
@@ -215,7 +217,15 @@ describe('cohort sync', () => {
       ['p1', 'p2', 'p3'].map((externalId) => ({ externalId })),
     );
     expect((await h.admin('POST', `/api/connections/${sync.connectionId}/pause`)).status).toBe(202);
-    await waitForCohortSync(h, sync.connectionId, (s) => s.status === 'Paused');
+    // Paused as delivery reads it: the connection's row (the workflow's query says so a moment earlier).
+    await eventually(
+      async () => {
+        const list = await h.admin('GET', '/api/connections');
+        const row = list.body.connections.find((c: { id: string }) => c.id === sync.connectionId);
+        expect(row.status).toBe('Paused');
+      },
+      { timeoutMs: 10_000 },
+    );
     await postCohort(h, sync.ingestKey, cohortBatch(true, ['p1']));
     await new Promise((r) => setTimeout(r, 1_500));
     expect(members(sync.appId)).toEqual([]);

@@ -5,6 +5,7 @@ import { WorkspaceRateBudget } from '../../intercom/rate-budget';
 import type { Services } from '../../runtime/services';
 import type { DeliveryContext, RowResult } from '../../destination/actions/context';
 import { deliverRow } from '../../destination/deliver-row';
+import { actionForRow } from '../../destination/actions';
 import { IdentityCache } from '../../destination/identity-cache';
 import { EventTypeRegistry } from '../../destination/event-types';
 import { DataAttributeRegistry } from '../../destination/attribute-registry';
@@ -125,6 +126,12 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       if (!token || !workspaceId)
         return fatalHold(rows, TOKEN_MISSING_REASON, 'no Intercom access token is stored for this sync');
       const ctx = contextFor(connection, token, workspaceId);
+      await prepareRows(ctx, rows, (err) =>
+        services.logger.warn(
+          { connectionId: connection.id, err: { message: (err as Error).message } },
+          'bulk preparation of a group failed; its rows look up what they need themselves',
+        ),
+      );
       const results = await deliverByUser(ctx, rows, env.DESTINATION_CONCURRENCY);
       const revoked = results.find((r) => r.authRevoked);
       // The drain counts final outcomes itself (sent, skipped:<reason>, expired:<reason>); rows add the rest.
@@ -170,6 +177,26 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       return result;
     },
   };
+}
+
+/** Each action's bulk preparation of its rows in the group (best effort: a row does alone what this could not). */
+async function prepareRows(
+  ctx: DeliveryContext,
+  rows: OutboxLaneRow[],
+  onError: (err: unknown) => void,
+): Promise<void> {
+  for (const kind of new Set(rows.map((r) => r.kind))) {
+    const action = actionForRow(kind);
+    if (!action.prepare) continue;
+    try {
+      await action.prepare(
+        ctx,
+        rows.filter((r) => r.kind === kind),
+      );
+    } catch (err) {
+      onError(err);
+    }
+  }
 }
 
 /** Users in parallel (bounded), each user's rows in order; after a revoked token, the rest just waits. */

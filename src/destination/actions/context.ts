@@ -83,4 +83,9 @@ export interface DestinationAction {
   rowKind: OutboxRow['kind'];
   /** Performs one row. A failed Intercom call deep inside may end it by throwing CallFailedError (src/outcomes.ts). */
   perform(ctx: DeliveryContext, row: OutboxRow): Promise<RowResult>;
+  /**
+   * Runs once before a group's rows of this kind are performed, to do in bulk what each would do alone (look their
+   * contacts up). Best effort: it may fail, and the rows then do it themselves.
+   */
+  prepare?(ctx: DeliveryContext, rows: readonly OutboxRow[]): Promise<void>;
 }

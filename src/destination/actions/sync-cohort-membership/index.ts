@@ -1,5 +1,5 @@
 import type { DestinationAction } from '../context';
-import { performCohortMembership } from './perform';
+import { performCohortMembership, prepareCohortMembership } from './perform';
 
 /**
  * "Send Amplitude Cohorts to Intercom": a user entering a cohort gets the cohort's Intercom tag, a user leaving it
@@ -9,4 +9,5 @@ export const syncCohortMembership: DestinationAction = {
   title: 'Sync Cohort Membership',
   rowKind: 'membership',
   perform: performCohortMembership,
+  prepare: prepareCohortMembership,
 };

@@ -1,8 +1,9 @@
 import { memberIntercomUser } from '../../../cohort/member-identity';
 import type { MembershipPayload } from '../../../cohort/outbox-rows';
 import { isUserNotFound } from '../../../intercom/errors';
+import type { IntercomUser } from '../../intercom-user';
 import type { OutboxRow } from '../../outbox';
-import { resolveContact } from '../contact-lookup';
+import { prefetchContacts, resolveContact } from '../contact-lookup';
 import type { CohortContext, DeliveryContext, RowResult } from '../context';
 import { failedRow, parkRow, sentRow, skippedRow } from '../row-results';
 
@@ -25,6 +26,24 @@ export async function performCohortMembership(ctx: DeliveryContext, row: OutboxR
   const user = memberIntercomUser(change, cohort.settings.mapping);
   if ('error' in user) return skippedRow(row, user.error);
   return change.inCohort ? addMember(ctx, cohort, row, change, user) : removeMember(ctx, cohort, row, change, user);
+}
+
+/**
+ * Before a group's memberships: the contacts of the members entering that the identity cache does not know, looked
+ * up in bulk (a cohort's first sync then costs about one call per member: its tag call). Members leaving are
+ * found in our record first, so they are left to their rows.
+ */
+export async function prepareCohortMembership(ctx: DeliveryContext, rows: readonly OutboxRow[]): Promise<void> {
+  const cohort = ctx.cohort;
+  if (!cohort) return;
+  const users: IntercomUser[] = [];
+  for (const row of rows) {
+    const change = row.payload as unknown as MembershipPayload;
+    if (!change.inCohort || row.parkedSince) continue;
+    const user = memberIntercomUser(change, cohort.settings.mapping);
+    if (!('error' in user)) users.push(user);
+  }
+  await prefetchContacts(ctx, users);
 }
 
 async function addMember(

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { performCohortMembership } from '../../../../../src/destination/actions/sync-cohort-membership/perform';
+import {
+  performCohortMembership,
+  prepareCohortMembership,
+} from '../../../../../src/destination/actions/sync-cohort-membership/perform';
 import type { MembershipChange } from '../../../../../src/cohort/webhook-payload';
 import {
   answered,
@@ -138,5 +141,64 @@ describe('sync cohort membership', () => {
     const result = await performCohortMembership(world.ctx, outboxRow('membership', change(true, 'not-an-email')));
     expect(result.outcome).toMatchObject({ kind: 'skipped', reason: 'invalid_email' });
     expect(world.calls).toEqual([]);
+  });
+});
+
+describe('prepare: bulk lookup of the members entering', () => {
+  const contact = (id: string, externalId: string, role = 'user') => ({
+    type: 'contact',
+    id,
+    external_id: externalId,
+    role,
+  });
+
+  it('finds unknown contacts with one IN search, remembering who exists and who does not', async () => {
+    const world = fakeDeliveryWorld();
+    withCohort(world);
+    world.identities.set('external_id:known', { state: 'found', contactId: 'c0' });
+    world.answer(
+      'searchContacts',
+      answered({ type: 'list', data: [contact('lead-a', 'a', 'lead'), contact('c-a', 'a'), contact('c-b', 'b')] }),
+    );
+    const rows = [
+      outboxRow('membership', change(true, 'a')),
+      outboxRow('membership', change(true, 'b')),
+      outboxRow('membership', change(true, 'gone')),
+      outboxRow('membership', change(true, 'known')),
+      outboxRow('membership', change(false, 'leaving')),
+      outboxRow('membership', change(true, 'parked'), { parkedSince: new Date(NOW - 60_000) }),
+    ];
+    await prepareCohortMembership(world.ctx, rows);
+    expect(world.calls).toHaveLength(1);
+    expect(world.calls[0]!.args[1]).toEqual({ field: 'external_id', operator: 'IN', value: ['a', 'b', 'gone'] });
+    expect(world.identities.get('external_id:a')).toEqual({ state: 'found', contactId: 'c-a' });
+    expect(world.identities.get('external_id:b')).toEqual({ state: 'found', contactId: 'c-b' });
+    expect(world.identities.get('external_id:gone')).toEqual({ state: 'missing' });
+    // The rows then cost one call each: the tag.
+    world.answer('tagContact', tag);
+    const result = await performCohortMembership(world.ctx, rows[0]!);
+    expect(result.outcome.kind).toBe('delivered');
+    expect(world.calls.map((c) => c.method)).toEqual(['searchContacts', 'tagContact']);
+  });
+
+  it('remembers nobody as missing from an answer cut short, and gives up quietly when the search fails', async () => {
+    const world = fakeDeliveryWorld();
+    withCohort(world);
+    world.answer(
+      'searchContacts',
+      answered({ type: 'list', data: [contact('c-a', 'a')], pages: { next: { starting_after: 'x' } } }),
+    );
+    await prepareCohortMembership(world.ctx, [
+      outboxRow('membership', change(true, 'a')),
+      outboxRow('membership', change(true, 'b')),
+    ]);
+    expect(world.identities.get('external_id:a')).toEqual({ state: 'found', contactId: 'c-a' });
+    expect(world.identities.has('external_id:b')).toBe(false);
+
+    const failing = fakeDeliveryWorld();
+    withCohort(failing);
+    failing.answer('searchContacts', failedWith({ status: 503, message: 'unavailable' }));
+    await prepareCohortMembership(failing.ctx, [outboxRow('membership', change(true, 'a'))]);
+    expect(failing.identities.size).toBe(0);
   });
 });
