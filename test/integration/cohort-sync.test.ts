@@ -6,6 +6,8 @@ import { cohortBatch, createCohortSync, postCohort, waitForCohortSync } from '..
 import { amplitudeEvent, createSync, ingest } from '../../testkit/destination-flow';
 import { eventually } from '../../testkit/eventually';
 import { shardOf } from '../../src/delivery/shards';
+import { ConnectionStatusKey, ProviderKey } from '../../workflows/search-attributes';
+import { runCli } from '../support/run-cli';
 
 /** Amplitude cohorts → Intercom tags on real Temporal + Postgres + the Intercom simulator. */
 describe('cohort sync', () => {
@@ -285,6 +287,56 @@ describe('cohort sync', () => {
     expect(members(sync.appId)).toEqual([...users].sort());
     expect(status).toMatchObject({ tagSize: 40, pending: 0, expired: {}, skipped: {} });
     expect(status.counters.retried).toBeGreaterThan(0);
+  });
+
+  it('operators drive it from the CLI, and find it in Temporal by its search attributes', async () => {
+    const cli = (args: string[]) => runCli({ CONNECTOR_API_URL: h.apiUrl, ADMIN_TOKEN: h.adminToken }, args);
+    const workspace = h.intercom.addWorkspace({ name: 'CLI cohorts' });
+    h.intercom.seedContacts(workspace.appId, [{ externalId: 'cli-1' }, { externalId: 'cli-2' }]);
+    const created = await cli([
+      'create-cohort-sync',
+      '--name',
+      'CLI cohort',
+      '--intercom-access-token',
+      workspace.accessToken,
+      '--json',
+    ]);
+    expect(created.code).toBe(0);
+    const { connectionId } = JSON.parse(created.stdout) as { connectionId: string };
+    const settings = await cli(['cohort-settings', connectionId, '--tag-name', 'From the CLI', '--status', 'enabled']);
+    expect(settings.code).toBe(0);
+    const resync = await cli([
+      'resync',
+      connectionId,
+      '--cohort-id',
+      'clicoh',
+      '--cohort-name',
+      'CLI users',
+      '--user-ids',
+      'cli-1,cli-2',
+    ]);
+    expect(resync).toMatchObject({
+      code: 0,
+      stdout: expect.stringMatching(/^resync resync-\S+ sent to intercom-cohort-/),
+    });
+    await waitForCohortSync(h, connectionId, (s) => s.added === 2 && s.tagSize === 2);
+    expect(
+      h.intercom
+        .tagMembers(workspace.appId, { name: 'From the CLI' })
+        .map((c) => c.external_id)
+        .sort(),
+    ).toEqual(['cli-1', 'cli-2']);
+    const status = await cli(['status', connectionId, '--json']);
+    expect(JSON.parse(status.stdout)).toMatchObject({ kind: 'intercom_cohort', added: 2, tagSize: 2 });
+
+    const handle = h.client.workflow.getHandle(`intercom-${connectionId}`);
+    expect((await handle.describe()).typedSearchAttributes.get(ProviderKey)).toBe('intercom-cohort');
+    expect((await cli(['disconnect-cohort-sync', connectionId, '--remove-tag', 'true'])).code).toBe(0);
+    await eventually(
+      async () => expect((await handle.describe()).typedSearchAttributes.get(ConnectionStatusKey)).toBe('Disconnected'),
+      { timeoutMs: 10_000 },
+    );
+    await eventually(async () => expect(h.intercom.tags(workspace.appId)).toEqual([]), { timeoutMs: 10_000 });
   });
 
   it('refuses unknown keys and malformed batches with a 4xx, storing nothing', async () => {
