@@ -237,6 +237,8 @@ export async function expireOverdueRows(
     sql`WITH overdue AS (
           SELECT id FROM ${t} WHERE status = 'pending'
             AND received_at < now() - make_interval(secs => ${maxAgeMs / 1000})
+            -- a row a drain holds is its to settle (it expires it too)
+            AND (lease_until IS NULL OR lease_until < now())
           ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED),
         expired AS (
           UPDATE ${t} q SET status = ${expiredStatus}, reason = 'max_age', done_at = now(), lease_until = NULL
