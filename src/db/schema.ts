@@ -281,9 +281,16 @@ export const intercomSentEvents = pgTable(
     eventName: text('event_name').notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     userKey: text('user_key').notNull(),
+    /** The Amplitude project the sending sync is fed from ('' when its settings don't say: echoes of every source). */
+    amplitudeProjectId: text('amplitude_project_id').notNull().default(''),
     sentAt: ts('sent_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.eventName, t.createdAt, t.userKey] })],
+  (t) => [
+    primaryKey({
+      name: 'intercom_sent_events_pk',
+      columns: [t.workspaceId, t.eventName, t.createdAt, t.userKey, t.amplitudeProjectId],
+    }),
+  ],
 );
 
 /** One shared Intercom REST budget per workspace, read and spent by every worker. */

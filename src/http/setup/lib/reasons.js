@@ -177,6 +177,10 @@ export const REASON_WORDING = {
     help: 'The connector failed on this one; it was set aside so others keep flowing. See the last error and the service logs.',
   },
   disconnected: { label: 'Disconnected', help: 'It was still queued when the connection was disconnected.' },
+  quota: {
+    label: 'Over the storage quota',
+    help: 'The connection already held CONNECTION_MAX_PENDING_ROWS undelivered events (1,000,000 by default), so this one was not stored. Fix what holds delivery back (an Error, a pause).',
+  },
 
   // ----- Why a connection was disconnected
   operator: {
