@@ -165,15 +165,23 @@ export function fakeDeliveryWorld(settings: DestinationSettingsInput = {}): Fake
 /** A cohort sync's parts in memory: its tags (created on first use, `createTag` logged), member record, cancellations. */
 export interface FakeCohort {
   tags: Map<string, string>;
-  /** `<cohort>/<user>` → contact id. */
+  /** `<cohort>/<user>` → contact id, while a member. */
   members: Map<string, string>;
+  /** `<cohort>/<user>` → the last change applied (member or not, when computed). */
+  applied: Map<string, { member: boolean; contactId: string | null; changedAt: Date }>;
   /** Waiting additions `cancelWaitingAdditions` will find, by `<cohort>/<user>`. */
   waitingAdditions: Map<string, number>;
   cancelled: string[];
 }
 
 export function withCohort(world: FakeWorld, settings: CohortSettingsInput = {}): FakeCohort {
-  const cohort: FakeCohort = { tags: new Map(), members: new Map(), waitingAdditions: new Map(), cancelled: [] };
+  const cohort: FakeCohort = {
+    tags: new Map(),
+    members: new Map(),
+    applied: new Map(),
+    waitingAdditions: new Map(),
+    cancelled: [],
+  };
   const member = (cohortId: string, userId: string) => `${cohortId}/${userId}`;
   world.ctx.cohort = {
     settings: cohortSettingsSchema.parse({ status: 'enabled', ...settings }),
@@ -197,8 +205,23 @@ export function withCohort(world: FakeWorld, settings: CohortSettingsInput = {})
         return tagId ? { cohortId, tagId, tagName: 'tag' } : undefined;
       },
       contactOf: async (cohortId, userId) => cohort.members.get(member(cohortId, userId)),
-      tagged: async (cohortId, userId, contactId) => void cohort.members.set(member(cohortId, userId), contactId),
-      untagged: async (cohortId, userId) => cohort.members.delete(member(cohortId, userId)),
+      state: async (cohortId, userId) => {
+        const key = member(cohortId, userId);
+        return (
+          cohort.applied.get(key) ??
+          (cohort.members.has(key)
+            ? { member: true, contactId: cohort.members.get(key)!, changedAt: new Date(0) }
+            : undefined)
+        );
+      },
+      tagged: async (cohortId, userId, contactId, changedAt) => {
+        cohort.members.set(member(cohortId, userId), contactId);
+        cohort.applied.set(member(cohortId, userId), { member: true, contactId, changedAt });
+      },
+      untagged: async (cohortId, userId, contactId, changedAt) => {
+        cohort.applied.set(member(cohortId, userId), { member: false, contactId, changedAt });
+        return cohort.members.delete(member(cohortId, userId));
+      },
     },
     cancelWaitingAdditions: async ({ cohortId, userId }) => {
       const n = cohort.waitingAdditions.get(member(cohortId, userId)) ?? 0;

@@ -54,40 +54,59 @@ export class CohortRecord {
     );
   }
 
-  /** The contact we tagged for this member, if we did. */
+  /** The contact we tagged for this member, while they carry the tag. */
   async contactOf(cohortId: string, userId: string): Promise<string | undefined> {
-    const [row] = await queryRows<{ contact_id: string }>(
+    const state = await this.state(cohortId, userId);
+    return state?.member ? (state.contactId ?? undefined) : undefined;
+  }
+
+  /** The last change we applied for this member (tagged or untagged, and when Amplitude computed it). */
+  async state(
+    cohortId: string,
+    userId: string,
+  ): Promise<{ member: boolean; contactId: string | null; changedAt: Date } | undefined> {
+    const [row] = await queryRows<{ member: boolean; contact_id: string | null; changed_at: string | Date }>(
       this.db,
-      sql`SELECT contact_id FROM cohort_members
+      sql`SELECT member, contact_id, changed_at FROM cohort_members
           WHERE connection_id = ${this.connectionId} AND cohort_id = ${cohortId} AND user_id = ${userId}`,
     );
-    return row?.contact_id;
+    return row ? { member: row.member, contactId: row.contact_id, changedAt: new Date(row.changed_at) } : undefined;
   }
 
-  async tagged(cohortId: string, userId: string, contactId: string): Promise<void> {
+  /** The member carries the tag, as of `changedAt` (a change computed earlier than the one recorded never wins). */
+  async tagged(cohortId: string, userId: string, contactId: string, changedAt: Date): Promise<void> {
+    await this.record(cohortId, userId, contactId, true, changedAt);
+  }
+
+  /** The member no longer carries the tag, as of `changedAt`. Returns whether the record had them as a member. */
+  async untagged(cohortId: string, userId: string, contactId: string | null, changedAt: Date): Promise<boolean> {
+    const before = await this.state(cohortId, userId);
+    await this.record(cohortId, userId, contactId, false, changedAt);
+    return before?.member ?? false;
+  }
+
+  private async record(
+    cohortId: string,
+    userId: string,
+    contactId: string | null,
+    member: boolean,
+    changedAt: Date,
+  ): Promise<void> {
     await this.db.execute(sql`
-      INSERT INTO cohort_members (connection_id, cohort_id, user_id, contact_id)
-      VALUES (${this.connectionId}, ${cohortId}, ${userId}, ${contactId})
-      ON CONFLICT (connection_id, cohort_id, user_id) DO UPDATE SET contact_id = excluded.contact_id, tagged_at = now()`);
+      INSERT INTO cohort_members (connection_id, cohort_id, user_id, contact_id, member, changed_at)
+      VALUES (${this.connectionId}, ${cohortId}, ${userId}, ${contactId}, ${member}, ${changedAt.toISOString()}::timestamptz)
+      ON CONFLICT (connection_id, cohort_id, user_id) DO UPDATE
+        SET contact_id = coalesce(excluded.contact_id, cohort_members.contact_id), member = excluded.member,
+            changed_at = excluded.changed_at, tagged_at = now()
+        WHERE cohort_members.changed_at <= excluded.changed_at`);
   }
 
-  /** Returns whether the record had the member. */
-  async untagged(cohortId: string, userId: string): Promise<boolean> {
-    const rows = await queryRows<{ user_id: string }>(
-      this.db,
-      sql`DELETE FROM cohort_members
-          WHERE connection_id = ${this.connectionId} AND cohort_id = ${cohortId} AND user_id = ${userId}
-          RETURNING user_id`,
-    );
-    return rows.length > 0;
-  }
-
-  /** Every member we tagged for a cohort: user id → contact id. */
+  /** Every member carrying the tag we gave them, for a cohort: user id → contact id. */
   async members(cohortId: string): Promise<Map<string, string>> {
     const rows = await queryRows<{ user_id: string; contact_id: string }>(
       this.db,
       sql`SELECT user_id, contact_id FROM cohort_members
-          WHERE connection_id = ${this.connectionId} AND cohort_id = ${cohortId}`,
+          WHERE connection_id = ${this.connectionId} AND cohort_id = ${cohortId} AND member`,
     );
     return new Map(rows.map((r) => [r.user_id, r.contact_id]));
   }
@@ -98,7 +117,7 @@ export class CohortRecord {
       this.db,
       sql`SELECT t.cohort_id, t.tag_id, t.tag_name,
                  (SELECT count(*)::int FROM cohort_members m
-                   WHERE m.connection_id = t.connection_id AND m.cohort_id = t.cohort_id) AS members
+                   WHERE m.connection_id = t.connection_id AND m.cohort_id = t.cohort_id AND m.member) AS members
           FROM cohort_tags t WHERE t.connection_id = ${this.connectionId} ORDER BY t.created_at`,
     );
     return rows.map((r) => ({ cohortId: r.cohort_id, tagId: r.tag_id, tagName: r.tag_name, members: r.members }));

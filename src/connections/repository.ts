@@ -141,6 +141,14 @@ export class ConnectionRepository {
   }
 }
 
+/** How many connections there are of each kind and status (the `connector_connections` gauge). */
+export async function connectionsByStatus(db: Db): Promise<{ kind: string; status: string; count: number }[]> {
+  return db
+    .select({ kind: connections.kind, status: connections.status, count: sql<number>`count(*)::int` })
+    .from(connections)
+    .groupBy(connections.kind, connections.status);
+}
+
 /** One connection row (without a SecretBox: for readers that need no secret, such as the drain). */
 export async function findConnection(db: Db, id: string): Promise<Connection | undefined> {
   const [row] = await db.select().from(connections).where(eq(connections.id, id));

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   bigserial,
   index,
   integer,
@@ -282,9 +283,16 @@ export const intercomSentEvents = pgTable(
     eventName: text('event_name').notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     userKey: text('user_key').notNull(),
+    /** The Amplitude project the sending sync is fed from ('' when its settings don't say: echoes of every source). */
+    amplitudeProjectId: text('amplitude_project_id').notNull().default(''),
     sentAt: ts('sent_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.eventName, t.createdAt, t.userKey] })],
+  (t) => [
+    primaryKey({
+      name: 'intercom_sent_events_pk',
+      columns: [t.workspaceId, t.eventName, t.createdAt, t.userKey, t.amplitudeProjectId],
+    }),
+  ],
 );
 
 /** One shared Intercom REST budget per workspace, read and spent by every worker. */
@@ -316,7 +324,9 @@ export const cohortTags = pgTable(
 
 /**
  * The cohort membership record: who a cohort sync has tagged (the tag's size, and what a resync compares with
- * when Intercom cannot list a tag's contacts). Written when a tag or untag call succeeds.
+ * when Intercom cannot list a tag's contacts), and whom it untagged, each with when Amplitude computed that change:
+ * a change computed earlier than the one applied is stale and skipped, whatever order they arrive in. Written when
+ * a tag or untag call succeeds.
  */
 export const cohortMembers = pgTable(
   'cohort_members',
@@ -327,7 +337,12 @@ export const cohortMembers = pgTable(
     cohortId: text('cohort_id').notNull(),
     /** The Amplitude user id, as sent. */
     userId: text('user_id').notNull(),
-    contactId: text('contact_id').notNull(),
+    /** The contact we tagged or untagged; null for a removal of someone whose contact we never found. */
+    contactId: text('contact_id'),
+    /** True while the contact carries the tag; false once we untagged it (kept to order later changes). */
+    member: boolean('member').notNull().default(true),
+    /** When Amplitude computed the change last applied (`computed_time`, or when a payload without one arrived). */
+    changedAt: ts('changed_at').notNull(),
     taggedAt: ts('tagged_at').notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.connectionId, t.cohortId, t.userId] })],

@@ -167,6 +167,21 @@ describe('cohort sync', () => {
     expect(members(sync.appId)).toEqual([]);
   });
 
+  it('batches arriving out of order: the change Amplitude computed last wins', async () => {
+    const sync = await createCohortSync(h);
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'o1' }, { externalId: 'o2' }]);
+    const t = Math.floor(Date.now() / 1000);
+    // o1 entered at t and left at t+60, but the removal arrives first; o2 left at t and came back at t+60.
+    await postCohort(h, sync.ingestKey, cohortBatch(false, ['o1'], { computedTime: t + 60 }));
+    await postCohort(h, sync.ingestKey, cohortBatch(true, ['o2'], { computedTime: t + 60 }));
+    await waitForCohortSync(h, sync.connectionId, (s) => s.pending === 0 && s.added === 1);
+    await postCohort(h, sync.ingestKey, cohortBatch(true, ['o1'], { computedTime: t }));
+    await postCohort(h, sync.ingestKey, cohortBatch(false, ['o2'], { computedTime: t }));
+    const status = await waitForCohortSync(h, sync.connectionId, (s) => s.skipped.superseded === 2 && s.pending === 0);
+    expect(members(sync.appId)).toEqual(['o2']);
+    expect(status).toMatchObject({ added: 1, removed: 0, tagSize: 1 });
+  });
+
   it('a resync converges a drifted tag to the full member list', async () => {
     const sync = await createCohortSync(h, { settings: { status: 'enabled', tagName: 'Drifting' } });
     const contacts = h.intercom.seedContacts(

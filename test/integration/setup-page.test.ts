@@ -370,6 +370,8 @@ describe('setup page (headless Chromium)', () => {
       },
       mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'email' } },
       status: 'enabled',
+      // Not on the form: unset, loop prevention covers every source on the workspace.
+      amplitudeProjectId: null,
     });
     await waitForText('status', /^Enabled$/);
     expect(await byTestId('setting-status-hint').isHidden()).toBe(true);

@@ -77,7 +77,11 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       eventTypes: new EventTypeRegistry(db, workspaceId, env.INTERCOM_EVENT_TYPE_LIMIT),
       attributes: new DataAttributeRegistry(db, workspaceId, intercom, token, env.INTERCOM_CUSTOM_ATTRIBUTE_LIMIT),
       identifyHashes: new IdentifyHashes(db, workspaceId),
-      sentEvents: new SentEventLedger(db, workspaceId),
+      sentEvents: new SentEventLedger(
+        db,
+        workspaceId,
+        (connection.settings as Partial<DestinationSettings>).amplitudeProjectId,
+      ),
       policy: {
         metadataKeyLimit: env.INTERCOM_METADATA_KEY_LIMIT,
         parkScheduleMs: env.DESTINATION_PARK_SCHEDULE,

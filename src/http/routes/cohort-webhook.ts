@@ -10,6 +10,7 @@ import { outboxRowsForMemberships } from '../../cohort/outbox-rows';
 import { MAX_COHORT_BODY_BYTES, parseCohortWebhookBody } from '../../cohort/webhook-payload';
 import type { Services } from '../../runtime/services';
 import type { Doorbell } from '../../temporal/doorbell';
+import { QUOTA_REASON, type StorageQuota } from '../../delivery/quota';
 import { IngestKeyCache } from '../ingest-key-cache';
 import { limitPerIp, type PublicRateLimits } from '../rate-limits';
 import { readRequestBody, type BodyBudget } from '../request-body';
@@ -17,6 +18,8 @@ import { readRequestBody, type BodyBudget } from '../request-body';
 /** Where Amplitude's Cohort Webhooks destination posts (Catalog → Destinations → Cohorts → Webhook). */
 export const COHORT_WEBHOOK_PATH = '/amplitude/cohorts';
 const ROWS_PER_STATEMENT = 500;
+/** The pause a sync over its storage quota asks for: delivery usually frees room within it. */
+const QUOTA_RETRY_AFTER_SECONDS = 30;
 
 /**
  * Amplitude's Cohort Webhooks destination: one POST per batch of users entering or leaving a cohort (or the
@@ -35,8 +38,9 @@ export function cohortWebhookRoutes(deps: {
   doorbell: Doorbell;
   limits: PublicRateLimits;
   bodyBudget: BodyBudget;
+  quota: StorageQuota;
 }): Router {
-  const { services, doorbell, limits, bodyBudget } = deps;
+  const { services, doorbell, limits, bodyBudget, quota } = deps;
   const { db, metrics, logger } = services;
   const endpoint = 'cohort_webhook';
   const router = Router();
@@ -68,6 +72,11 @@ export function cohortWebhookRoutes(deps: {
     if (waitMs !== undefined) {
       res.set('retry-after', String(Math.ceil(waitMs / 1000)));
       return answer(res, 'rate_limited', 429, { code: 429, error: 'too many requests; retry later' });
+    }
+    if (quota.isOver(connection.id)) {
+      // Nothing is stored: Amplitude retries the batch later, as after any refusal.
+      res.set('retry-after', String(QUOTA_RETRY_AFTER_SECONDS));
+      return answer(res, QUOTA_REASON, 429, { code: 429, error: 'this sync has too much waiting; retry later' });
     }
 
     const body = await readRequestBody(req, { limit: MAX_COHORT_BODY_BYTES, budget: bodyBudget });

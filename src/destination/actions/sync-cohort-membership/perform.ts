@@ -9,6 +9,8 @@ import { failedRow, parkRow, sentRow, skippedRow } from '../row-results';
 
 /** Reason of a removal with nothing to remove: we never tagged the user, and no contact of theirs exists. */
 export const NOT_TAGGED_REASON = 'not_tagged';
+/** Reason of a change Amplitude computed before the one already applied for the member (it arrived late). */
+export const SUPERSEDED_REASON = 'superseded';
 
 /**
  * Applies one membership change to the cohort's Intercom tag.
@@ -25,7 +27,18 @@ export async function performCohortMembership(ctx: DeliveryContext, row: OutboxR
   const change = row.payload as unknown as MembershipPayload;
   const user = memberIntercomUser(change, cohort.settings.mapping);
   if ('error' in user) return skippedRow(row, user.error);
-  return change.inCohort ? addMember(ctx, cohort, row, change, user) : removeMember(ctx, cohort, row, change, user);
+  // Last writer wins, by when Amplitude computed the change: one computed before the change applied is stale.
+  const changedAt = changedAtOf(change, row);
+  const applied = await cohort.record.state(change.cohortId, change.userId);
+  if (applied && applied.changedAt.getTime() > changedAt.getTime()) return skippedRow(row, SUPERSEDED_REASON);
+  return change.inCohort
+    ? addMember(ctx, cohort, row, change, user, changedAt)
+    : removeMember(ctx, cohort, row, change, user, changedAt);
+}
+
+/** When Amplitude computed the change; a property-based payload has no such time, so its arrival stands in. */
+function changedAtOf(change: MembershipPayload, row: OutboxRow): Date {
+  return change.computedTime === null ? row.receivedAt : new Date(change.computedTime * 1000);
 }
 
 /**
@@ -52,6 +65,7 @@ async function addMember(
   row: OutboxRow,
   change: MembershipPayload,
   user: { field: 'external_id' | 'email'; value: string },
+  changedAt: Date,
 ): Promise<RowResult> {
   const contactId = await resolveContact(ctx, user);
   if (!contactId) return parkRow(ctx, row);
@@ -59,7 +73,7 @@ async function addMember(
     const tagId = await cohort.tags.ensure(change.cohortId, change.cohortName);
     const tagged = await ctx.intercom.tagContact(ctx.token, contactId, tagId);
     if (tagged.ok) {
-      await cohort.record.tagged(change.cohortId, change.userId, contactId);
+      await cohort.record.tagged(change.cohortId, change.userId, contactId, changedAt);
       return sentRow(row, { members_added: 1 });
     }
     if (tagged.failure.kind !== 'not_found') return failedRow(ctx, row, tagged.failure);
@@ -80,20 +94,24 @@ async function removeMember(
   row: OutboxRow,
   change: MembershipPayload,
   user: { field: 'external_id' | 'email'; value: string },
+  changedAt: Date,
 ): Promise<RowResult> {
-  const computedAt = change.computedTime === null ? row.receivedAt : new Date(change.computedTime * 1000);
   const cancelled = await cohort.cancelWaitingAdditions({
     userKey: row.userKey,
     cohortId: change.cohortId,
     userId: change.userId,
-    computedAt,
+    computedAt: changedAt,
   });
   const counters: Record<string, number> = cancelled > 0 ? { 'skipped:cancelled_by_removal': cancelled } : {};
   const recorded = await cohort.record.contactOf(change.cohortId, change.userId);
   const contactId = recorded ?? (await resolveContact(ctx, user));
   // Our own record of the tag first: a removal must not create a tag just to find nobody carries it.
   const tag = await cohort.record.tag(change.cohortId);
-  if (!contactId || !tag) return { ...skippedRow(row, NOT_TAGGED_REASON), counters };
+  if (!contactId || !tag) {
+    // Remembered all the same: an addition computed before this removal, arriving later, must not tag them.
+    await cohort.record.untagged(change.cohortId, change.userId, contactId, changedAt);
+    return { ...skippedRow(row, NOT_TAGGED_REASON), counters };
+  }
   const untagged = await ctx.intercom.untagContact(ctx.token, contactId, tag.tagId);
   if (!untagged.ok && untagged.failure.kind !== 'not_found') {
     const failed = failedRow(ctx, row, untagged.failure);
@@ -101,7 +119,7 @@ async function removeMember(
   }
   // Not found: the contact is gone, or no longer carries the tag (or the tag is gone): nothing left to remove.
   if (!untagged.ok && isUserNotFound(untagged.error)) await ctx.identities.forget(user.field, user.value);
-  const wasMember = await cohort.record.untagged(change.cohortId, change.userId);
+  const wasMember = await cohort.record.untagged(change.cohortId, change.userId, contactId, changedAt);
   if (untagged.ok || wasMember) return sentRow(row, { ...counters, members_removed: 1 });
   return { ...skippedRow(row, NOT_TAGGED_REASON), counters };
 }

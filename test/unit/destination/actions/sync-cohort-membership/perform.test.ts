@@ -202,3 +202,34 @@ describe('prepare: bulk lookup of the members entering', () => {
     expect(failing.identities.size).toBe(0);
   });
 });
+
+describe('order: the change Amplitude computed last wins', () => {
+  it('skips a removal computed before the addition already applied', async () => {
+    const world = fakeDeliveryWorld();
+    const cohort = withCohort(world);
+    cohort.tags.set('coh1', 'tag-1');
+    cohort.members.set('coh1/user-42', 'c9');
+    cohort.applied.set('coh1/user-42', { member: true, contactId: 'c9', changedAt: new Date(NOW) });
+    const late = change(false, 'user-42', { computedTime: Math.floor(NOW / 1000) - 60 });
+    const result = await performCohortMembership(world.ctx, outboxRow('membership', late));
+    expect(result.outcome).toMatchObject({ kind: 'skipped', reason: 'superseded' });
+    expect(world.calls).toEqual([]);
+    expect(cohort.members.get('coh1/user-42')).toBe('c9');
+  });
+
+  it('skips an addition computed before a removal already applied, even one that found nobody to untag', async () => {
+    const world = fakeDeliveryWorld();
+    const cohort = withCohort(world);
+    world.answer('searchContacts', none);
+    const removal = change(false, 'user-42', { computedTime: Math.floor(NOW / 1000) });
+    expect((await performCohortMembership(world.ctx, outboxRow('membership', removal))).outcome).toMatchObject({
+      kind: 'skipped',
+      reason: 'not_tagged',
+    });
+    expect(cohort.applied.get('coh1/user-42')).toMatchObject({ member: false });
+    const late = change(true, 'user-42', { computedTime: Math.floor(NOW / 1000) - 60 });
+    const result = await performCohortMembership(world.ctx, outboxRow('membership', late));
+    expect(result.outcome).toMatchObject({ kind: 'skipped', reason: 'superseded' });
+    expect(world.calls.map((c) => c.method)).toEqual(['searchContacts']);
+  });
+});

@@ -2,7 +2,9 @@ CREATE TABLE "cohort_members" (
 	"connection_id" text NOT NULL,
 	"cohort_id" text NOT NULL,
 	"user_id" text NOT NULL,
-	"contact_id" text NOT NULL,
+	"contact_id" text,
+	"member" boolean DEFAULT true NOT NULL,
+	"changed_at" timestamp with time zone NOT NULL,
 	"tagged_at" timestamp with time zone DEFAULT now() NOT NULL,
 	CONSTRAINT "cohort_members_connection_id_cohort_id_user_id_pk" PRIMARY KEY("connection_id","cohort_id","user_id")
 );
