@@ -1,9 +1,9 @@
 import { parseArgs } from 'node:util';
-import { startStack, type Stack } from '../testkit/stack';
+import { startStack } from '../testkit/stack';
 import { report, round } from './lib/report';
 import { fmt, repeat, RUNS_OPTION, runCount, summarise, type Spread } from './lib/runs';
 import { ForeignWatch } from './lib/foreign';
-import { WINDOW_MS } from '../testkit/simulators/intercom/rate-limit';
+import { rateWindows } from './lib/rate-windows';
 import { cohortBatch, createCohortSync, postCohort, waitForCohortSync } from '../testkit/cohort-flow';
 
 /**
@@ -89,9 +89,10 @@ async function measureOnce(): Promise<CohortRun> {
     );
     const tAEnd = Date.now();
     const a1 = calls();
-    const windows = windowShares(stack, sync.token, logFrom, tA, tAEnd);
-    const steadyCalls = windows.reduce((sum, w) => sum + w.calls, 0);
-    const steadyShare = windows.length > 0 ? steadyCalls / (windows.length * windowBudget) : NaN;
+    const ours = stack.intercom.requests
+      .slice(logFrom)
+      .filter((r) => r.headers.authorization === `Bearer ${sync.token}` && r.at >= tA && r.at <= tAEnd);
+    const { windows, share: steadyShare } = rateWindows(ours, tA, tAEnd, windowBudget);
     // Setup for B: the returning users leave (not measured).
     await post(false, range(members, half));
     await waitForCohortSync(stack, sync.connectionId, (s) => s.removed === half && s.pending === 0, timeoutFor(half));
@@ -131,25 +132,6 @@ async function measureOnce(): Promise<CohortRun> {
   } finally {
     await stack.stop();
   }
-}
-
-/** The simulator's windows (aligned to the clock) wholly inside [from, to]: calls allowed, 429s, share of the budget. */
-function windowShares(stack: Stack, token: string, logFrom: number, from: number, to: number) {
-  const ours = stack.intercom.requests
-    .slice(logFrom)
-    .filter((r) => r.headers.authorization === `Bearer ${token}` && r.at >= from && r.at <= to);
-  const windows: { start: string; calls: number; limited: number; share: number }[] = [];
-  for (let w = Math.ceil(from / WINDOW_MS); w <= Math.floor(to / WINDOW_MS) - 1; w += 1) {
-    const inWindow = ours.filter((r) => Math.floor(r.at / WINDOW_MS) === w);
-    const allowed = inWindow.filter((r) => r.status !== 429).length;
-    windows.push({
-      start: new Date(w * WINDOW_MS).toISOString().slice(11, 19),
-      calls: allowed,
-      limited: inWindow.length - allowed,
-      share: allowed / windowBudget,
-    });
-  }
-  return windows;
 }
 
 async function main() {
