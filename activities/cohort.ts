@@ -120,8 +120,10 @@ export function createCohortActivities(services: Services) {
         { receivedAt: new Date(), requestId: resync.id },
       );
       await db.transaction(async (tx) => {
-        for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT)
+        for (let start = 0; start < rows.length; start += ROWS_PER_STATEMENT) {
           await insertOutboxRows(tx as unknown as typeof db, rows.slice(start, start + ROWS_PER_STATEMENT));
+          Context.current().heartbeat({ stored: start });
+        }
         await markResyncApplied(tx as unknown as typeof db, resync.id);
       });
       if (rows.length > 0 && connection.deliveryShard !== null) {

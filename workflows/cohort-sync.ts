@@ -5,9 +5,11 @@ import {
   defineSignal,
   defineUpdate,
   log,
+  proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import type { createCohortActivities } from '../activities/cohort';
 import { applyCohortSettingsPatch, type CohortSettings, type CohortSettingsPatch } from '../src/cohort/settings';
 // The same shared lifecycle pieces as the other connection workflows: that is what connection-lifecycle.ts is for.
 import {
@@ -71,6 +73,16 @@ export const resyncSignal = defineSignal<[{ resyncId: string }]>('resync');
 /** Disconnect, and delete the tags from Intercom (a plain `disconnect` leaves them). */
 export const disconnectRemovingTagSignal = defineSignal('disconnectRemovingTag');
 export const cohortStatusQuery = defineQuery<CohortLifecycle>('status');
+
+/**
+ * A resync lists the tag's contacts (150 a page, within the workspace's rate budget) and stores a row per change:
+ * minutes for a large cohort. It heartbeats as it goes, so a crashed worker's attempt is retried within a minute.
+ */
+const resync = proxyActivities<ReturnType<typeof createCohortActivities>>({
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', maximumInterval: '5 minutes' },
+});
 
 export async function cohortSync(input: CohortSyncInput): Promise<{ status: 'Disconnected' }> {
   const state: CohortSyncState = input.carried ?? { ...newControlState(), settings: input.settings, resyncs: [] };
@@ -138,7 +150,7 @@ export async function cohortSync(input: CohortSyncInput): Promise<{ status: 'Dis
     while (state.resyncs.length > 0 && !state.disconnect) {
       const resyncId = state.resyncs[0]!;
       try {
-        const planned = await control.applyCohortResync({ connectionId, resyncId });
+        const planned = await resync.applyCohortResync({ connectionId, resyncId });
         state.lastResync = { resyncId, at: Date.now(), ...planned };
         log.info('resync queued membership changes', { connectionId, resyncId, ...planned });
       } catch (err) {
