@@ -14,7 +14,15 @@ describe('cohort sync', () => {
   let h: Harness;
   beforeAll(async () => {
     // Parked members come back after 12 s and expire at that attempt: a release within seconds is the identify's.
-    h = await startHarness({ env: { DESTINATION_PARK_SCHEDULE: '12s', DESTINATION_PARK_MAX_AGE: '1s' } });
+    h = await startHarness({
+      env: {
+        DESTINATION_PARK_SCHEDULE: '12s',
+        DESTINATION_PARK_MAX_AGE: '1s',
+        // A storage quota no other test here reaches, recounted on demand (h.api.quota.recount()).
+        CONNECTION_MAX_PENDING_ROWS: '100',
+        CONNECTION_QUOTA_CHECK_INTERVAL: '1h',
+      },
+    });
   });
   afterAll(async () => {
     await h?.stop();
@@ -25,6 +33,15 @@ describe('cohort sync', () => {
       .tagMembers(appId, { name: tag })
       .map((c) => c.external_id)
       .sort();
+  /** The status as delivery reads it: the connection's row (the workflow's query says so a moment earlier). */
+  const waitForPublished = (connectionId: string, status: string) =>
+    eventually(
+      async () => {
+        const list = await h.admin('GET', '/api/connections');
+        expect(list.body.connections.find((c: { id: string }) => c.id === connectionId)?.status).toBe(status);
+      },
+      { timeoutMs: 10_000 },
+    );
   /** Calls made with a workspace's token (the simulator records every request). */
   const callsWith = (token: string, method: string, path: RegExp) =>
     h.intercom.requests.filter(
@@ -234,15 +251,7 @@ describe('cohort sync', () => {
       ['p1', 'p2', 'p3'].map((externalId) => ({ externalId })),
     );
     expect((await h.admin('POST', `/api/connections/${sync.connectionId}/pause`)).status).toBe(202);
-    // Paused as delivery reads it: the connection's row (the workflow's query says so a moment earlier).
-    await eventually(
-      async () => {
-        const list = await h.admin('GET', '/api/connections');
-        const row = list.body.connections.find((c: { id: string }) => c.id === sync.connectionId);
-        expect(row.status).toBe('Paused');
-      },
-      { timeoutMs: 10_000 },
-    );
+    await waitForPublished(sync.connectionId, 'Paused');
     await postCohort(h, sync.ingestKey, cohortBatch(true, ['p1']));
     await new Promise((r) => setTimeout(r, 1_500));
     expect(members(sync.appId)).toEqual([]);
@@ -352,6 +361,31 @@ describe('cohort sync', () => {
       { timeoutMs: 10_000 },
     );
     await eventually(async () => expect(h.intercom.tags(workspace.appId)).toEqual([]), { timeoutMs: 10_000 });
+  });
+
+  it('a sync over its storage quota answers 429 and stores nothing until delivery makes room', async () => {
+    const sync = await createCohortSync(h);
+    const users = Array.from({ length: 101 }, (_, i) => `q-${i}`);
+    h.intercom.seedContacts(
+      sync.appId,
+      users.map((externalId) => ({ externalId })),
+    );
+    expect((await h.admin('POST', `/api/connections/${sync.connectionId}/pause`)).status).toBe(202);
+    await waitForPublished(sync.connectionId, 'Paused');
+    expect((await postCohort(h, sync.ingestKey, cohortBatch(true, users))).status).toBe(200);
+    await h.api.quota.recount();
+    const over = await postCohort(h, sync.ingestKey, cohortBatch(true, ['q-extra']));
+    expect(over).toMatchObject({ status: 429, body: { code: 429 } });
+    const [rows] = await queryRows<{ n: number }>(
+      h.database.db,
+      sql`SELECT count(*)::int AS n FROM destination_outbox WHERE connection_id = ${sync.connectionId}`,
+    );
+    expect(rows!.n).toBe(101);
+
+    expect((await h.admin('POST', `/api/connections/${sync.connectionId}/resume`)).status).toBe(202);
+    await waitForCohortSync(h, sync.connectionId, (s) => s.added === 101 && s.pending === 0);
+    await h.api.quota.recount();
+    expect((await postCohort(h, sync.ingestKey, cohortBatch(true, ['q-extra']))).status).toBe(200);
   });
 
   it('refuses unknown keys and malformed batches with a 4xx, storing nothing', async () => {
