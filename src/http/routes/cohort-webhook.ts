@@ -74,7 +74,8 @@ export function cohortWebhookRoutes(deps: {
       return answer(res, 'rate_limited', 429, { code: 429, error: 'too many requests; retry later' });
     }
     if (quota.isOver(connection.id)) {
-      // Nothing is stored: Amplitude retries the batch later, as after any refusal.
+      // Nothing is stored. The batch is lost unless Amplitude resends it (it documents retries after a timeout
+      // only); a resync restores the tag. The quota exists so that a sync nobody drains cannot fill the disk.
       res.set('retry-after', String(QUOTA_RETRY_AFTER_SECONDS));
       return answer(res, QUOTA_REASON, 429, { code: 429, error: 'this sync has too much waiting; retry later' });
     }
