@@ -30,7 +30,7 @@ const QUOTA_RETRY_AFTER_SECONDS = 30;
  * Authorised by the cohort sync's ingest key in a custom header (`Authorization: Bearer <key>`, or `X-Ingest-Key`),
  * checked before the body is read; only its hash is stored. What a caller gets wrong is a 4xx and stores nothing:
  * no or unknown key 401, a body over 5 MB 413, anything but a valid payload 400 (naming what is wrong). Only our own
- * trouble (the database) is a 503, which Amplitude retries.
+ * trouble (the database) is a 503 (Amplitude documents retries after timeouts; a resync repairs what is lost).
  */
 export function cohortWebhookRoutes(deps: {
   services: Services;
