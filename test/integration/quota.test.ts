@@ -183,17 +183,29 @@ describe('Error state, storage quota and pending age', () => {
       expect(updated).toHaveLength(1);
     };
 
+    // The status query says Paused as soon as the workflow has the signal; the shards see it once the workflow has
+    // published it to Postgres. Rows stored before that may still be claimed, so wait for the published state.
+    const pause = async () => {
+      expect((await h.admin('POST', `/api/connections/${connectionId}/pause`)).status).toBe(202);
+      await waitForSource(h, connectionId, (s) => s.status === 'Paused');
+      await eventually(async () => {
+        const [row] = await queryRows<{ delivery_state: string }>(
+          h.database.db,
+          sql`SELECT delivery_state FROM connections WHERE id = ${connectionId}`,
+        );
+        expect(row?.delivery_state).toBe('held');
+      });
+    };
+
     // Paused (held), a row ages past the 7-day default; resumed, the drain expires it instead of sending it.
-    expect((await h.admin('POST', `/api/connections/${connectionId}/pause`)).status).toBe(202);
-    await waitForSource(h, connectionId, (s) => s.status === 'Paused');
+    await pause();
     expect((await contactCreated(appId, 'aged-claimed')).status).toBe(200);
     await age('aged-claimed');
     expect((await h.admin('POST', `/api/connections/${connectionId}/resume`)).status).toBe(202);
     await waitForSource(h, connectionId, (s) => s.dropped?.max_age === 1 && s.pending === 0);
 
     // Paused again, an aged row is never claimed: the retention run expires it, counted the same way.
-    expect((await h.admin('POST', `/api/connections/${connectionId}/pause`)).status).toBe(202);
-    await waitForSource(h, connectionId, (s) => s.status === 'Paused');
+    await pause();
     expect((await contactCreated(appId, 'aged-held')).status).toBe(200);
     expect((await contactCreated(appId, 'fresh-held')).status).toBe(200);
     await age('aged-held');
