@@ -5,6 +5,7 @@ import { createIntercomLane } from '../src/delivery/lanes/intercom';
 import type { Lane } from '../src/delivery/shards';
 import { workflowIdFor } from '../src/connections/ids';
 import type { Services } from '../src/runtime/services';
+import { signalShard } from '../src/temporal/shard-signal';
 import { deliveryEventSignal } from '../workflows/connection-signals';
 
 /** Hand back to the shard workflow after this long (keeps activities and histories short). */
@@ -32,9 +33,19 @@ export function createDeliveryActivities(services: Services) {
           );
         }
       };
+      // Another shard's rows made due here (a cohort member released by an identify): ring it. This shard's own
+      // rows need no ring: the drain is running and claims them.
+      const ring = async (shard: number) => {
+        if (shard === input.shard) return;
+        try {
+          await signalShard(activity.client, info.taskQueue, input.lane, shard);
+        } catch (err) {
+          logger.warn({ shard, err: { message: (err as Error).message } }, 'could not ring a delivery shard');
+        }
+      };
       return drainShard(
         lane as Parameters<typeof drainShard>[0],
-        { db: services.db, logger, metrics: services.metrics, notify },
+        { db: services.db, logger, metrics: services.metrics, notify, ring },
         {
           shard: input.shard,
           // Per attempt: a retry must not take over rows the attempt before it may still be sending (their lease

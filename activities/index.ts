@@ -3,6 +3,7 @@ import { createRetentionActivities } from './retention';
 import { createDeliveryActivities } from './delivery';
 import { createConnectionActivities } from './connections';
 import { createBackfillActivities } from './backfill';
+import { createCohortActivities } from './cohort';
 
 /** All activities, built over the process's services (dependency injection, as in Temporal's samples). */
 export function createActivities(services: Services) {
@@ -11,6 +12,7 @@ export function createActivities(services: Services) {
     ...createDeliveryActivities(services),
     ...createConnectionActivities(services),
     ...createBackfillActivities(services),
+    ...createCohortActivities(services),
   };
 }
 

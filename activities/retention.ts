@@ -4,6 +4,9 @@ import { queryRows } from '../src/db/client';
 import type { Services } from '../src/runtime/services';
 import { pruneIdentityMemory } from '../src/source/identity-memory';
 import { pruneIdentifyHashes } from '../src/destination/identify-hashes';
+import { addCounters } from '../src/connections/repository';
+import { expireOverdueRows } from '../src/delivery/queue';
+import type { QueueTable } from '../src/delivery/shards';
 
 export interface PruneResult {
   sourceRows: number;
@@ -13,6 +16,8 @@ export interface PruneResult {
   sentEventLedger: number;
   identityMemory: number;
   identifyHashes: number;
+  /** Member lists of resyncs applied (emptied when applied; the row says when and for which cohort). */
+  cohortResyncs: number;
 }
 
 /** Rows deleted per statement when the worker's configuration does not say (RETENTION_BATCH_SIZE). */
@@ -22,7 +27,7 @@ export function createRetentionActivities({
   db,
   env,
 }: Pick<Services, 'db'> & {
-  env: Pick<Services['env'], 'RETENTION_BATCH_SIZE' | 'IDENTITY_MEMORY_MAX_PER_WORKSPACE'>;
+  env: Pick<Services['env'], 'RETENTION_BATCH_SIZE' | 'IDENTITY_MEMORY_MAX_PER_WORKSPACE' | 'DELIVERY_MAX_PENDING_AGE'>;
 }) {
   /**
    * Deletes the rows of `table` matching `where`, at most `batchSize` per statement (each its own short
@@ -45,7 +50,39 @@ export function createRetentionActivities({
     }
   }
 
+  /** Expires a queue's overdue pending rows in bounded batches, counting them per connection with each batch. */
+  async function expireOverdue(table: QueueTable, batchSize: number): Promise<number> {
+    // The counter each lane uses for the outcome (src/delivery/lanes): dropped:<reason> or expired:<reason>.
+    const status = table === 'source_inbox' ? 'dropped' : 'expired';
+    let total = 0;
+    for (;;) {
+      const expired = await db.transaction(async (tx) => {
+        const t = tx as unknown as typeof db;
+        const byConnection = await expireOverdueRows(t, table, status, env.DELIVERY_MAX_PENDING_AGE, batchSize);
+        for (const [connectionId, n] of byConnection) await addCounters(t, connectionId, { [`${status}:max_age`]: n });
+        return [...byConnection.values()].reduce((a, b) => a + b, 0);
+      });
+      total += expired;
+      heartbeat({ table, expired: total });
+      if (expired < batchSize) return total;
+    }
+  }
+
   return {
+    /**
+     * Expires pending rows older than DELIVERY_MAX_PENDING_AGE (reason `max_age`) that delivery will not
+     * expire itself: those of connections holding their rows (in error, paused), which it never claims.
+     */
+    async expireOverduePending(
+      input: { batchSize?: number } = {},
+    ): Promise<{ sourceRows: number; destinationRows: number }> {
+      const batchSize = input.batchSize ?? env.RETENTION_BATCH_SIZE ?? DEFAULT_BATCH_SIZE;
+      return {
+        sourceRows: await expireOverdue('source_inbox', batchSize),
+        destinationRows: await expireOverdue('destination_outbox', batchSize),
+      };
+    },
+
     /** Deletes finished rows (delivered, dropped, skipped, expired) older than the retention age. Pending rows are never touched. */
     async pruneFinishedRows(input: { retentionDays: number; batchSize?: number }): Promise<PruneResult> {
       const batchSize = input.batchSize ?? env.RETENTION_BATCH_SIZE ?? DEFAULT_BATCH_SIZE;
@@ -62,6 +99,7 @@ export function createRetentionActivities({
         sentEventLedger: await deleteInBatches('intercom_sent_events', sql`sent_at < ${cutoff}`, batchSize),
         identityMemory: await pruneIdentityMemory(db, env.IDENTITY_MEMORY_MAX_PER_WORKSPACE),
         identifyHashes: await pruneIdentifyHashes(db),
+        cohortResyncs: await deleteInBatches('cohort_resyncs', sql`applied_at < ${cutoff}`, batchSize),
       };
     },
   };

@@ -3,7 +3,7 @@ import { startStack } from '../testkit/stack';
 import { report, round } from './lib/report';
 import { fmt, repeat, RUNS_OPTION, runCount, summarise, type Spread } from './lib/runs';
 import { ForeignWatch } from './lib/foreign';
-import { WINDOW_MS } from '../testkit/simulators/intercom/rate-limit';
+import { rateWindows } from './lib/rate-windows';
 import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../testkit/destination-flow';
 
 /**
@@ -122,21 +122,7 @@ async function measureOnce(): Promise<DestinationRun> {
     const byEndpoint = countBy(ours, (r) => `${r.method} ${r.path} ${r.status}`);
 
     // Steady state: the simulator's windows (aligned to the clock) wholly inside phase B.
-    const firstWindow = Math.ceil(t0 / WINDOW_MS);
-    const lastWindow = Math.floor(tEnd / WINDOW_MS) - 1;
-    const windows: { start: string; calls: number; limited: number; share: number }[] = [];
-    for (let w = firstWindow; w <= lastWindow; w += 1) {
-      const inWindow = ours.filter((r) => Math.floor(r.at / WINDOW_MS) === w);
-      const allowed = inWindow.filter((r) => r.status !== 429).length;
-      windows.push({
-        start: new Date(w * WINDOW_MS).toISOString().slice(11, 19),
-        calls: allowed,
-        limited: inWindow.length - allowed,
-        share: allowed / windowBudget,
-      });
-    }
-    const steadyCalls = windows.reduce((sum, w) => sum + w.calls, 0);
-    const steadyShare = windows.length > 0 ? steadyCalls / (windows.length * windowBudget) : NaN;
+    const { windows, share: steadyShare, minCalls, maxCalls } = rateWindows(ours, t0, tEnd, windowBudget);
     const seconds = (tEnd - t0) / 1000;
 
     // C. Create & Update Users with repeats.
@@ -154,8 +140,8 @@ async function measureOnce(): Promise<DestinationRun> {
         eventsPerSecond: eventCount / seconds,
         deliverySeconds: seconds,
         ingestSeconds: (ingestedAt - t0) / 1000,
-        minCallsPerWindow: Math.min(...windows.map((w) => w.calls)),
-        maxCallsPerWindow: Math.max(...windows.map((w) => w.calls)),
+        minCallsPerWindow: minCalls,
+        maxCallsPerWindow: maxCalls,
       },
       detail: { calls, windows, callsByEndpoint: byEndpoint, counters: status.counters },
       foreign: foreign.list,

@@ -15,7 +15,9 @@ import { normalizeTopic } from './source/topics';
  *   (table intercom_sent_events, keyed as Intercom dedupes events: name, created_at, user), before sending it:
  *   Intercom's `event.created` webhook for it may reach our source before the send even returns.
  * - A source connection on the same workspace reads the ledger and drops the `event.created` notifications
- *   that echo those events (reason `loop_echo`; SOURCE_LOOP_PREVENTION turns it off).
+ *   that echo those events (reason `loop_echo`; SOURCE_LOOP_PREVENTION turns it off), but only the echoes of
+ *   syncs that feed its own Amplitude project (the sync's `amplitudeProjectId` setting): two projects on one
+ *   workspace are independent. A sync that does not name its project is taken to feed every source there.
  * Both sides write the keys the same way: Intercom's stored form of the name, Unix seconds, and the user as
  * `external_id:<user id>` or `email:<lower-cased email>`.
  */
@@ -33,11 +35,16 @@ export interface SentEvent {
   user: { field: 'external_id' | 'email'; value: string };
 }
 
-/** The destination's side: what it sent to one Intercom workspace. */
+/** Ledger rows of a sync that does not say which Amplitude project feeds it: they match every source. */
+const ANY_PROJECT = '';
+
+/** The destination's side: what one sync sent to one Intercom workspace. */
 export class SentEventLedger {
   constructor(
     private readonly db: Db,
     private readonly workspaceId: string,
+    /** The Amplitude project whose events the sync receives, when its settings say. */
+    private readonly amplitudeProjectId?: string | null,
   ) {}
 
   async record(events: readonly SentEvent[]): Promise<void> {
@@ -45,11 +52,12 @@ export class SentEventLedger {
     const values = sql.join(
       events.map(
         (e) =>
-          sql`(${this.workspaceId}, ${normalizeIntercomEventName(e.eventName)}, ${e.createdAt}::bigint, ${ledgerUserKey(e.user)})`,
+          sql`(${this.workspaceId}, ${normalizeIntercomEventName(e.eventName)}, ${e.createdAt}::bigint, ${ledgerUserKey(e.user)}, ${this.amplitudeProjectId || ANY_PROJECT})`,
       ),
       sql`, `,
     );
-    await this.db.execute(sql`INSERT INTO intercom_sent_events (workspace_id, event_name, created_at, user_key)
+    await this.db
+      .execute(sql`INSERT INTO intercom_sent_events (workspace_id, event_name, created_at, user_key, amplitude_project_id)
                               VALUES ${values} ON CONFLICT DO NOTHING`);
   }
 }
@@ -78,7 +86,7 @@ export function echoCandidate(notification: IntercomNotification): EchoCandidate
   return { eventName: normalizeIntercomEventName(name), createdAt, userKeys };
 }
 
-/** The source's side: the ids of the notifications (of one workspace) that echo events we sent. */
+/** The source's side: the ids of the notifications (of one workspace) that echo events sent by syncs feeding its project. */
 export async function findEchoes(
   db: Db,
   input: {
@@ -101,7 +109,8 @@ export async function findEchoes(
     db,
     sql`SELECT DISTINCT c.id FROM (VALUES ${sql.join(tuples, sql`, `)}) AS c(id, event_name, created_at, user_key)
         JOIN intercom_sent_events s ON s.workspace_id = ${input.workspaceId} AND s.event_name = c.event_name
-         AND s.created_at = c.created_at AND s.user_key = c.user_key`,
+         AND s.created_at = c.created_at AND s.user_key = c.user_key
+         AND s.amplitude_project_id IN (${ANY_PROJECT}, ${input.amplitudeProjectId ?? ANY_PROJECT})`,
   );
   return new Set(matches.map((m) => Number(m.id)));
 }

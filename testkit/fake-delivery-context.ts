@@ -5,6 +5,9 @@ import { destinationSettingsSchema, type DestinationSettingsInput } from '../src
 import type { IntercomResult } from '../src/intercom/client';
 import { intercomFailure, type IntercomError, type RateLimitInfo } from '../src/intercom/errors';
 import type { SentEvent } from '../src/loop-prevention';
+import { cohortSettingsSchema } from '../src/cohort/settings';
+
+type CohortSettingsInput = Parameters<typeof cohortSettingsSchema.parse>[0] & object;
 
 /**
  * A destination action's world in memory, for unit tests of `perform`: a fake Intercom whose answers each test
@@ -58,6 +61,8 @@ export function fakeDeliveryWorld(settings: DestinationSettingsInput = {}): Fake
     createContact: call('createContact'),
     updateContact: call('updateContact'),
     sendEvent: call('sendEvent'),
+    tagContact: call('tagContact'),
+    untagContact: call('untagContact'),
   } as unknown as IntercomApi;
 
   const world: Omit<FakeWorld, 'ctx' | 'answer'> = {
@@ -155,6 +160,77 @@ export function fakeDeliveryWorld(settings: DestinationSettingsInput = {}): Fake
     ctx,
     answer: (method, ...answers) => scripted.set(method, [...(scripted.get(method) ?? []), ...answers]),
   };
+}
+
+/** A cohort sync's parts in memory: its tags (created on first use, `createTag` logged), member record, cancellations. */
+export interface FakeCohort {
+  tags: Map<string, string>;
+  /** `<cohort>/<user>` → contact id, while a member. */
+  members: Map<string, string>;
+  /** `<cohort>/<user>` → the last change applied (member or not, when computed). */
+  applied: Map<string, { member: boolean; contactId: string | null; changedAt: Date }>;
+  /** Waiting additions `cancelWaitingAdditions` will find, by `<cohort>/<user>`. */
+  waitingAdditions: Map<string, number>;
+  cancelled: string[];
+}
+
+export function withCohort(world: FakeWorld, settings: CohortSettingsInput = {}): FakeCohort {
+  const cohort: FakeCohort = {
+    tags: new Map(),
+    members: new Map(),
+    applied: new Map(),
+    waitingAdditions: new Map(),
+    cancelled: [],
+  };
+  const member = (cohortId: string, userId: string) => `${cohortId}/${userId}`;
+  world.ctx.cohort = {
+    settings: cohortSettingsSchema.parse({ status: 'enabled', ...settings }),
+    tags: {
+      ensure: async (cohortId) => {
+        let tagId = cohort.tags.get(cohortId);
+        if (!tagId) {
+          tagId = `tag-${cohort.tags.size + 1}`;
+          world.log.push('createTag');
+          cohort.tags.set(cohortId, tagId);
+        }
+        return tagId;
+      },
+      forget: async (cohortId) => {
+        cohort.tags.delete(cohortId);
+      },
+    },
+    record: {
+      tag: async (cohortId) => {
+        const tagId = cohort.tags.get(cohortId);
+        return tagId ? { cohortId, tagId, tagName: 'tag' } : undefined;
+      },
+      contactOf: async (cohortId, userId) => cohort.members.get(member(cohortId, userId)),
+      state: async (cohortId, userId) => {
+        const key = member(cohortId, userId);
+        return (
+          cohort.applied.get(key) ??
+          (cohort.members.has(key)
+            ? { member: true, contactId: cohort.members.get(key)!, changedAt: new Date(0) }
+            : undefined)
+        );
+      },
+      tagged: async (cohortId, userId, contactId, changedAt) => {
+        cohort.members.set(member(cohortId, userId), contactId);
+        cohort.applied.set(member(cohortId, userId), { member: true, contactId, changedAt });
+      },
+      untagged: async (cohortId, userId, contactId, changedAt) => {
+        cohort.applied.set(member(cohortId, userId), { member: false, contactId, changedAt });
+        return cohort.members.delete(member(cohortId, userId));
+      },
+    },
+    cancelWaitingAdditions: async ({ cohortId, userId }) => {
+      const n = cohort.waitingAdditions.get(member(cohortId, userId)) ?? 0;
+      cohort.waitingAdditions.delete(member(cohortId, userId));
+      if (n > 0) cohort.cancelled.push(member(cohortId, userId));
+      return n;
+    },
+  };
+  return cohort;
 }
 
 let nextRowId = 1;

@@ -26,6 +26,8 @@ export interface StackOptions {
   /** Keep Temporal's state in a file so the dev server can be restarted mid-run. */
   temporalDbFile?: string;
   env?: Record<string, string>;
+  /** The Intercom simulator fires webhooks at the api for what changes in it (a contact created, an event sent). */
+  intercomWebhooks?: boolean;
   /** Extra node flags for the api and worker processes (profiling). */
   nodeArgs?: string[];
   intercom?: Parameters<typeof createIntercomSimulator>[0];
@@ -72,7 +74,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const apiPort = await freePort();
   const apiUrl = `http://127.0.0.1:${apiPort}`;
-  const intercom = createIntercomSimulator({ uninstallUrl: `${apiUrl}/intercom/uninstall`, ...options.intercom });
+  const intercom = createIntercomSimulator({
+    uninstallUrl: `${apiUrl}/intercom/uninstall`,
+    ...(options.intercomWebhooks && { webhookUrl: `${apiUrl}/intercom/webhooks` }),
+    ...options.intercom,
+  });
   const intercomUrl = await intercom.listen();
   const amplitude = createAmplitudeSimulator(options.amplitude);
   const amplitudeUrl = await amplitude.listen();

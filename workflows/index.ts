@@ -5,3 +5,4 @@ export { deliveryShard } from './delivery-shard';
 export { sourceConnection } from './source-connection';
 export { destinationSync } from './destination-sync';
 export { intercomSourceBackfill } from './intercom-source-backfill';
+export { cohortSync } from './cohort-sync';

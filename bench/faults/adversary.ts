@@ -4,8 +4,10 @@ import { sql } from 'drizzle-orm';
 import { queryRows } from '../../src/db/client';
 import { freePort } from '../../src/temporal/dev-server';
 import { startStack, type Stack } from '../../testkit/stack';
-import { onboardSource } from '../../testkit/source-flow';
-import { createSync } from '../../testkit/destination-flow';
+import { onboardSource, sourceStatus, waitForSource } from '../../testkit/source-flow';
+import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../../testkit/destination-flow';
+import { itemForTopic } from '../../testkit/simulators/intercom';
+import { ConnectionStatusKey } from '../../workflows/search-attributes';
 import { ServiceProcess } from '../../testkit/service-process';
 import { PrivatePostgres } from '../lib/private-postgres';
 import { report } from '../lib/report';
@@ -15,11 +17,12 @@ import { runScript, sleep } from './common';
  * Attacks on a running stack (api and worker processes, a private Postgres, a Temporal dev server), each
  * an entry of ATTACKS: it runs against the stack and says whether the service held. Writes
  * bench/results/adversary.json with one `{name, passed, detail}` per attack (`passed`: the service held,
- * the attack did not get through) and exits 1 if any attack got through. Small enough for CI (about a
- * minute, most of it starting the stack and the 10 s Postgres outage).
+ * the attack did not get through) and exits 1 if any attack got through. Small enough for CI (two to three
+ * minutes, most of it starting the stack, Intercom's /me timing out for 20 s and the 10 s Postgres outage).
  *
  * To add an attack, append an entry: it gets the stack and what setup made (a source streaming from a
- * workspace, a destination sync and its ingest key).
+ * workspace, a destination sync and its ingest key); `connectedSource` makes a source of its own. A verdict
+ * checks that the attack met what it attacks (a fault hit, a row claimed), so a test that never ran fails.
  */
 interface Context {
   stack: Stack;
@@ -77,7 +80,99 @@ async function worstHealthLatency(ctx: Context, attack: () => Promise<unknown>):
   return worst;
 }
 
+/** Intercom fires `contact.user.created` for a new user of the workspace at us (signed, as Intercom does). */
+async function contactCreated(ctx: Context, appId: string, externalId: string): Promise<number> {
+  const delivery = await ctx.stack.intercom.deliverWebhook(`${ctx.stack.apiUrl}/intercom/webhooks`, {
+    appId,
+    topic: 'contact.user.created',
+    item: itemForTopic('contact.user.created', {
+      appId,
+      contact: { id: `c-${randomBytes(4).toString('hex')}`, externalId },
+    }),
+  });
+  return delivery.status;
+}
+
+/** A source of its own on a new workspace, Connected (one event delivered). */
+async function connectedSource(ctx: Context, name: string, options: { appId?: string; amplitudeApiKey?: string } = {}) {
+  const appId = options.appId ?? ctx.stack.intercom.addWorkspace({ name }).appId;
+  const projectId = `${name}-${randomBytes(3).toString('hex')}`;
+  const amplitudeApiKey = options.amplitudeApiKey ?? `amp-key-${projectId}`;
+  const { connectionId, workflowId } = await onboardSource(ctx.stack, {
+    projectId,
+    appId,
+    identityMapping: 'user_id',
+    amplitudeApiKey,
+  });
+  await waitForSource(ctx.stack, connectionId, (s) => s.phase === 'listening');
+  await contactCreated(ctx, appId, `first-${projectId}`);
+  await waitForSource(ctx.stack, connectionId, (s) => s.status === 'Connected' && s.delivered === 1);
+  return { appId, projectId, amplitudeApiKey, connectionId, workflowId };
+}
+
+/** Waits for a connection's status to satisfy `done`; the last status seen when it does not in time. */
+async function statusWhen(ctx: Context, connectionId: string, done: (s: any) => boolean, timeoutMs: number) {
+  return waitForSource(ctx.stack, connectionId, done, timeoutMs).catch(() => sourceStatus(ctx.stack, connectionId));
+}
+
+const uninstallCalls = (ctx: Context) => ctx.stack.intercom.requests.filter((r) => r.path === '/auth/uninstall').length;
+
+/**
+ * A stranger posts an uninstall notice (unsigned, as Intercom sends them) while Intercom's /me cannot answer
+ * (503, 429, or no answer within our 20 s timeout): the check is retried, finds the token valid, and the
+ * source streams on. The verdict also needs the fault to have met the check, so a check that never ran fails.
+ */
+function forgedUninstallDuring(mode: 503 | 429 | 'timeout'): Attack {
+  return {
+    name: `forged uninstall during Intercom ${mode === 'timeout' ? 'timeout' : mode} on /me`,
+    async run(ctx) {
+      const { appId, connectionId } = await connectedSource(ctx, `forged-${mode}`);
+      const faults = ctx.stack.intercom.faults;
+      const faultKey = mode === 'timeout' ? 'hang' : String(mode);
+      const faultsBefore = faults.injected[faultKey] ?? 0;
+      const uninstallsBefore = uninstallCalls(ctx);
+      if (mode === 'timeout') faults.add({ method: 'GET', path: '/me', hang: true, times: 1 });
+      else faults.failNext(2, mode, { method: 'GET', path: '/me' });
+      const forged = await fetch(`${ctx.stack.apiUrl}/intercom/uninstall`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify({ app_id: appId }),
+      });
+      await forged.arrayBuffer();
+      const status = await statusWhen(
+        ctx,
+        connectionId,
+        (s) => /uninstall notice ignored/.test(s.lastError?.message ?? '') || s.phase !== 'streaming',
+        90_000,
+      );
+      const faultsMet = (faults.injected[faultKey] ?? 0) - faultsBefore;
+      faults.clear();
+      const uninstalled = uninstallCalls(ctx) - uninstallsBefore;
+      const installed = ctx.stack.intercom.workspace(appId).installed;
+      const delivers = (await contactCreated(ctx, appId, `after-forged-${mode}`)) === 200;
+      const after = await statusWhen(ctx, connectionId, (s) => s.delivered === 2, 30_000);
+      return {
+        passed:
+          forged.status === 200 &&
+          faultsMet > 0 &&
+          status.status === 'Connected' &&
+          /uninstall notice ignored/.test(status.lastError?.message ?? '') &&
+          uninstalled === 0 &&
+          installed &&
+          delivers &&
+          after.delivered === 2,
+        detail:
+          `notice answered ${forged.status}; /me faults met ${faultsMet}; status ${status.status} (${status.lastError?.message ?? 'no message'}); ` +
+          `/auth/uninstall calls ${uninstalled}; app installed ${installed}; delivered after ${after.delivered}/2`,
+      };
+    },
+  };
+}
+
 const ATTACKS: Attack[] = [
+  forgedUninstallDuring(503),
+  forgedUninstallDuring(429),
+  forgedUninstallDuring('timeout'),
   {
     name: 'multipart body (quadratic part header on /identify)',
     async run(ctx) {
@@ -235,6 +330,143 @@ const ATTACKS: Attack[] = [
     },
   },
   {
+    name: 'poison destination row',
+    async run(ctx) {
+      const sync = await createSync(ctx.stack, undefined, 'Poison row');
+      ctx.stack.intercom.seedContacts(sync.appId, [{ externalId: 'poison-a' }, { externalId: 'poison-b' }]);
+      await updateSettings(ctx.stack, sync.connectionId, {
+        sendEvents: { enabled: true, eventFilter: { allEvents: true }, eventProperties: [] },
+        status: 'enabled',
+      });
+      await waitForSync(ctx.stack, sync.connectionId, (s) => s.status === 'Enabled');
+      // A row no endpoint would store (its payload is JSON null: delivering it throws), queued before the
+      // same user's good event and another user's.
+      await ctx.stack.database.db.execute(
+        sql`INSERT INTO destination_outbox (connection_id, insert_id, kind, payload, user_key, event_time, shard)
+            SELECT id, 'poison-row', 'event', 'null'::json, 'poison-a', now(), coalesce(delivery_shard, 0)
+            FROM connections WHERE id = ${sync.connectionId}`,
+      );
+      const uploaded = await ingest(ctx.stack, sync.ingestKey, [
+        amplitudeEvent('Opened', { user_id: 'poison-a' }),
+        amplitudeEvent('Opened', { user_id: 'poison-b' }),
+      ]);
+      const status = await statusWhen(ctx, sync.connectionId, (s) => s.sent === 2 && s.pending === 0, 60_000);
+      const [poison] = await queryRows<{ status: string; reason: string | null; last_error: string | null }>(
+        ctx.stack.database.db,
+        sql`SELECT status, reason, last_error FROM destination_outbox
+            WHERE connection_id = ${sync.connectionId} AND insert_id = 'poison-row'`,
+      );
+      const received = ctx.stack.intercom.events(sync.appId).length;
+      return {
+        passed:
+          uploaded.status === 200 &&
+          poison?.status === 'expired' &&
+          poison.reason === 'internal_error' &&
+          !!poison.last_error &&
+          status.sent === 2 &&
+          status.pending === 0 &&
+          received === 2,
+        detail:
+          `poison row ${poison?.status}/${poison?.reason} (${poison?.last_error?.slice(0, 80) ?? 'no message'}); ` +
+          `others sent ${status.sent}/2, pending ${status.pending}; Intercom received ${received}`,
+      };
+    },
+  },
+  {
+    name: 'revoked Amplitude key',
+    async run(ctx) {
+      const key = `amp-revoked-${randomBytes(6).toString('hex')}`;
+      const { appId, connectionId, workflowId } = await connectedSource(ctx, 'revoked', { amplitudeApiKey: key });
+      ctx.stack.amplitude.revokeApiKey(key);
+      await contactCreated(ctx, appId, 'after-revoke');
+      const errored = await statusWhen(ctx, connectionId, (s) => s.status === 'Error', 30_000);
+      const attribute = (await ctx.stack.client.workflow.getHandle(workflowId).describe()).typedSearchAttributes.get(
+        ConnectionStatusKey,
+      );
+      const metrics = await (await fetch(`${ctx.stack.apiUrl}/metrics`)).text();
+      const metric = /^connector_connections\{kind="intercom_source",status="Error"\} ([0-9]+)/m.exec(metrics)?.[1];
+      // Still accepted (up to its quota) while in Error, and delivered once the key is replaced.
+      const whileErrored = await contactCreated(ctx, appId, 'during-error');
+      const newKey = `amp-new-${randomBytes(6).toString('hex')}`;
+      const replaced = await ctx.stack.admin('PUT', `/api/sources/${connectionId}/amplitude-key`, {
+        amplitudeApiKey: newKey,
+      });
+      const resumed = await statusWhen(
+        ctx,
+        connectionId,
+        (s) => s.status === 'Connected' && s.delivered === 3 && s.pending === 0,
+        60_000,
+      );
+      const sent = ctx.stack.amplitude.events
+        .filter((e) => e.apiKey === newKey)
+        .map((e) => e.event.user_id)
+        .sort();
+      return {
+        passed:
+          errored.status === 'Error' &&
+          errored.error?.reason === 'amplitude_key_rejected' &&
+          attribute === 'Error' &&
+          Number(metric) >= 1 &&
+          whileErrored === 200 &&
+          replaced.status === 204 &&
+          resumed.status === 'Connected' &&
+          resumed.delivered === 3 &&
+          JSON.stringify(sent) === JSON.stringify(['after-revoke', 'during-error']),
+        detail:
+          `after revoking: ${errored.status} (${errored.error?.reason ?? 'no reason'}), search attribute ${attribute}, ` +
+          `connector_connections Error ${metric ?? 'absent'}; webhook while in Error ${whileErrored}; ` +
+          `key replaced ${replaced.status} → ${resumed.status}, delivered ${resumed.delivered}/3, with the new key ${JSON.stringify(sent)}`,
+      };
+    },
+  },
+  {
+    name: 'two Amplitude projects on one Intercom workspace',
+    async run(ctx) {
+      const workspace = ctx.stack.intercom.addWorkspace({ name: 'Two projects' });
+      ctx.stack.intercom.seedContacts(workspace.appId, [{ externalId: 'shared-user' }]);
+      const a = await connectedSource(ctx, 'project-a', { appId: workspace.appId });
+      const b = await connectedSource(ctx, 'project-b', { appId: workspace.appId });
+      // A sync fed by project A writes an event into the workspace; Intercom echoes it as event.created.
+      const sync = await ctx.stack.admin('POST', '/api/destinations', {
+        name: 'A to Intercom',
+        intercomAccessToken: workspace.accessToken,
+      });
+      await updateSettings(ctx.stack, sync.body.connectionId, {
+        sendEvents: { enabled: true, eventFilter: { eventTypes: ['Upgraded'] } },
+        amplitudeProjectId: a.projectId,
+        status: 'enabled',
+      });
+      await waitForSync(ctx.stack, sync.body.connectionId, (s) => s.status === 'Enabled');
+      await ingest(ctx.stack, sync.body.ingestKey, [amplitudeEvent('Upgraded', { user_id: 'shared-user' })]);
+      // A holds its own first event and B's (one workspace); B its own first event.
+      const echoA = await statusWhen(ctx, a.connectionId, (s) => (s.dropped?.loop_echo ?? 0) === 1, 30_000);
+      const echoB = await statusWhen(ctx, b.connectionId, (s) => s.delivered === 2, 30_000);
+
+      const uninstallsBefore = uninstallCalls(ctx);
+      await ctx.stack.admin('POST', `/api/connections/${a.connectionId}/disconnect`);
+      const gone = await statusWhen(ctx, a.connectionId, (s) => s.phase === 'disconnected', 90_000);
+      const uninstalled = uninstallCalls(ctx) - uninstallsBefore;
+      const installed = ctx.stack.intercom.workspace(workspace.appId).installed;
+      await contactCreated(ctx, workspace.appId, 'after-a-left');
+      const streaming = await statusWhen(ctx, b.connectionId, (s) => s.delivered === 3, 30_000);
+      return {
+        passed:
+          (echoA.dropped?.loop_echo ?? 0) === 1 &&
+          echoA.delivered === 2 &&
+          (echoB.dropped?.loop_echo ?? 0) === 0 &&
+          echoB.delivered === 2 &&
+          gone.phase === 'disconnected' &&
+          uninstalled === 0 &&
+          installed &&
+          streaming.status === 'Connected' &&
+          streaming.delivered === 3,
+        detail:
+          `echo: project A dropped ${echoA.dropped?.loop_echo ?? 0} (delivered ${echoA.delivered}), project B dropped ${echoB.dropped?.loop_echo ?? 0} (delivered ${echoB.delivered}); ` +
+          `A ${gone.phase}; /auth/uninstall calls ${uninstalled}; app installed ${installed}; B ${streaming.status}, delivered ${streaming.delivered}/3`,
+      };
+    },
+  },
+  {
     name: 'Postgres down for 10 s',
     async run(ctx) {
       ctx.postgres.halt();
@@ -332,7 +564,12 @@ const ATTACKS: Attack[] = [
 async function main() {
   const started = Date.now();
   const postgres = await PrivatePostgres.start();
-  const stack = await startStack({ adminDatabaseUrl: postgres.adminUrl, env: { TRUST_PROXY: 'loopback' } });
+  const stack = await startStack({
+    adminDatabaseUrl: postgres.adminUrl,
+    env: { TRUST_PROXY: 'loopback' },
+    // Loop prevention needs Intercom's event.created echo of what a sync sends.
+    intercomWebhooks: true,
+  });
   const results: { name: string; passed: boolean; detail: string }[] = [];
   try {
     const { appId } = stack.intercom.addWorkspace({ name: 'Adversary' });

@@ -4,17 +4,15 @@ import type { NewOutboxRow } from '../destination/outbox';
 import type { MembershipChange, ParsedCohortPayload } from './webhook-payload';
 
 /**
- * Cohort membership changes as rows of the destination outbox. Pure.
- *
- * The outbox's `kind` does not have 'membership' yet (schema and delivery are being reworked), so these rows
- * have their own type; once the kind exists they are `NewOutboxRow`s as they are.
+ * Cohort membership changes as rows of the destination outbox (kind `membership`), delivered by the `intercom`
+ * lane's shards (src/destination/actions/sync-cohort-membership). Pure.
  */
 export const MEMBERSHIP_KIND = 'membership';
 
 /** What a membership row carries: the change, as parsed. */
 export type MembershipPayload = MembershipChange;
 
-export type NewMembershipRow = Omit<NewOutboxRow, 'kind' | 'payload'> & {
+export type NewMembershipRow = NewOutboxRow & {
   kind: typeof MEMBERSHIP_KIND;
   payload: MembershipPayload;
 };

@@ -129,8 +129,18 @@ const envSchema = z.object({
   WORKER_MAX_ACTIVITIES: positiveInt.optional(),
   WORKER_MAX_WORKFLOW_TASKS: positiveInt.optional(),
   WORKER_MAX_CACHED_WORKFLOWS: positiveInt.optional(),
-  /** A queued row older than this expires (reason `max_age`) instead of being delivered. */
+  /**
+   * A queued row older than this expires (reason `max_age`): when delivery claims it, or, for a connection
+   * that holds its rows (paused, in error), at the daily retention run.
+   */
   DELIVERY_MAX_PENDING_AGE: duration.default(7 * 86_400_000),
+  /**
+   * Storage quota: pending rows one connection may hold (its source inbox or outbox). Past it, Intercom
+   * webhooks are answered 200 and counted dropped `quota`; ingestion is answered Amplitude's 429. 0 turns it off.
+   */
+  CONNECTION_MAX_PENDING_ROWS: nonNegativeInt.default(1_000_000),
+  /** How often the api recounts which connections are over their quota (a connection may overshoot by what arrives meanwhile). */
+  CONNECTION_QUOTA_CHECK_INTERVAL: duration.default(5_000),
 
   /** Overrides the regional Amplitude hosts (api2.amplitude.com, api.eu.amplitude.com). */
   AMPLITUDE_API_URL: url.optional(),

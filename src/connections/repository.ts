@@ -141,6 +141,14 @@ export class ConnectionRepository {
   }
 }
 
+/** How many connections there are of each kind and status (the `connector_connections` gauge). */
+export async function connectionsByStatus(db: Db): Promise<{ kind: string; status: string; count: number }[]> {
+  return db
+    .select({ kind: connections.kind, status: connections.status, count: sql<number>`count(*)::int` })
+    .from(connections)
+    .groupBy(connections.kind, connections.status);
+}
+
 /** One connection row (without a SecretBox: for readers that need no secret, such as the drain). */
 export async function findConnection(db: Db, id: string): Promise<Connection | undefined> {
   const [row] = await db.select().from(connections).where(eq(connections.id, id));
@@ -191,6 +199,19 @@ export async function recordLastDelivery(db: Db, connectionIds: string[], atMs: 
     });
 }
 
+/** The `last_batch_at` counter: epoch ms when a cohort sync last received a batch of its cohort webhook. */
+export const LAST_BATCH_AT = 'last_batch_at';
+
+export async function recordLastBatch(db: Db, connectionId: string, atMs: number): Promise<void> {
+  await db
+    .insert(connectionCounters)
+    .values({ connectionId, name: LAST_BATCH_AT, value: atMs })
+    .onConflictDoUpdate({
+      target: [connectionCounters.connectionId, connectionCounters.name],
+      set: { value: sql`greatest(${connectionCounters.value}, excluded.value)` },
+    });
+}
+
 /** When a disconnected source was created again (epoch ms); see `rememberCountersAtReconnect`. */
 export const RECONNECTED_AT = 'reconnected_at';
 /** `earlier:<name>`: the counter `<name>` as it was when the source was last reconnected. */
@@ -206,7 +227,7 @@ export async function rememberCountersAtReconnect(db: Db, connectionId: string, 
     sql`INSERT INTO connection_counters (connection_id, name, value)
         SELECT connection_id, ${EARLIER_PREFIX} || name, value FROM connection_counters
         WHERE connection_id = ${connectionId} AND name NOT LIKE ${`${EARLIER_PREFIX}%`}
-          AND name NOT IN (${LAST_DELIVERED_AT}, ${RECONNECTED_AT})
+          AND name NOT IN (${LAST_DELIVERED_AT}, ${RECONNECTED_AT}, ${LAST_BATCH_AT})
         ON CONFLICT (connection_id, name) DO UPDATE SET value = excluded.value
         RETURNING name`,
   );

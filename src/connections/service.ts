@@ -30,6 +30,15 @@ import {
   replaySignal,
   updateSettingsUpdate,
 } from '../../workflows/destination-sync';
+import {
+  cohortStatusQuery,
+  cohortSync,
+  disconnectRemovingTagSignal,
+  resyncSignal,
+  updateCohortSettingsUpdate,
+} from '../../workflows/cohort-sync';
+import { parseCohortSettings, type CohortSettings, type CohortSettingsPatch } from '../cohort/settings';
+import { storeResync } from '../cohort/resyncs';
 import { shardOf } from '../delivery/shards';
 import { retryWaitingNow } from '../delivery/queue';
 import { API_KEY_MISSING_REASON, API_KEY_REJECTED_REASON } from '../delivery/lanes/amplitude';
@@ -64,6 +73,19 @@ export interface CreateDestinationInput {
   intercomAccessToken: string;
   intercomRegion?: 'US' | 'EU' | 'AU';
   settings?: unknown;
+}
+
+export interface CreateCohortSyncInput {
+  name: string;
+  intercomAccessToken: string;
+  intercomRegion?: 'US' | 'EU' | 'AU';
+  settings?: unknown;
+}
+
+export interface ResyncInput {
+  cohortId: string;
+  cohortName: string;
+  userIds: string[];
 }
 
 export interface CreateSourceInput {
@@ -312,7 +334,7 @@ export class ConnectionsService {
 
   /** Replaces a sync's Intercom token (same workspace only); the workflow hears only that it changed. */
   async replaceDestinationToken(connectionId: string, token: string): Promise<void> {
-    const connection = await this.requireKind(connectionId, 'intercom_destination');
+    const connection = await this.requireKind(connectionId, 'intercom_destination', 'intercom_cohort');
     const me = await this.intercom(connection.intercomRegion ?? 'US').me(token);
     if (!me.ok) throw new UserError(`Intercom did not accept the access token (${me.status})`);
     if (me.data.app.id_code !== connection.intercomWorkspaceId) {
@@ -339,7 +361,7 @@ export class ConnectionsService {
 
   /** A new ingest key; the old one stops working at once (give or take the API's 2 s cache). */
   async rotateIngestKey(connectionId: string): Promise<string> {
-    await this.requireKind(connectionId, 'intercom_destination');
+    await this.requireKind(connectionId, 'intercom_destination', 'intercom_cohort');
     const ingestKey = randomToken(24);
     await this.repository.update(connectionId, { ingestKeyHash: sha256Hex(ingestKey) });
     return ingestKey;
@@ -384,7 +406,9 @@ export class ConnectionsService {
       const lifecycle =
         connection.kind === 'intercom_source'
           ? await this.handle(connectionId).query(sourceStatusQuery)
-          : await this.handle(connectionId).query(destinationStatusQuery);
+          : connection.kind === 'intercom_cohort'
+            ? await this.handle(connectionId).query(cohortStatusQuery)
+            : await this.handle(connectionId).query(destinationStatusQuery);
       const slots =
         connection.kind === 'intercom_destination' ? { eventTypes: await this.eventTypeUse(connectionId) } : {};
       return { ...identity, ...lifecycle, ...counts, ...slots };
@@ -402,6 +426,92 @@ export class ConnectionsService {
     await this.requireAny(connectionId);
     await this.signalRunning(connectionId, () =>
       this.handle(connectionId).signal(disconnectSignal, { reason: 'operator' }),
+    );
+  }
+
+  /**
+   * Creates a cohort sync: checks the Intercom access token on /me, stores it sealed, issues the ingest key that
+   * Amplitude's Cohort Webhooks destination sends in a custom header (shown once; only its hash is kept) and starts
+   * the sync's workflow.
+   */
+  async createCohortSync(
+    input: CreateCohortSyncInput,
+  ): Promise<{ connection: Connection; workflowId: string; ingestKey: string }> {
+    const settings = parseCohortSettings(input.settings ?? {});
+    if (!settings.ok) throw new UserError(settings.message);
+    const region = input.intercomRegion ?? 'US';
+    const me = await this.intercom(region).me(input.intercomAccessToken);
+    if (!me.ok) throw new UserError(`Intercom did not accept the access token (${me.status})`);
+    const id = `cohort-${randomToken(6)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x')}`;
+    const ingestKey = randomToken(24);
+    const connection = await this.repository.upsert({
+      id,
+      kind: 'intercom_cohort',
+      name: input.name,
+      status: settings.settings.status === 'enabled' ? 'Enabled' : 'Disabled',
+      intercomWorkspaceId: me.data.app.id_code,
+      intercomRegion: region,
+      settings: settings.settings,
+      ingestKeyHash: sha256Hex(ingestKey),
+      deliveryShard: shardOf(id, this.services.env.DELIVERY_SHARDS),
+    });
+    await this.repository.storeSecret(id, 'intercom_access_token', input.intercomAccessToken);
+    const workflowId = workflowIdFor(id);
+    await this.temporal.workflow.start(cohortSync, {
+      workflowId,
+      taskQueue: this.taskQueue,
+      args: [{ connectionId: id, workspaceId: me.data.app.id_code, settings: settings.settings }],
+      workflowIdConflictPolicy: 'FAIL',
+      memo: connectionMemo(connection),
+      typedSearchAttributes: [
+        { key: ProviderKey, value: 'intercom-cohort' },
+        { key: IntercomWorkspaceKey, value: me.data.app.id_code },
+        { key: ConnectionStatusKey, value: connection.status },
+      ],
+      staticSummary: `Amplitude cohorts → Intercom tags "${input.name}"`.slice(0, 200),
+    });
+    return { connection, workflowId, ingestKey };
+  }
+
+  async updateCohortSettings(connectionId: string, patch: CohortSettingsPatch): Promise<CohortSettings> {
+    await this.requireKind(connectionId, 'intercom_cohort');
+    try {
+      return await this.handle(connectionId).executeUpdate(updateCohortSettingsUpdate, { args: [patch] });
+    } catch (err) {
+      throw asUserError(err);
+    }
+  }
+
+  /**
+   * A full member list for one cohort: stored, then its id is signalled to the sync's workflow, which turns the
+   * list into the additions and removals that make the tag hold exactly these members.
+   */
+  async resyncCohort(connectionId: string, input: ResyncInput): Promise<{ resyncId: string }> {
+    const connection = await this.requireKind(connectionId, 'intercom_cohort');
+    if (connection.status === 'Disconnected') throw new UserError('the sync is disconnected', 409);
+    const settings = connection.settings as unknown as CohortSettings;
+    if (settings.mapping.from.kind !== 'user_id')
+      throw new UserError(
+        'a resync gives user ids only, so it needs the mapping to read the Amplitude user id (not a user property)',
+        409,
+      );
+    const resyncId = `resync-${randomToken(9)
+      .toLowerCase()
+      .replace(/[^a-z0-9]/g, 'x')}`;
+    await storeResync(this.services.db, { id: resyncId, connectionId, ...input, userIds: [...new Set(input.userIds)] });
+    await this.signalRunning(connectionId, () => this.handle(connectionId).signal(resyncSignal, { resyncId }));
+    return { resyncId };
+  }
+
+  /** Disconnects a cohort sync; with `removeTag` its tags are deleted from Intercom too (by default they stay). */
+  async disconnectCohortSync(connectionId: string, removeTag: boolean): Promise<void> {
+    await this.requireKind(connectionId, 'intercom_cohort');
+    await this.signalRunning(connectionId, () =>
+      removeTag
+        ? this.handle(connectionId).signal(disconnectRemovingTagSignal)
+        : this.handle(connectionId).signal(disconnectSignal, { reason: 'operator' }),
     );
   }
 
@@ -459,9 +569,10 @@ export class ConnectionsService {
     return connection;
   }
 
-  private async requireKind(connectionId: string, kind: Connection['kind']): Promise<Connection> {
+  private async requireKind(connectionId: string, ...kinds: Connection['kind'][]): Promise<Connection> {
     const connection = await this.requireAny(connectionId);
-    if (connection.kind !== kind) throw new UserError(`connection ${connectionId} is not an ${kind} connection`, 409);
+    if (!kinds.includes(connection.kind))
+      throw new UserError(`connection ${connectionId} is not an ${kinds.join(' or ')} connection`, 409);
     return connection;
   }
 }

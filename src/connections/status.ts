@@ -1,7 +1,15 @@
 import type { Db } from '../db/client';
 import { queueSummary } from '../delivery/queue';
 import { LANE_TABLE, laneOf } from '../delivery/shards';
-import { EARLIER_PREFIX, LAST_DELIVERED_AT, RECONNECTED_AT, readCounters, type Connection } from './repository';
+import {
+  EARLIER_PREFIX,
+  LAST_BATCH_AT,
+  LAST_DELIVERED_AT,
+  RECONNECTED_AT,
+  readCounters,
+  type Connection,
+} from './repository';
+import { CohortRecord } from '../cohort/record';
 import { identityResolutionView } from '../source/identity-memory';
 import { METADATA_KEYS_CUT_PREFIX } from '../destination/actions/send-event/perform';
 
@@ -16,7 +24,12 @@ export async function liveCounts(db: Db, connection: Pick<Connection, 'id' | 'ki
     readCounters(db, connection.id),
     queueSummary(db, LANE_TABLE[laneOf(connection.kind)], connection.id),
   ]);
-  const { [LAST_DELIVERED_AT]: lastDeliveredAt, [RECONNECTED_AT]: reconnectedAt, ...all } = counters;
+  const {
+    [LAST_DELIVERED_AT]: lastDeliveredAt,
+    [RECONNECTED_AT]: reconnectedAt,
+    [LAST_BATCH_AT]: lastBatchAt,
+    ...all
+  } = counters;
   const byPrefix = (prefix: string, from: Record<string, number>) =>
     Object.fromEntries(
       Object.entries(from)
@@ -50,6 +63,23 @@ export async function liveCounts(db: Db, connection: Pick<Connection, 'id' | 'ki
               delivered: earlier.delivered ?? 0,
               dropped: droppedBefore,
             },
+    };
+  }
+  if (connection.kind === 'intercom_cohort') {
+    // The tag's size is our record of whom we tagged (no Intercom call); `parked` members wait for their contact.
+    const tags = await new CohortRecord(db, connection.id).sizes();
+    return {
+      added: rest.members_added ?? 0,
+      removed: rest.members_removed ?? 0,
+      pending: queue.pending - queue.parked,
+      parked: queue.parked,
+      skipped: byPrefix('skipped:', rest),
+      expired: byPrefix('expired:', rest),
+      tagSize: tags.reduce((sum, t) => sum + t.members, 0),
+      tags,
+      counters: rest,
+      lastBatchAt: lastBatchAt ? new Date(lastBatchAt).toISOString() : undefined,
+      lastChangeAt: lastAt,
     };
   }
   return {

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import {
   bigint,
+  boolean,
   bigserial,
   index,
   integer,
@@ -30,15 +31,15 @@ const queueColumns = () => ({
 });
 
 /**
- * One row per connection: an Intercom source feeding an Amplitude project, or a
- * destination sync streaming Amplitude events into an Intercom workspace.
+ * One row per connection: an Intercom source feeding an Amplitude project, a destination sync streaming
+ * Amplitude events into an Intercom workspace, or a cohort sync keeping Amplitude cohorts as Intercom tags.
  * Kind-specific settings live in `settings` (validated by zod where they are written).
  */
 export const connections = pgTable(
   'connections',
   {
     id: text('id').primaryKey(),
-    kind: text('kind', { enum: ['intercom_source', 'intercom_destination'] }).notNull(),
+    kind: text('kind', { enum: ['intercom_source', 'intercom_destination', 'intercom_cohort'] }).notNull(),
     name: text('name').notNull(),
     /** Lifecycle status as shown in the UI: Authorizing, Listening, Connected, Paused, Disconnected, Enabled, Disabled. */
     status: text('status').notNull(),
@@ -48,7 +49,7 @@ export const connections = pgTable(
     intercomWorkspaceId: text('intercom_workspace_id'),
     intercomRegion: text('intercom_region', { enum: ['US', 'EU', 'AU'] }),
     settings: jsonb('settings').notNull().default({}),
-    /** SHA-256 of the destination's ingest key (the `api_key` Amplitude SDKs send us). */
+    /** SHA-256 of a destination's or cohort sync's ingest key (an SDK's `api_key`, a webhook's custom header). */
     ingestKeyHash: text('ingest_key_hash'),
     /** The delivery shard that drains this connection's rows (src/delivery/shards.ts). */
     deliveryShard: integer('delivery_shard'),
@@ -144,7 +145,8 @@ export const destinationOutbox = pgTable(
       .notNull()
       .references(() => connections.id, { onDelete: 'cascade' }),
     insertId: text('insert_id').notNull(),
-    kind: text('kind', { enum: ['event', 'identify'] }).notNull(),
+    /** `membership`: one user entering or leaving one cohort (cohort syncs, src/cohort/outbox-rows.ts). */
+    kind: text('kind', { enum: ['event', 'identify', 'membership'] }).notNull(),
     payload: json('payload').notNull(),
     /** Amplitude user_id or device_id: rows of one user are delivered in order, and an identify unparks its events. */
     userKey: text('user_key').notNull(),
@@ -281,9 +283,16 @@ export const intercomSentEvents = pgTable(
     eventName: text('event_name').notNull(),
     createdAt: bigint('created_at', { mode: 'number' }).notNull(),
     userKey: text('user_key').notNull(),
+    /** The Amplitude project the sending sync is fed from ('' when its settings don't say: echoes of every source). */
+    amplitudeProjectId: text('amplitude_project_id').notNull().default(''),
     sentAt: ts('sent_at').notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.workspaceId, t.eventName, t.createdAt, t.userKey] })],
+  (t) => [
+    primaryKey({
+      name: 'intercom_sent_events_pk',
+      columns: [t.workspaceId, t.eventName, t.createdAt, t.userKey, t.amplitudeProjectId],
+    }),
+  ],
 );
 
 /** One shared Intercom REST budget per workspace, read and spent by every worker. */
@@ -293,4 +302,61 @@ export const intercomRateBudgets = pgTable('intercom_rate_budgets', {
   remaining: integer('remaining'),
   resetAt: ts('reset_at'),
   updatedAt: ts('updated_at').notNull().defaultNow(),
+});
+
+/**
+ * The Intercom tag of each cohort a cohort sync receives: created once (POST /tags), then tagged and untagged.
+ * Deleted with the tag when a sync is disconnected with "remove the tag".
+ */
+export const cohortTags = pgTable(
+  'cohort_tags',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    cohortId: text('cohort_id').notNull(),
+    tagId: text('tag_id').notNull(),
+    tagName: text('tag_name').notNull(),
+    createdAt: ts('created_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.cohortId] })],
+);
+
+/**
+ * The cohort membership record: who a cohort sync has tagged (the tag's size, and what a resync compares with
+ * when Intercom cannot list a tag's contacts), and whom it untagged, each with when Amplitude computed that change:
+ * a change computed earlier than the one applied is stale and skipped, whatever order they arrive in. Written when
+ * a tag or untag call succeeds.
+ */
+export const cohortMembers = pgTable(
+  'cohort_members',
+  {
+    connectionId: text('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    cohortId: text('cohort_id').notNull(),
+    /** The Amplitude user id, as sent. */
+    userId: text('user_id').notNull(),
+    /** The contact we tagged or untagged; null for a removal of someone whose contact we never found. */
+    contactId: text('contact_id'),
+    /** True while the contact carries the tag; false once we untagged it (kept to order later changes). */
+    member: boolean('member').notNull().default(true),
+    /** When Amplitude computed the change last applied (`computed_time`, or when a payload without one arrived). */
+    changedAt: ts('changed_at').notNull(),
+    taggedAt: ts('tagged_at').notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.connectionId, t.cohortId, t.userId] })],
+);
+
+/** A full member list given to a cohort sync's resync, kept until its workflow has turned it into membership rows. */
+export const cohortResyncs = pgTable('cohort_resyncs', {
+  id: text('id').primaryKey(),
+  connectionId: text('connection_id')
+    .notNull()
+    .references(() => connections.id, { onDelete: 'cascade' }),
+  cohortId: text('cohort_id').notNull(),
+  cohortName: text('cohort_name').notNull(),
+  userIds: jsonb('user_ids').notNull(),
+  createdAt: ts('created_at').notNull().defaultNow(),
+  appliedAt: ts('applied_at'),
 });

@@ -45,8 +45,11 @@ export interface GroupResult {
   outcomes: RowOutcome[];
   /** Extra counters of the connection (e.g. contacts_created), committed with the outcomes. */
   counters?: Record<string, number>;
-  /** More writes that belong to the same commit (e.g. releasing a user's parked events). */
-  afterSettle?: (tx: Db) => Promise<void>;
+  /**
+   * More writes that belong to the same commit (e.g. releasing a user's parked events). It may name shards whose
+   * rows it made due (another connection's), to be rung once the commit is done.
+   */
+  afterSettle?: (tx: Db) => Promise<void | { ringShards?: number[] }>;
   /** The connection cannot deliver at all until an operator acts (its rows wait, its workflow is told). */
   fatal?: { reason: string; message: string };
   /** A failure the lane recovered from, for logs. */
@@ -81,6 +84,8 @@ export interface DrainDeps {
   metrics: Metrics;
   /** Tells a connection's workflow about a lifecycle event (a signal). Failures are logged, not thrown. */
   notify(connectionId: string, event: LifecycleEvent): Promise<void>;
+  /** Rings a shard of the lane (rows an `afterSettle` made due there). Failures are logged, not thrown. */
+  ring?(shard: number): Promise<void>;
   now?: () => number;
 }
 
@@ -344,6 +349,7 @@ class Settler<Row extends BaseRow> {
       for (const [name, value] of Object.entries(result.counters ?? {})) deltas[name] = (deltas[name] ?? 0) + value;
       counters.set(connectionId, deltas);
     }
+    const ring = new Set<number>();
     await deps.db.transaction(async (tx) => {
       const t = tx as unknown as Db;
       await settleRows(
@@ -352,7 +358,10 @@ class Settler<Row extends BaseRow> {
         driver.names,
         items.flatMap((i) => i.result.outcomes),
       );
-      for (const { result } of items) await result.afterSettle?.(t);
+      for (const { result } of items) {
+        const after = await result.afterSettle?.(t);
+        for (const shard of after?.ringShards ?? []) ring.add(shard);
+      }
       for (const [connectionId, deltas] of counters) await addCounters(t, connectionId, deltas);
       const deliveredTo = [
         ...new Set(
@@ -361,6 +370,7 @@ class Settler<Row extends BaseRow> {
       ];
       if (deliveredTo.length > 0) await recordLastDelivery(t, deliveredTo, (deps.now ?? Date.now)());
     });
+    for (const shard of ring) await deps.ring?.(shard);
     const now = (deps.now ?? Date.now)();
     for (const { connection, rows, result } of items) {
       const direction = driver.direction(connection?.kind ?? '');

@@ -218,6 +218,36 @@ export async function settleAllPending(
   return rows.length;
 }
 
+/**
+ * Expires up to `limit` pending rows received longer than `maxAgeMs` ago, whatever their connection's delivery
+ * state (a paused or errored connection's rows are never claimed, so the drain's own age check never sees
+ * them): status `expiredStatus`, reason `max_age`. Returns how many each connection lost, so the caller
+ * counts them in the same transaction.
+ */
+export async function expireOverdueRows(
+  db: Db,
+  table: QueueTable,
+  expiredStatus: string,
+  maxAgeMs: number,
+  limit: number,
+): Promise<Map<string, number>> {
+  const t = sql.identifier(table);
+  const rows = await queryRows<{ connection_id: string; n: number }>(
+    db,
+    sql`WITH overdue AS (
+          SELECT id FROM ${t} WHERE status = 'pending'
+            AND received_at < now() - make_interval(secs => ${maxAgeMs / 1000})
+            -- a row a drain holds is its to settle (it expires it too)
+            AND (lease_until IS NULL OR lease_until < now())
+          ORDER BY id LIMIT ${limit} FOR UPDATE SKIP LOCKED),
+        expired AS (
+          UPDATE ${t} q SET status = ${expiredStatus}, reason = 'max_age', done_at = now(), lease_until = NULL
+          FROM overdue WHERE q.id = overdue.id RETURNING q.connection_id)
+        SELECT connection_id, count(*)::int AS n FROM expired GROUP BY connection_id`,
+  );
+  return new Map(rows.map((r) => [r.connection_id, r.n]));
+}
+
 /** JSON columns come back parsed (postgres.js) or as text (PGlite with `json`). */
 export function parseJsonColumn<T>(value: unknown): T {
   return (typeof value === 'string' ? JSON.parse(value) : value) as T;

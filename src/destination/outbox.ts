@@ -8,10 +8,13 @@ import { queryRows } from '../db/client';
  * sent, skipped (with reason), expired (with reason), parked until later, or retried.
  */
 
+/** Amplitude events, identifies (Create & Update Users), and cohort memberships (src/cohort/outbox-rows.ts). */
+export type OutboxRowKind = 'event' | 'identify' | 'membership';
+
 export interface NewOutboxRow {
   connectionId: string;
   insertId: string;
-  kind: 'event' | 'identify';
+  kind: OutboxRowKind;
   payload: unknown;
   userKey: string;
   eventTime: Date;
@@ -20,7 +23,7 @@ export interface NewOutboxRow {
 export interface OutboxRow {
   id: number;
   insertId: string;
-  kind: 'event' | 'identify';
+  kind: OutboxRowKind;
   payload: Record<string, unknown>;
   userKey: string;
   receivedAt: Date;
@@ -72,6 +75,48 @@ export async function unparkUser(db: Db, connectionId: string, userKey: string):
     sql`UPDATE destination_outbox SET next_attempt_at = now()
         WHERE connection_id = ${connectionId} AND user_key = ${userKey} AND status = 'pending'
           AND parked_since IS NOT NULL AND next_attempt_at > now()
+        RETURNING id`,
+  );
+  return rows.length;
+}
+
+/**
+ * An identify of a destination made this user's contact exist: the cohort syncs of the same workspace release
+ * their parked memberships of the user too. Returns the delivery shards of the rows released (to ring them).
+ */
+export async function unparkCohortMembers(db: Db, workspaceId: string, userKey: string): Promise<number[]> {
+  // Reads `connections` (owned by src/connections/repository.ts) inside this statement: one round trip.
+  const rows = await queryRows<{ shard: number }>(
+    db,
+    sql`UPDATE destination_outbox q SET next_attempt_at = now()
+        FROM connections c
+        WHERE c.intercom_workspace_id = ${workspaceId} AND c.kind = 'intercom_cohort' AND q.connection_id = c.id
+          AND q.user_key = ${userKey} AND q.status = 'pending' AND q.parked_since IS NOT NULL
+          AND q.next_attempt_at > now()
+        RETURNING q.shard`,
+  );
+  return [...new Set(rows.map((r) => r.shard))];
+}
+
+/**
+ * A user left a cohort: additions of the same user to the same cohort still waiting (parked for their contact,
+ * or not due yet) that Amplitude computed no later than the removal are settled as skipped
+ * (`cancelled_by_removal`), so a late contact never gets a tag its user already lost. Rows leased by a drain are
+ * left to it. Returns how many were cancelled.
+ */
+export async function cancelWaitingAdditions(
+  db: Db,
+  connectionId: string,
+  change: { userKey: string; cohortId: string; userId: string; computedAt: Date },
+): Promise<number> {
+  const rows = await queryRows<{ id: number }>(
+    db,
+    sql`UPDATE destination_outbox SET status = 'skipped', reason = 'cancelled_by_removal', done_at = now(),
+               lease_until = NULL
+        WHERE connection_id = ${connectionId} AND user_key = ${change.userKey} AND status = 'pending'
+          AND kind = 'membership' AND (lease_until IS NULL OR lease_until < now())
+          AND payload->>'cohortId' = ${change.cohortId} AND payload->>'userId' = ${change.userId}
+          AND payload->>'inCohort' = 'true' AND event_time <= ${change.computedAt.toISOString()}::timestamptz
         RETURNING id`,
   );
   return rows.length;

@@ -3,6 +3,7 @@ import { setEntry } from '../safe-object';
 import { createUpdateUserFields } from './actions/create-update-user/fields';
 import { nonBlankName } from './actions/field-types';
 import { sendEventFields } from './actions/send-event/fields';
+import { PROJECT_ID_PATTERN } from '../connections/ids';
 
 /**
  * Settings of an "Intercom - Event Streaming" destination sync, as on Amplitude's product page: one section
@@ -60,6 +61,16 @@ export const destinationSettingsSchema = z.object({
   createUpdateUsers: createUpdateUserFields.prefault({}),
   sendEvents: sendEventFields.prefault({}),
   mapping: contactMappingSchema.prefault({}),
+  amplitudeProjectId: z
+    .string()
+    .regex(PROJECT_ID_PATTERN, 'letters, digits, - and _ only (1–64)')
+    .nullable()
+    .meta({
+      title: 'Amplitude project',
+      description:
+        'The Amplitude project whose events this sync receives. Loop prevention then drops Intercom’s echoes of the events it sends only for that project’s source; unset, for every source on the workspace.',
+    })
+    .default(null),
   status: z
     .enum(['enabled', 'disabled'])
     .meta({
@@ -114,6 +125,8 @@ export function applySettingsPatch(current: DestinationSettings, patch: unknown)
       eventFilter: overlay(current.sendEvents.eventFilter, filterEdit),
     },
     mapping: overlay(current.mapping, edit.mapping),
+    // null clears it; omitted keeps it.
+    amplitudeProjectId: edit.amplitudeProjectId === undefined ? current.amplitudeProjectId : edit.amplitudeProjectId,
     status: edit.status ?? current.status,
   });
 }

@@ -28,6 +28,8 @@ const PRINTERS: Partial<Record<AdminRouteName, (answer: any, args: string[]) => 
   backfill: (_answer, [id]) => `backfill sent to ${workflowIdFor(id!)}\n`,
   replay: (_answer, [id]) => `replay sent to ${workflowIdFor(id!)}\n`,
   replaceDestinationToken: (_answer, [id]) => `token of ${id} replaced\n`,
+  resyncCohort: (answer: { resyncId: string }, [id]) => `resync ${answer.resyncId} sent to ${workflowIdFor(id!)}\n`,
+  disconnectCohortSync: (_answer, [id]) => `disconnect sent to ${workflowIdFor(id!)}\n`,
 };
 
 const COMMANDS = (Object.entries(adminApi) as [AdminRouteName, AdminRoute][])

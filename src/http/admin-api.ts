@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { PROJECT_ID_PATTERN } from '../connections/ids';
 import { eventNamingSchema, identityMappingSchema, sourceSettingsPatchSchema } from '../source/connection-settings';
 import { destinationSettingsSchema, formatIssuePath, settingsPatchSchema } from '../destination/settings';
+import { cohortSettingsPatchSchema, cohortSettingsSchema } from '../cohort/settings';
+import { MAX_COHORT_ID_LENGTH, MAX_COHORT_NAME_LENGTH, MAX_USER_ID_LENGTH } from '../cohort/webhook-payload';
 
 /**
  * The admin API, declared once: each route's method, path, input and output schemas. This table
@@ -25,6 +27,8 @@ export interface AdminRoute {
   response?: z.ZodType;
   /** The CLI command that calls this route: `connector <cli> [<path params>…] [--body-field value]…`. */
   cli?: string;
+  /** A larger JSON body than the API's default 256 kB (a cohort's full member list). */
+  bodyLimit?: string;
 }
 
 /**
@@ -39,12 +43,15 @@ export const isoInstant = z
   .transform((value) => new Date(value).toISOString())
   .meta({ description: 'ISO 8601 date-time with offset, or a date (midnight UTC)', example: '2026-10-01T00:00:00Z' });
 
-const connectionId = z.string().min(1).meta({ description: 'Connection id, e.g. source-123456 or destination-…' });
+const connectionId = z
+  .string()
+  .min(1)
+  .meta({ description: 'Connection id, e.g. source-123456, destination-… or cohort-…' });
 const idParams = z.object({ id: connectionId });
 const accepted = (action: string) =>
   z.object({ ok: z.literal(true), action: z.literal(action) }).meta({ description: 'The signal was sent' });
 
-const connectionKind = z.enum(['intercom_source', 'intercom_destination']);
+const connectionKind = z.enum(['intercom_source', 'intercom_destination', 'intercom_cohort']);
 const connectionSummary = z.object({
   id: z.string(),
   kind: connectionKind,
@@ -99,6 +106,34 @@ export const createDestinationBody = z.strictObject({
   intercomAccessToken,
   intercomRegion: z.enum(['US', 'EU', 'AU']).optional().meta({ title: 'Intercom region' }),
   settings: destinationSettingsSchema.optional().meta({ description: 'Initial settings; omitted parts take defaults' }),
+});
+
+export const createCohortSyncBody = z.strictObject({
+  name: connectionName,
+  intercomAccessToken,
+  intercomRegion: z.enum(['US', 'EU', 'AU']).optional().meta({ title: 'Intercom region' }),
+  settings: cohortSettingsSchema.optional().meta({ description: 'Initial settings; omitted parts take defaults' }),
+});
+
+/** A resync's member list: Amplitude's largest cohorts sync in batches, so this bounds one list, not a cohort. */
+export const MAX_RESYNC_MEMBERS = 200_000;
+
+export const resyncBody = z.strictObject({
+  cohortId: z.string().trim().min(1, 'required').max(MAX_COHORT_ID_LENGTH).meta({
+    title: 'Cohort ID',
+    description: 'As Amplitude names it (the `cohort_id` of its cohort webhook, e.g. 7khm89cz)',
+  }),
+  cohortName: z.string().trim().min(1, 'required').max(MAX_COHORT_NAME_LENGTH).meta({
+    title: 'Cohort name',
+    description: 'Names the tag when the sync has no tag name of its own',
+  }),
+  userIds: z
+    .array(z.string().trim().min(1, 'must not be empty').max(MAX_USER_ID_LENGTH))
+    .max(MAX_RESYNC_MEMBERS, `at most ${MAX_RESYNC_MEMBERS} members per resync`)
+    .meta({
+      title: 'Members',
+      description: 'Every Amplitude user id in the cohort now (an empty list empties the tag)',
+    }),
 });
 
 export const backfillBody = z.strictObject({
@@ -269,7 +304,7 @@ export const adminApi = {
   replaceDestinationToken: {
     method: 'put',
     path: '/api/destinations/:id/token',
-    summary: "Replace a sync's Intercom access token (same workspace only)",
+    summary: "Replace a sync's (or a cohort sync's) Intercom access token (same workspace only)",
     params: idParams,
     body: z.strictObject({ intercomAccessToken }),
     status: 204,
@@ -278,11 +313,69 @@ export const adminApi = {
   rotateIngestKey: {
     method: 'post',
     path: '/api/destinations/:id/ingest-key',
-    summary: 'Issue a new ingest key for a sync; the old one stops working',
+    summary: 'Issue a new ingest key for a sync (or a cohort sync); the old one stops working',
     params: idParams,
     status: 200,
     response: z.object({ ingestKey: z.string() }),
     cli: 'rotate-ingest-key',
+  },
+  createCohortSync: {
+    method: 'post',
+    path: '/api/cohort-syncs',
+    summary: 'Create an Amplitude cohorts → Intercom tags sync; answers its ingest key once',
+    description:
+      "Point Amplitude's Cohort Webhooks destination at `endpoint` with the custom header `header` (the ingest key).",
+    body: createCohortSyncBody,
+    status: 201,
+    response: z.object({
+      connectionId: z.string(),
+      workflowId: z.string(),
+      status: z.string(),
+      workspaceId: z.string().nullable(),
+      ingestKey: z.string().meta({
+        description: 'Shown once (only its hash is stored): the value of the custom header Amplitude sends',
+      }),
+      endpoint: z.string(),
+      header: z.string().meta({ description: 'The custom header to add in Amplitude, e.g. `Authorization: Bearer …`' }),
+    }),
+    cli: 'create-cohort-sync',
+  },
+  updateCohortSettings: {
+    method: 'patch',
+    path: '/api/cohort-syncs/:id/settings',
+    summary: "Change a cohort sync's settings (tag name, mapping, status)",
+    params: idParams,
+    body: cohortSettingsPatchSchema,
+    status: 200,
+    response: z.object({ settings: cohortSettingsSchema }),
+    cli: 'cohort-settings',
+  },
+  resyncCohort: {
+    method: 'post',
+    path: '/api/cohort-syncs/:id/resync',
+    summary:
+      "Converge a cohort's Intercom tag to a full member list (adds who is missing, removes who should not be there)",
+    params: idParams,
+    body: resyncBody,
+    status: 202,
+    response: z.object({ ok: z.literal(true), action: z.literal('resync'), resyncId: z.string() }),
+    cli: 'resync',
+    bodyLimit: '16mb',
+  },
+  disconnectCohortSync: {
+    method: 'post',
+    path: '/api/cohort-syncs/:id/disconnect',
+    summary: 'Disconnect a cohort sync; its tags stay in Intercom unless removeTag is true',
+    params: idParams,
+    body: z.strictObject({
+      removeTag: z.boolean().optional().meta({
+        title: 'Remove the tags',
+        description: 'Delete the sync’s tags from Intercom (they leave every contact)',
+      }),
+    }),
+    status: 202,
+    response: accepted('disconnect'),
+    cli: 'disconnect-cohort-sync',
   },
   replay: {
     method: 'post',

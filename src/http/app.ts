@@ -11,8 +11,11 @@ import { createWebhookReceiver, intercomUninstallRoutes, WEBHOOK_PATH } from './
 import { oauthRoutes } from './routes/oauth';
 import { adminRoutes } from './routes/admin';
 import { amplitudeIngestRoutes } from './routes/amplitude-ingest';
+import { cohortWebhookRoutes } from './routes/cohort-webhook';
 import { setupRoutes } from './routes/setup';
 import { BodyBudget } from './request-body';
+import { StorageQuota } from '../delivery/quota';
+import { connectionsByStatus } from '../connections/repository';
 import { limitPerIp, publicRateLimits, trustProxySetting } from './rate-limits';
 
 export interface AppDependencies {
@@ -42,6 +45,8 @@ export interface Api {
   listen(port: number, host?: string): Promise<Server>;
   doorbell: Doorbell;
   connections: ConnectionsService;
+  /** The connections over their storage quota, as the webhook and ingestion endpoints see them. */
+  quota: StorageQuota;
   /** Ends the doorbell's retries (shutdown): call before `doorbell.flush()`. */
   stopSignalRetries(): void;
 }
@@ -63,6 +68,14 @@ export function createApp(deps: AppDependencies): Api {
   );
   const limits = publicRateLimits(services.env);
   const bodyBudget = new BodyBudget(services.env.INGEST_MAX_BUFFERED_BYTES);
+  const quota = new StorageQuota(services.db, {
+    maxPendingRows: services.env.CONNECTION_MAX_PENDING_ROWS,
+    checkEveryMs: services.env.CONNECTION_QUOTA_CHECK_INTERVAL,
+    onError: (err) =>
+      services.logger.warn({ err: { message: (err as Error).message?.split('\n')[0] } }, 'could not count quotas'),
+  });
+  // Connections by kind and status (an Error is an alert), counted from Postgres when /metrics is read.
+  services.metrics.countConnectionsWith(() => connectionsByStatus(services.db));
   const app = express();
   app.disable('x-powered-by');
   // Who may tell us the client's address (per-IP limits): nobody unless TRUST_PROXY says so.
@@ -101,7 +114,8 @@ export function createApp(deps: AppDependencies): Api {
   });
 
   // Ingestion answers its own 429s in Amplitude's format; every other public route shares this per-IP budget.
-  app.use(amplitudeIngestRoutes({ services, connections, doorbell, limits, bodyBudget }));
+  app.use(amplitudeIngestRoutes({ services, connections, doorbell, limits, bodyBudget, quota }));
+  app.use(cohortWebhookRoutes({ services, connections, doorbell, limits, bodyBudget, quota }));
   app.use(limitPerIp(limits.perIp));
   app.use(intercomUninstallRoutes({ connections }));
   app.use(oauthRoutes(connections));
@@ -118,7 +132,7 @@ export function createApp(deps: AppDependencies): Api {
     res.status(status).json({ error: status >= 500 ? 'internal error' : err?.expose ? err.message : 'bad request' });
   };
   app.use(errors);
-  const webhooks = createWebhookReceiver({ services, doorbell });
+  const webhooks = createWebhookReceiver({ services, doorbell, quota });
   const handler: RequestListener = (req, res) => {
     const path = req.url?.split('?')[0];
     if (path === WEBHOOK_PATH && (req.method === 'POST' || req.method === 'HEAD')) webhooks.handle(req, res);
@@ -132,5 +146,5 @@ export function createApp(deps: AppDependencies): Api {
       server.once('error', reject);
       server.listen(port, host, () => resolve(server));
     });
-  return { app, handler, listen, doorbell, connections, stopSignalRetries: () => doorbell.stop() };
+  return { app, handler, listen, doorbell, connections, quota, stopSignalRetries: () => doorbell.stop() };
 }

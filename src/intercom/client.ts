@@ -50,6 +50,12 @@ export interface IntercomContact {
   [key: string]: unknown;
 }
 
+export interface IntercomTag {
+  type: 'tag';
+  id: string;
+  name: string;
+}
+
 export interface IntercomList<T> {
   type: string;
   data: T[];
@@ -148,6 +154,30 @@ export class IntercomClient {
 
   sendEvent(token: string, event: Record<string, unknown>) {
     return this.request<undefined>('POST', '/events', token, event);
+  }
+
+  /** Creates a tag, or answers the existing one: Intercom keeps one tag per name (case insensitive). */
+  createTag(token: string, name: string) {
+    return this.request<IntercomTag>('POST', '/tags', token, { name });
+  }
+
+  /** Deletes a tag, which leaves every contact carrying it. 404 when it is already gone. */
+  deleteTag(token: string, tagId: string) {
+    return this.request<undefined>('DELETE', `/tags/${encodeURIComponent(tagId)}`, token);
+  }
+
+  /** Tags one contact; tagging it again changes nothing. 404 for an unknown contact ("User Not Found") or tag. */
+  tagContact(token: string, contactId: string, tagId: string) {
+    return this.request<IntercomTag>('POST', `/contacts/${encodeURIComponent(contactId)}/tags`, token, { id: tagId });
+  }
+
+  /** Untags one contact. 404 for an unknown contact or tag (and, as the simulator answers it, one not carrying it). */
+  untagContact(token: string, contactId: string, tagId: string) {
+    return this.request<IntercomTag>(
+      'DELETE',
+      `/contacts/${encodeURIComponent(contactId)}/tags/${encodeURIComponent(tagId)}`,
+      token,
+    );
   }
 
   listDataAttributes(token: string, model: 'contact' | 'company' = 'contact') {

@@ -72,6 +72,28 @@ export class Metrics {
     ['workspace'],
   );
 
+  /** Connections by kind and status, read at each scrape from `countConnectionsWith`'s source (the api's). */
+  private connectionCounts?: () => Promise<{ kind: string; status: string; count: number }[]>;
+
+  readonly connections = new Gauge({
+    name: 'connector_connections',
+    help: 'Connections by kind and status (Connected, Error, Paused, …); alert on status="Error"',
+    labelNames: ['kind', 'status'] as const,
+    registers: [this.registry],
+    collect: async () => {
+      if (!this.connectionCounts) return;
+      const counts = await this.connectionCounts().catch(() => undefined);
+      if (!counts) return; // the database cannot say: keep the last values rather than fail the scrape
+      this.connections.reset();
+      for (const { kind, status, count } of counts) this.connections.set({ kind, status }, count);
+    },
+  });
+
+  /** Makes /metrics show `connector_connections` (one process per deployment should: the api). */
+  countConnectionsWith(read: () => Promise<{ kind: string; status: string; count: number }[]>): void {
+    this.connectionCounts = read;
+  }
+
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }

@@ -17,6 +17,8 @@ export interface IncomingNotification {
   topic: string;
   /** The raw JSON body, stored as received. */
   body: string;
+  /** Connections of the workspace that must not get a row (over their storage quota). */
+  excluded?: readonly string[];
 }
 
 export interface StoredResult {
@@ -114,7 +116,7 @@ export class InboxWriter {
     const values = sql.join(
       batch.map(
         ({ notification: n }, i) =>
-          sql`(${i}::int, ${n.appId}, ${n.dedupeKey}, ${n.notificationId}, ${n.topic}, ${n.body}::json)`,
+          sql`(${i}::int, ${n.appId}, ${n.dedupeKey}, ${n.notificationId}, ${n.topic}, ${n.body}::json, ${textArray(n.excluded ?? [])})`,
       ),
       sql`, `,
     );
@@ -128,8 +130,9 @@ export class InboxWriter {
       sql`WITH inserted AS (
             INSERT INTO source_inbox (connection_id, dedupe_key, notification_id, topic, payload, shard)
             SELECT c.id, v.dedupe_key, v.notification_id, v.topic, v.payload, coalesce(c.delivery_shard, 0)
-            FROM (VALUES ${values}) AS v(i, app_id, dedupe_key, notification_id, topic, payload)
+            FROM (VALUES ${values}) AS v(i, app_id, dedupe_key, notification_id, topic, payload, excluded)
             JOIN connections c ON c.kind = 'intercom_source' AND c.intercom_workspace_id = v.app_id AND c.status IN (${statuses})
+              AND NOT (c.id = ANY(v.excluded))
             ORDER BY v.i
             ON CONFLICT (connection_id, dedupe_key) DO NOTHING
             RETURNING connection_id, dedupe_key, shard)
@@ -148,4 +151,13 @@ export class InboxWriter {
       pending.resolve({ stored });
     }
   }
+}
+
+function textArray(values: readonly string[]) {
+  return values.length === 0
+    ? sql`ARRAY[]::text[]`
+    : sql`ARRAY[${sql.join(
+        values.map((v) => sql`${v}`),
+        sql`, `,
+      )}]::text[]`;
 }

@@ -20,6 +20,42 @@ describe('Intercom destination sync', () => {
     await h?.stop();
   });
 
+  it('settles a poison row as expired `internal_error` with its message, and sends the rows around it', async () => {
+    const sync = await createSync(h, undefined, 'Poison row');
+    h.intercom.seedContacts(sync.appId, [{ externalId: 'poison-a' }, { externalId: 'poison-b' }]);
+    await updateSettings(h, sync.connectionId, {
+      sendEvents: { enabled: true, eventFilter: { allEvents: true }, eventProperties: [] },
+      status: 'enabled',
+    });
+    await waitForSync(h, sync.connectionId, (s) => s.status === 'Enabled');
+    // A row no endpoint would store (its payload is JSON null), queued before the same user's good event.
+    await h.database.db.execute(
+      sql`INSERT INTO destination_outbox (connection_id, insert_id, kind, payload, user_key, event_time, shard)
+          SELECT id, 'poison-row', 'event', 'null'::json, 'poison-a', now(), coalesce(delivery_shard, 0)
+          FROM connections WHERE id = ${sync.connectionId}`,
+    );
+    const events = [
+      amplitudeEvent('Opened', { user_id: 'poison-a' }),
+      amplitudeEvent('Opened', { user_id: 'poison-b' }),
+    ];
+    expect((await ingest(h, sync.ingestKey, events)).status).toBe(200);
+    const status = await waitForSync(h, sync.connectionId, (s) => s.sent === 2 && s.pending === 0);
+    expect(status.expired).toEqual({ internal_error: 1 });
+    expect(
+      h.intercom
+        .events(sync.appId)
+        .map((e) => e.externalId)
+        .sort(),
+    ).toEqual(['poison-a', 'poison-b']);
+    const [poison] = await queryRows<{ status: string; reason: string; last_error: string; attempts: number }>(
+      h.database.db,
+      sql`SELECT status, reason, last_error, attempts FROM destination_outbox
+          WHERE connection_id = ${sync.connectionId} AND insert_id = 'poison-row'`,
+    );
+    expect(poison).toMatchObject({ status: 'expired', reason: 'internal_error', attempts: 1 });
+    expect(poison!.last_error).toMatch(/null/);
+  });
+
   it('refuses a token Intercom does not accept, and stores nothing', async () => {
     const created = await h.admin('POST', '/api/destinations', { name: 'bad', intercomAccessToken: 'not-a-token' });
     expect(created.status).toBe(400);

@@ -126,8 +126,10 @@ describe('setup page (headless Chromium)', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(1);
 
     await byTestId('new-source-button').click();
-    // Labels and help come from the API's schema.
-    expect(await page.locator('label[for]', { hasText: 'Amplitude project ID' }).count()).toBe(1);
+    // Labels and help come from the API's schema (the form renders once the schema has loaded).
+    const projectLabel = page.locator('label[for]', { hasText: 'Amplitude project ID' });
+    await projectLabel.first().waitFor();
+    expect(await projectLabel.count()).toBe(1);
     expect(await text('source-api-key-hint')).toMatch(/Settings → Projects/);
     // The API refuses the project id: the message names the field by its label, beside the field and above.
     await byTestId('source-project-id').fill('not a project!');
@@ -368,6 +370,8 @@ describe('setup page (headless Chromium)', () => {
       },
       mapping: { intercomUser: 'email', from: { kind: 'user_property', name: 'email' } },
       status: 'enabled',
+      // Not on the form: unset, loop prevention covers every source on the workspace.
+      amplitudeProjectId: null,
     });
     await waitForText('status', /^Enabled$/);
     expect(await byTestId('setting-status-hint').isHidden()).toBe(true);
@@ -378,7 +382,7 @@ describe('setup page (headless Chromium)', () => {
     await byTestId('settings-save').click();
     await waitForText(
       'settings-error',
-      /^Send Events › Event types “\$identify”: is a user property update, not an event/,
+      /^Send Events › Event filter › Event types “\$identify”: is a user property update, not an event/,
     );
     expect(await text('setting-event-types-error')).toMatch(/^“\$identify”: is a user property update/);
     expect(await text('settings-error')).not.toContain('eventTypes');
@@ -472,6 +476,56 @@ describe('setup page (headless Chromium)', () => {
     await byTestId('replace-token-input').fill(h.intercom.tokens.issue(sync.appId, 'access_token'));
     await byTestId('replace-token-submit').click();
     await waitForText('replace-token-done', /replaced/);
+    expect(pageProblems).toEqual([]);
+  });
+
+  it('creates a cohort sync, shows its webhook address and header once, saves its tag name and shows its members', async () => {
+    const workspace = h.intercom.addWorkspace({ name: 'Cohort workspace' });
+    h.intercom.seedContacts(workspace.appId, [{ externalId: 'page-u1' }, { externalId: 'page-u2' }]);
+    await open('/setup');
+    await byTestId('connections-table').waitFor();
+    await byTestId('new-cohort-button').click();
+    await byTestId('cohort-name').fill('Power users to Intercom');
+    await byTestId('cohort-token').fill(workspace.accessToken);
+    await byTestId('cohort-create').click();
+    await page.waitForURL(/\/setup\/connections\/cohort-/);
+    const connectionId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop()!);
+    expect(await text('cohort-webhook-url')).toBe(`${h.apiUrl}/amplitude/cohorts`);
+    const header = (await text('ingest-key'))!;
+    expect(header).toMatch(/^Authorization: Bearer .{20,}$/);
+
+    await byTestId('settings-form').waitFor();
+    await byTestId('setting-tag-name').fill('Page VIPs');
+    await byTestId('setting-status').selectOption('enabled');
+    await byTestId('settings-save').click();
+    await waitForText('settings-saved', /Saved/);
+    await waitForText('status', /^Enabled$/);
+
+    const posted = await fetch(`${h.apiUrl}/amplitude/cohorts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: header.slice('Authorization: '.length) },
+      body: JSON.stringify({
+        cohort_name: 'Power users',
+        cohort_id: 'pagecoh',
+        in_cohort: true,
+        computed_time: String(Math.floor(Date.now() / 1000)),
+        message_id: 'page-msg::enter::0',
+        users: [{ user_id: 'page-u1' }, { user_id: 'page-u2' }, { user_id: 'page-nobody' }],
+      }),
+    });
+    expect(posted.status).toBe(200);
+    await waitForText('counter-added', /^2$/);
+    await waitForText('counter-parked', /^1$/);
+    await waitForText('counter-tag-size', /^2$/);
+    await waitForText('cohort-tag', /Page VIPs.*2 member/);
+    expect(
+      h.intercom
+        .tagMembers(workspace.appId, { name: 'Page VIPs' })
+        .map((c) => c.external_id)
+        .sort(),
+    ).toEqual(['page-u1', 'page-u2']);
+    await screenshot('12-cohort-sync');
+    await waitForConnection(h, connectionId, (s) => s.settings?.tagName === 'Page VIPs');
     expect(pageProblems).toEqual([]);
   });
 });

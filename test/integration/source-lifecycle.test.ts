@@ -332,3 +332,74 @@ describe('Intercom source: uninstall and loop prevention', () => {
     ).toEqual(['opened-app']);
   });
 });
+
+describe('Intercom source: two Amplitude projects on one workspace', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('drops echoes only for the project the sync feeds, and disconnecting one project leaves the other streaming', async () => {
+    const { appId, accessToken } = h.intercom.addWorkspace({ name: 'Two projects' });
+    h.intercom.seedContacts(appId, [{ externalId: 'shared-user' }]);
+    const projectA = uniqueId('pa');
+    const projectB = uniqueId('pb');
+    const a = await onboardSource(h, { projectId: projectA, appId, identityMapping: 'user_id' });
+    const b = await onboardSource(h, { projectId: projectB, appId, identityMapping: 'user_id' });
+    await waitForSource(h, a.connectionId, (s) => s.phase === 'listening');
+    await waitForSource(h, b.connectionId, (s) => s.phase === 'listening');
+
+    // A sync fed by project A writes an event into the workspace; Intercom echoes it as event.created.
+    const sync = await h.admin('POST', '/api/destinations', {
+      name: 'A to Intercom',
+      intercomAccessToken: accessToken,
+    });
+    expect(sync.status).toBe(201);
+    const settings = await h.admin('PATCH', `/api/destinations/${sync.body.connectionId}/settings`, {
+      sendEvents: { enabled: true, eventFilter: { eventTypes: ['Upgraded'] } },
+      amplitudeProjectId: projectA,
+      status: 'enabled',
+    });
+    expect(settings.status).toBe(200);
+    const upload = await fetch(`${h.apiUrl}/2/httpapi`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        api_key: sync.body.ingestKey,
+        events: [{ event_type: 'Upgraded', user_id: 'shared-user', time: Date.now() }],
+      }),
+    });
+    expect(upload.status).toBe(200);
+
+    // Project A would get its own event back: dropped. Project B never had it: imported.
+    await waitForSource(h, a.connectionId, (s) => (s.dropped.loop_echo ?? 0) === 1);
+    await waitForSource(h, b.connectionId, (s) => s.delivered === 1);
+    expect((await sourceStatus(h, a.connectionId)).delivered).toBe(0);
+    expect(
+      h.amplitude.events
+        .filter((e) => e.apiKey === `amp-key-${projectB}`)
+        .map((e) => [e.event.event_type, e.event.event_properties?.event_name]),
+    ).toEqual([['[Intercom] event.created', 'upgraded']]);
+
+    // Disconnecting A keeps our app installed (B still uses its token): B streams on.
+    expect((await h.admin('POST', `/api/connections/${a.connectionId}/disconnect`)).status).toBe(202);
+    await waitForSource(h, a.connectionId, (s) => s.phase === 'disconnected');
+    expect(h.intercom.requests.filter((r) => r.path === '/auth/uninstall')).toHaveLength(0);
+    expect(h.intercom.workspace(appId).installed).toBe(true);
+    const created = await fetch(`${h.intercomUrl}/contacts`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ role: 'user', external_id: 'after-a-left' }),
+    });
+    expect(created.status).toBe(200);
+    const streaming = await waitForSource(h, b.connectionId, (s) => s.delivered === 2);
+    expect(streaming.status).toBe('Connected');
+    // B's OAuth token is still accepted by Intercom (its daily check would otherwise disconnect it).
+    const tokenB = await h.api.connections.repository.readSecret(b.connectionId, 'intercom_access_token');
+    const me = await fetch(`${h.intercomUrl}/me`, { headers: { authorization: `Bearer ${tokenB}` } });
+    expect(me.status).toBe(200);
+  });
+});

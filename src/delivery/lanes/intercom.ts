@@ -5,11 +5,15 @@ import { WorkspaceRateBudget } from '../../intercom/rate-budget';
 import type { Services } from '../../runtime/services';
 import type { DeliveryContext, RowResult } from '../../destination/actions/context';
 import { deliverRow } from '../../destination/deliver-row';
+import { actionForRow } from '../../destination/actions';
 import { IdentityCache } from '../../destination/identity-cache';
 import { EventTypeRegistry } from '../../destination/event-types';
 import { DataAttributeRegistry } from '../../destination/attribute-registry';
 import { IdentifyHashes } from '../../destination/identify-hashes';
-import { unparkUser, type OutboxRow } from '../../destination/outbox';
+import { cancelWaitingAdditions, unparkCohortMembers, unparkUser, type OutboxRow } from '../../destination/outbox';
+import { CohortRecord } from '../../cohort/record';
+import type { CohortSettings } from '../../cohort/settings';
+import { CohortTags } from '../../cohort/tags';
 import type { DestinationSettings } from '../../destination/settings';
 import { SentEventLedger } from '../../loop-prevention';
 import { AUTH_REVOKED_REASON, CONNECTION_ERROR_RETRY_MS, type RowOutcome } from '../../outcomes';
@@ -21,9 +25,9 @@ export const TOKEN_MISSING_REASON = 'intercom_token_missing';
 export const TOKEN_REVOKED_REASON = 'intercom_token_revoked';
 
 /**
- * The `intercom` lane: Amplitude events and identifies accepted for destination syncs go to each sync's
- * Intercom workspace: users in parallel (bounded), each user's rows in order, every call through the
- * workspace's shared rate budget.
+ * The `intercom` lane: Amplitude events and identifies accepted for destination syncs, and cohort memberships
+ * accepted for cohort syncs, go to each sync's Intercom workspace: users in parallel (bounded), each user's rows
+ * in order, every call through the workspace's shared rate budget.
  */
 type OutboxLaneRow = OutboxRow & { connectionId: string };
 
@@ -49,16 +53,35 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       version: env.INTERCOM_API_VERSION,
       budget: new WorkspaceRateBudget(db, workspaceId, { metrics: services.metrics }),
     });
+    const cohort =
+      connection.kind === 'intercom_cohort'
+        ? (() => {
+            const settings = connection.settings as unknown as CohortSettings;
+            const record = new CohortRecord(db, connection.id);
+            return {
+              settings,
+              record,
+              tags: new CohortTags(record, intercom, token, settings),
+              cancelWaitingAdditions: (change: Parameters<typeof cancelWaitingAdditions>[2]) =>
+                cancelWaitingAdditions(db, connection.id, change),
+            };
+          })()
+        : undefined;
     return {
       workspaceId,
       token,
+      ...(cohort ? { cohort } : {}),
       settings: connection.settings as unknown as DestinationSettings,
       intercom,
       identities: new IdentityCache(db, workspaceId),
       eventTypes: new EventTypeRegistry(db, workspaceId, env.INTERCOM_EVENT_TYPE_LIMIT),
       attributes: new DataAttributeRegistry(db, workspaceId, intercom, token, env.INTERCOM_CUSTOM_ATTRIBUTE_LIMIT),
       identifyHashes: new IdentifyHashes(db, workspaceId),
-      sentEvents: new SentEventLedger(db, workspaceId),
+      sentEvents: new SentEventLedger(
+        db,
+        workspaceId,
+        (connection.settings as Partial<DestinationSettings>).amplitudeProjectId,
+      ),
       policy: {
         metadataKeyLimit: env.INTERCOM_METADATA_KEY_LIMIT,
         parkScheduleMs: env.DESTINATION_PARK_SCHEDULE,
@@ -107,6 +130,12 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       if (!token || !workspaceId)
         return fatalHold(rows, TOKEN_MISSING_REASON, 'no Intercom access token is stored for this sync');
       const ctx = contextFor(connection, token, workspaceId);
+      await prepareRows(ctx, rows, (err) =>
+        services.logger.warn(
+          { connectionId: connection.id, err: { message: (err as Error).message } },
+          'bulk preparation of a group failed; its rows look up what they need themselves',
+        ),
+      );
       const results = await deliverByUser(ctx, rows, env.DESTINATION_CONCURRENCY);
       const revoked = results.find((r) => r.authRevoked);
       // The drain counts final outcomes itself (sent, skipped:<reason>, expired:<reason>); rows add the rest.
@@ -117,9 +146,15 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       const result: GroupResult = {
         outcomes,
         counters,
+        // The contact now exists: the user's parked rows go at once, this sync's and the workspace's cohort syncs'.
         afterSettle: unpark.length
           ? async (tx: Db) => {
-              for (const userKey of unpark) await unparkUser(tx, connection.id, userKey);
+              const ring = new Set<number>();
+              for (const userKey of unpark) {
+                await unparkUser(tx, connection.id, userKey);
+                for (const shard of await unparkCohortMembers(tx, workspaceId, userKey)) ring.add(shard);
+              }
+              return { ringShards: [...ring] };
             }
           : undefined,
       };
@@ -146,6 +181,26 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       return result;
     },
   };
+}
+
+/** Each action's bulk preparation of its rows in the group (best effort: a row does alone what this could not). */
+async function prepareRows(
+  ctx: DeliveryContext,
+  rows: OutboxLaneRow[],
+  onError: (err: unknown) => void,
+): Promise<void> {
+  for (const kind of new Set(rows.map((r) => r.kind))) {
+    const action = actionForRow(kind);
+    if (!action.prepare) continue;
+    try {
+      await action.prepare(
+        ctx,
+        rows.filter((r) => r.kind === kind),
+      );
+    } catch (err) {
+      onError(err);
+    }
+  }
 }
 
 /** Users in parallel (bounded), each user's rows in order; after a revoked token, the rest just waits. */

@@ -1,3 +1,6 @@
+import type { CohortRecord } from '../../cohort/record';
+import type { CohortSettings } from '../../cohort/settings';
+import type { CohortTags } from '../../cohort/tags';
 import type { IntercomClient } from '../../intercom/client';
 import type { SentEventLedger } from '../../loop-prevention';
 import type { RowOutcome } from '../../outcomes';
@@ -26,7 +29,24 @@ export interface DeliveryPolicy {
 }
 
 /** The Intercom calls the actions make. */
-export type IntercomApi = Pick<IntercomClient, 'searchContacts' | 'createContact' | 'updateContact' | 'sendEvent'>;
+export type IntercomApi = Pick<
+  IntercomClient,
+  'searchContacts' | 'createContact' | 'updateContact' | 'sendEvent' | 'tagContact' | 'untagContact'
+>;
+
+/** What a cohort sync's membership rows need besides the destination's parts (src/cohort/). */
+export interface CohortContext {
+  settings: CohortSettings;
+  tags: Pick<CohortTags, 'ensure' | 'forget'>;
+  record: Pick<CohortRecord, 'tag' | 'contactOf' | 'state' | 'tagged' | 'untagged'>;
+  /** Settles waiting additions a removal overtakes (src/destination/outbox.ts `cancelWaitingAdditions`). */
+  cancelWaitingAdditions(change: {
+    userKey: string;
+    cohortId: string;
+    userId: string;
+    computedAt: Date;
+  }): Promise<number>;
+}
 
 export interface DeliveryContext {
   workspaceId: string;
@@ -41,6 +61,8 @@ export interface DeliveryContext {
   /** Loop prevention: every event is recorded before it is sent (src/loop-prevention.ts). */
   sentEvents: Pick<SentEventLedger, 'record'>;
   policy: DeliveryPolicy;
+  /** Present for a cohort sync (its rows are memberships). */
+  cohort?: CohortContext;
   now: () => number;
 }
 
@@ -61,4 +83,9 @@ export interface DestinationAction {
   rowKind: OutboxRow['kind'];
   /** Performs one row. A failed Intercom call deep inside may end it by throwing CallFailedError (src/outcomes.ts). */
   perform(ctx: DeliveryContext, row: OutboxRow): Promise<RowResult>;
+  /**
+   * Runs once before a group's rows of this kind are performed, to do in bulk what each would do alone (look their
+   * contacts up). Best effort: it may fail, and the rows then do it themselves.
+   */
+  prepare?(ctx: DeliveryContext, rows: readonly OutboxRow[]): Promise<void>;
 }

@@ -12,6 +12,7 @@ import {
 import { adminOpenApiDocument } from '../openapi';
 import { requireAdminToken } from '../admin-auth';
 import { route } from '../async-handler';
+import { COHORT_WEBHOOK_PATH } from './cohort-webhook';
 
 type Handlers = { [K in keyof AdminApi]: (input: RouteInput<AdminApi[K]>) => Promise<RouteResult<AdminApi[K]>> };
 
@@ -81,6 +82,29 @@ function handlers(connections: ConnectionsService): Handlers {
       await connections.replaceDestinationToken(params.id, body.intercomAccessToken);
     },
     rotateIngestKey: async ({ params }) => ({ ingestKey: await connections.rotateIngestKey(params.id) }),
+    createCohortSync: async ({ body }) => {
+      const created = await connections.createCohortSync(body);
+      return {
+        connectionId: created.connection.id,
+        workflowId: created.workflowId,
+        status: created.connection.status,
+        workspaceId: created.connection.intercomWorkspaceId,
+        ingestKey: created.ingestKey,
+        endpoint: COHORT_WEBHOOK_PATH,
+        header: `Authorization: Bearer ${created.ingestKey}`,
+      };
+    },
+    updateCohortSettings: async ({ params, body }) => ({
+      settings: await connections.updateCohortSettings(params.id, body),
+    }),
+    resyncCohort: async ({ params, body }) => {
+      const { resyncId } = await connections.resyncCohort(params.id, body);
+      return { ok: true, action: 'resync', resyncId };
+    },
+    disconnectCohortSync: async ({ params, body }) => {
+      await connections.disconnectCohortSync(params.id, body.removeTag ?? false);
+      return { ok: true, action: 'disconnect' };
+    },
     replay: async ({ params, body }) => {
       await connections.replay(params.id, body.from, body.to);
       return { ok: true, action: 'replay' };
@@ -105,7 +129,11 @@ export function adminRoutes(
   router.get('/api/openapi.json', (_req, res) => {
     res.json(document);
   });
-  router.use('/api', requireAdminToken(adminToken), express.json({ limit: '256kb' }));
+  router.use('/api', requireAdminToken(adminToken));
+  // Routes that take larger bodies parse them first (after the token check); the rest get the default limit.
+  for (const spec of Object.values(adminApi) as AdminRoute[])
+    if (spec.bodyLimit) router[spec.method](spec.path, express.json({ limit: spec.bodyLimit }));
+  router.use('/api', express.json({ limit: '256kb' }));
 
   const implementations = handlers(connections) as Record<
     string,

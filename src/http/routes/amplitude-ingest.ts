@@ -33,6 +33,7 @@ import { readRequestBody, type BodyBudget, type BodyFailureReason } from '../req
 import { limitPerIp, type PublicRateLimits } from '../rate-limits';
 import { StreamedUpload, validateInSlices } from '../streamed-upload';
 import { IngestKeyCache } from '../ingest-key-cache';
+import { QUOTA_REASON, type StorageQuota } from '../../delivery/quota';
 
 /**
  * Amplitude-compatible ingestion for destination syncs: the HTTP V2 API (/2/httpapi), Batch
@@ -51,6 +52,8 @@ import { IngestKeyCache } from '../ingest-key-cache';
  * - requests: RATE_LIMIT_PER_IP per client and RATE_LIMIT_PER_INGEST_KEY per key, answered 429 in
  *   Amplitude's format; key lookups are cached (an LRU, negatives briefly) so spraying random keys
  *   costs one indexed lookup each and cannot evict the keys in use.
+ * - storage: a sync holding CONNECTION_MAX_PENDING_ROWS pending rows is answered Amplitude's 429 (with
+ *   Retry-After) until delivery has taken some: SDKs keep the events and send them again later.
  * - events we could not store or deliver (U+0000, a `time` no date can hold, overlong names and ids)
  *   are refused by index in Amplitude's 400, never a 503 an SDK would retry forever.
  */
@@ -63,6 +66,8 @@ const ROW_SLICE = 10;
 const ROWS_PER_STATEMENT = 200;
 const STATEMENT_BYTES = 256_000;
 export const WEBHOOK_STREAMING_PATH = '/amplitude/webhook';
+/** The pause a sync over its storage quota asks of senders: delivery usually frees room within it. */
+const QUOTA_RETRY_AFTER_SECONDS = 30;
 
 class KeyLookupFailed extends Error {}
 
@@ -72,8 +77,9 @@ export function amplitudeIngestRoutes(deps: {
   doorbell: Doorbell;
   limits: PublicRateLimits;
   bodyBudget: BodyBudget;
+  quota: StorageQuota;
 }): Router {
-  const { services, doorbell, limits, bodyBudget } = deps;
+  const { services, doorbell, limits, bodyBudget, quota } = deps;
   const { db, metrics, logger } = services;
   const router = Router();
   const keys = new IngestKeyCache<Connection>(async (hash) => {
@@ -120,6 +126,12 @@ export function amplitudeIngestRoutes(deps: {
     if (waitMs !== undefined) {
       res.set('retry-after', String(Math.ceil(waitMs / 1000)));
       refuse(res, endpoint, 'rate_limited', 429, errorBodyFor(429));
+      return undefined;
+    }
+    if (quota.isOver(connection.id)) {
+      // Nothing is stored: the SDK keeps the events and retries after the pause, as for any 429 of Amplitude's.
+      res.set('retry-after', String(QUOTA_RETRY_AFTER_SECONDS));
+      refuse(res, endpoint, QUOTA_REASON, 429, errorBodyFor(429));
       return undefined;
     }
     return connection;

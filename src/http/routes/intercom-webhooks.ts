@@ -5,7 +5,8 @@ import { parseNotification } from '../../intercom/webhook-envelope';
 import { dedupeKeyFor } from '../../source/dedupe-key';
 import { InboxBusyError, InboxWriter, type StoredRow } from '../../source/inbox-writer';
 import { isDataError, pathToNul } from '../../db/storable';
-import { ConnectionRepository } from '../../connections/repository';
+import { addCounters, ConnectionRepository } from '../../connections/repository';
+import { QUOTA_REASON, type StorageQuota } from '../../delivery/quota';
 import type { ConnectionsService } from '../../connections/service';
 import type { Services } from '../../runtime/services';
 import type { Doorbell } from '../../temporal/doorbell';
@@ -27,6 +28,8 @@ import { Throttle } from '../../util/throttle';
  *                                      notification whose dedupe row retention already pruned
  *   workspace with no live connection → 200, nothing stored, counted: errors here would pause
  *                                      delivery for every other workspace on the subscription
+ *   a connection over its storage quota (CONNECTION_MAX_PENDING_ROWS) → 200, no row for it, counted
+ *                                      dropped `quota` on it (other connections of the workspace store it)
  *   accepted                         → stored in Postgres (duplicates are no-ops), then 200
  *   storage unavailable, slow (WEBHOOK_STORE_TIMEOUT, under Intercom's 5 s) or the writer's
  *   queue full (WEBHOOK_QUEUE_LIMIT) → 503 at once, so Intercom's single retry has a chance
@@ -45,8 +48,8 @@ export interface WebhookAnswer {
  * The receiver, free of any web framework: it is the hottest path of the service, so the API
  * serves it before Express (see createApp), and it is a plain function tests can call.
  */
-export function createWebhookReceiver(deps: { services: Services; doorbell: Doorbell }) {
-  const { services, doorbell } = deps;
+export function createWebhookReceiver(deps: { services: Services; doorbell: Doorbell; quota: StorageQuota }) {
+  const { services, doorbell, quota } = deps;
   const { db, metrics, logger } = services;
   const inbox = new InboxWriter(db, {
     maxQueued: services.env.WEBHOOK_QUEUE_LIMIT,
@@ -89,6 +92,7 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
       return { status: 200, body: { ok: true, stored: false, reason: 'stale' } };
     }
 
+    const overQuota = quota.overForWorkspace(notification.app_id);
     let stored: StoredRow[];
     try {
       ({ stored } = await inbox.store({
@@ -97,6 +101,7 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
         notificationId: notification.id,
         topic: notification.topic,
         body: body.toString('utf8'),
+        excluded: overQuota,
       }));
     } catch (err) {
       if (isDataError(err)) {
@@ -112,10 +117,11 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
       return { status: 503, body: { error: 'temporarily unable to store the notification' } };
     }
 
+    if (overQuota.length > 0) await countQuotaDrops(overQuota, notification.app_id);
     if (stored.length > 0) {
       metrics.webhooks.inc({ outcome: 'accepted' }, stored.length);
       for (const row of stored) doorbell.stored('amplitude', row.shard, row.claimable);
-    } else {
+    } else if (overQuota.length === 0) {
       // Rare: tell a duplicate from a workspace with no live connection, for the metric only (not awaited:
       // the answer does not depend on it).
       void repository
@@ -125,6 +131,20 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
         .then((known) => metrics.webhooks.inc({ outcome: known > 0 ? 'duplicate' : 'unknown_app' }));
     }
     return { status: 200, body: { ok: true } };
+  }
+
+  /**
+   * Connections past their storage quota get no row: Intercom still hears 200 (an error would count against
+   * the whole subscription), and each such connection counts the notification as dropped `quota`.
+   */
+  async function countQuotaDrops(connectionIds: string[], appId: string): Promise<void> {
+    metrics.webhooks.inc({ outcome: QUOTA_REASON }, connectionIds.length);
+    metrics.dropped.inc({ direction: 'source', reason: QUOTA_REASON }, connectionIds.length);
+    try {
+      for (const connectionId of connectionIds) await addCounters(db, connectionId, { [`dropped:${QUOTA_REASON}`]: 1 });
+    } catch (err) {
+      logger.warn({ appId, err: { message: (err as Error).message?.split('\n')[0] } }, 'could not count a quota drop');
+    }
   }
 
   /** Node's own request handler for POST/HEAD on WEBHOOK_PATH. */

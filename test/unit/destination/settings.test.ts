@@ -29,8 +29,19 @@ describe('destination settings defaults', () => {
         eventProperties: [],
       },
       mapping: { intercomUser: 'external_id', from: { kind: 'user_id' } },
+      amplitudeProjectId: null,
       status: 'disabled',
     });
+  });
+
+  it('keep the Amplitude project a patch omits, and clear it on null', () => {
+    const named = applySettingsPatch(defaultDestinationSettings(), { amplitudeProjectId: '123456' });
+    if (!named.ok) throw new Error(named.message);
+    const kept = applySettingsPatch(named.settings, { status: 'enabled' });
+    expect(kept.ok && kept.settings.amplitudeProjectId).toBe('123456');
+    const cleared = applySettingsPatch(named.settings, { amplitudeProjectId: null });
+    expect(cleared.ok && cleared.settings.amplitudeProjectId).toBeNull();
+    expect(applySettingsPatch(named.settings, { amplitudeProjectId: 'no spaces' }).ok).toBe(false);
   });
 
   it('fill defaults for the parts a stored row leaves out', () => {

@@ -194,7 +194,16 @@ export class AmplitudeSimulator {
     });
   }
 
-  private isApiKeyValid = (apiKey: string): boolean => !this.options.apiKeys || this.options.apiKeys.includes(apiKey);
+  /** Keys revoked since start (a project's key deleted in Amplitude): refused like an unknown key. */
+  private readonly revokedApiKeys = new Set<string>();
+
+  /** Revokes a project API key: Amplitude answers 400 Invalid API key to it from now on. */
+  revokeApiKey(apiKey: string): void {
+    this.revokedApiKeys.add(apiKey);
+  }
+
+  private isApiKeyValid = (apiKey: string): boolean =>
+    !this.revokedApiKeys.has(apiKey) && (!this.options.apiKeys || this.options.apiKeys.includes(apiKey));
 
   private handleUpload(endpoint: UploadEndpoint, req: Request, res: Response): void {
     const now = this.now();

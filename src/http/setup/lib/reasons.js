@@ -166,6 +166,18 @@ export const REASON_WORDING = {
 
   // ----- Cohort members
   missing_user_id: { label: 'No user ID', help: 'The cohort member has no user ID.' },
+  not_tagged: {
+    label: 'Was not tagged',
+    help: 'Amplitude removed a member this sync never tagged, and no Intercom contact of theirs carries the tag: nothing to remove.',
+  },
+  superseded: {
+    label: 'Overtaken by a later change',
+    help: 'Amplitude computed this change before the one already applied for the member (it arrived late), so it was not applied.',
+  },
+  cancelled_by_removal: {
+    label: 'Left the cohort before being tagged',
+    help: 'The member was waiting for their Intercom contact when Amplitude removed them from the cohort, so they were never tagged.',
+  },
 
   // ----- Either direction
   max_age: {
@@ -177,6 +189,10 @@ export const REASON_WORDING = {
     help: 'The connector failed on this one; it was set aside so others keep flowing. See the last error and the service logs.',
   },
   disconnected: { label: 'Disconnected', help: 'It was still queued when the connection was disconnected.' },
+  quota: {
+    label: 'Over the storage quota',
+    help: 'The connection already held CONNECTION_MAX_PENDING_ROWS undelivered events (1,000,000 by default), so this one was not stored. Fix what holds delivery back (an Error, a pause).',
+  },
 
   // ----- Why a connection was disconnected
   operator: {

@@ -1,12 +1,11 @@
 // Every kind of connection the page knows: how it is named, its creation form and its screen.
-// Cohort syncs (Amplitude cohorts → Intercom tags, being built on the "cohort2" branch) get their entry here
-// once their admin routes exist: a creation form (screens/create-cohort-sync.js) and a screen
-// (screens/cohort-sync/index.js), the way the two kinds below have theirs.
 
 import { sourceForm } from './create-source.js';
 import { destinationForm } from './create-destination.js';
 import { sourceView } from './source/index.js';
 import { destinationView } from './destination/index.js';
+import { cohortSyncForm } from './create-cohort-sync.js';
+import { cohortSyncView } from './cohort-sync/index.js';
 
 export const KINDS = {
   intercom_source: {
@@ -20,6 +19,12 @@ export const KINDS = {
     newButton: { text: 'New Amplitude → Intercom sync', testid: 'new-destination-button' },
     createForm: destinationForm,
     view: destinationView,
+  },
+  intercom_cohort: {
+    label: 'Amplitude cohorts → Intercom tags',
+    newButton: { text: 'New cohort sync', testid: 'new-cohort-button' },
+    createForm: cohortSyncForm,
+    view: cohortSyncView,
   },
 };
 
