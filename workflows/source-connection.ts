@@ -204,6 +204,8 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
       const settings = { ...state.settings, ...validateSourceSettingsPatch(patch) };
       await control.saveConnectionSettings({ connectionId, settings });
       state.settings = settings;
+      // The mapping is what configuring waits for: move on here, so the answer waits for Listening to be published.
+      if (state.phase === 'configuring' && state.workspaceId && settings.identityMapping) state.phase = 'listening';
       await untilPublished(state, statusNow);
       return state.settings;
     },

@@ -191,7 +191,7 @@ describe('sourceConnection workflow', () => {
     const settings = await handle.executeUpdate(configureUpdate, { args: [{ identityMapping: 'email' }] });
     expect(settings).toEqual({ identityMapping: 'email' });
     expect(saved).toEqual([{ identityMapping: 'email' }]);
-    await untilPublished('Listening', 'active');
+    expect(lastPublished()).toEqual({ status: 'Listening', deliveryState: 'active' });
     const listening = await status(handle);
     expect(listening).toMatchObject({ phase: 'listening', status: 'Listening' });
     // The daily token check is scheduled from the moment the connection listens.
