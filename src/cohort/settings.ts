@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { truncateString } from '../destination/values';
-import { contactMappingFrom, userIdSource, userPropertySource } from '../destination/settings';
+import { contactMappingFrom, syncStatusSetting, userIdSource, userPropertySource } from '../destination/settings';
 
 /**
  * Settings of a cohort sync (Amplitude cohorts → Intercom tags): the tag's name, how a cohort member is matched
@@ -42,14 +42,7 @@ const tagNameSchema = z
 export const cohortSettingsSchema = z.object({
   tagName: tagNameSchema.optional().meta(tagNameMeta),
   mapping: cohortMappingSchema.prefault({}),
-  status: z
-    .enum(['enabled', 'disabled'])
-    .meta({
-      title: 'Status',
-      description: 'Disabled tags nothing and queues nothing.',
-      'x-enumTitles': { enabled: 'Enabled', disabled: 'Disabled' },
-    })
-    .default('disabled'),
+  status: syncStatusSetting('Disabled tags nothing and queues nothing.'),
 });
 export type CohortSettings = z.infer<typeof cohortSettingsSchema>;
 

@@ -42,6 +42,14 @@ export function contactMappingFrom<S extends z.ZodType<{ kind: string }>>(from: 
     .meta({ title: 'Mapping' });
 }
 
+/** A sync's on/off switch (a cohort sync has one too); it starts disabled. */
+export function syncStatusSetting(description: string) {
+  return z
+    .enum(['enabled', 'disabled'])
+    .meta({ title: 'Status', description, 'x-enumTitles': { enabled: 'Enabled', disabled: 'Disabled' } })
+    .default('disabled');
+}
+
 /** Where the Intercom identifier comes from; Amplitude's default is the event's User ID. */
 export const identitySourceSchema = z
   .discriminatedUnion('kind', [
@@ -78,14 +86,7 @@ export const destinationSettingsSchema = z.object({
         'The Amplitude project whose events this sync receives. Loop prevention then drops Intercom’s echoes of the events it sends only for that project’s source; unset, for every source on the workspace.',
     })
     .default(null),
-  status: z
-    .enum(['enabled', 'disabled'])
-    .meta({
-      title: 'Status',
-      description: 'Disabled sends nothing and queues nothing.',
-      'x-enumTitles': { enabled: 'Enabled', disabled: 'Disabled' },
-    })
-    .default('disabled'),
+  status: syncStatusSetting('Disabled sends nothing and queues nothing.'),
 });
 export type DestinationSettings = z.infer<typeof destinationSettingsSchema>;
 /** What callers may store or send: any omitted part takes the product's default. */
