@@ -3,7 +3,7 @@
 // and the Manage card with "New ingest key" and "Replace Intercom access token". Each view adds its own facts,
 // counters and cards.
 
-import { busy, fill, h } from '../lib/dom.js';
+import { busy, card, fill, h } from '../lib/dom.js';
 import { api, enc } from '../lib/api.js';
 import { when } from '../lib/format.js';
 import { memory } from '../lib/memory.js';
@@ -51,15 +51,7 @@ export function syncCards(id, { keyContent, breakdownTestid, extras = [] }) {
   const counters = h('div');
   const breakdown = h('ul', { class: 'breakdown', testid: breakdownTestid });
   const lastError = h('div');
-  const activity = h(
-    'div',
-    { class: 'card', testid: 'details' },
-    h('h2', { text: 'Activity' }),
-    facts,
-    counters,
-    breakdown,
-    lastError,
-  );
+  const activity = card('details', 'Activity', facts, counters, breakdown, lastError);
   const settingsCard = h('div', { class: 'card', testid: 'settings-card', hidden: true });
   const rotate = h('button', {
     type: 'button',

@@ -1,8 +1,9 @@
 // The "New …" form every connection kind shares: fields generated from the admin API's body schema, then a
 // submit that posts them and opens the created connection, or shows the API's issues beside the fields.
 
-import { alertBox, h, hide, show } from './dom.js';
-import { api, enc } from './api.js';
+import { h } from './dom.js';
+import { enc } from './api.js';
+import { apiForm } from './api-form.js';
 import { navigate } from './router.js';
 import { bodySchema, schemaForm } from './schema.js';
 
@@ -28,36 +29,21 @@ export async function createForm({
   Object.entries(fields).forEach(([field], i) => {
     if (prefill[field]) inputs[i].set(prefill[field]);
   });
-  const error = alertBox('error', 'form-error');
-  const submit = h('button', { type: 'submit', testid: `${testid}-create`, text: submitText });
-  return h(
-    'form',
+  return apiForm(
+    form,
     {
-      class: 'card',
-      testid: `${testid}-form`,
-      onsubmit: async (event) => {
-        event.preventDefault();
-        submit.disabled = true;
-        hide(error);
-        try {
-          const answer = await api('POST', path, form.value());
-          created(answer);
-          navigate(`/setup/connections/${enc(answer.connectionId)}`);
-        } catch (err) {
-          show(error, form.showIssues(err.message).join('\n'));
-          submit.disabled = false;
-        }
+      method: 'POST',
+      path,
+      testids: { error: 'form-error', submit: `${testid}-create` },
+      props: { class: 'card', testid: `${testid}-form` },
+      // What the answer shows only once is kept for the connection's page, which opens at once.
+      done: (answer) => {
+        created(answer);
+        navigate(`/setup/connections/${enc(answer.connectionId)}`);
       },
+      submitText,
+      actions: [h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: close })],
     },
-    h('h2', { text: title }),
-    heading,
-    inputs.map((input) => input.root),
-    error,
-    h(
-      'div',
-      { class: 'actions' },
-      submit,
-      h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: close }),
-    ),
+    [h('h2', { text: title }), heading, inputs.map((input) => input.root)],
   );
 }

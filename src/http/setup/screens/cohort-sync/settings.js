@@ -3,7 +3,8 @@
 import { h } from '../../lib/dom.js';
 import { enc } from '../../lib/api.js';
 import { bodySchema, schemaForm } from '../../lib/schema.js';
-import { patchForm, syncFields } from '../../lib/settings-form.js';
+import { patchSettingsForm } from '../../lib/api-form.js';
+import { syncFields } from '../../lib/settings-form.js';
 
 export async function cohortSettingsForm(id, initial) {
   const form = schemaForm(await bodySchema('updateCohortSettings'));
@@ -17,7 +18,7 @@ export async function cohortSettingsForm(id, initial) {
   };
   sync.status.onChange(sync.showStatusHint);
 
-  const root = patchForm(
+  const root = patchSettingsForm(
     form,
     {
       path: `/api/cohort-syncs/${enc(id)}/settings`,

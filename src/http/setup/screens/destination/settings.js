@@ -3,7 +3,8 @@
 
 import { alertBox, h, hide, show } from '../../lib/dom.js';
 import { enc } from '../../lib/api.js';
-import { patchForm, syncFields } from '../../lib/settings-form.js';
+import { patchSettingsForm } from '../../lib/api-form.js';
+import { syncFields } from '../../lib/settings-form.js';
 import { bodySchema, schemaAt, schemaForm } from '../../lib/schema.js';
 import { plural } from '../../lib/format.js';
 
@@ -68,7 +69,7 @@ export async function settingsForm(id, initial) {
     else hide(warnings);
   };
 
-  const root = patchForm(
+  const root = patchSettingsForm(
     form,
     {
       path: `/api/destinations/${enc(id)}/settings`,

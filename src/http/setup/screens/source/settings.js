@@ -1,7 +1,7 @@
 // A source's settings after onboarding: the Intercom user property and how events are named.
 
 import { enc } from '../../lib/api.js';
-import { patchForm } from '../../lib/settings-form.js';
+import { patchSettingsForm } from '../../lib/api-form.js';
 import { bodySchema, schemaForm } from '../../lib/schema.js';
 
 export async function sourceSettingsCard(id) {
@@ -9,7 +9,7 @@ export async function sourceSettingsCard(id) {
   const identity = form.field('identityMapping', { testid: 'source-setting-identity' });
   const naming = form.field('eventNaming', { widget: 'choices', testid: 'source-setting-naming' });
   let filled = false;
-  const root = patchForm(
+  const root = patchSettingsForm(
     form,
     {
       path: `/api/sources/${enc(id)}/settings`,
