@@ -8,6 +8,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
 import type { Activities } from '../activities';
 import type { DeliveryState } from '../activities/connections';
 import {
@@ -72,6 +73,43 @@ export function handleControls(state: ControlState, hooks: { onDelivered?: () =>
 }
 
 /**
+ * Installs the settings update: `apply` validates a patch against the current settings (it throws what the
+ * caller reads), the validator turns edits away while `closing` says why. The update answers once saved and
+ * published.
+ */
+export function handleSettingsUpdate<S, P>(
+  update: UpdateDefinition<S, [P]>,
+  state: ControlState & { settings: S },
+  connectionId: string,
+  rules: {
+    apply: (current: S, patch: P) => S;
+    closing: () => string | undefined;
+    statusNow: () => { status: string; deliveryState: DeliveryState };
+    /** Runs once the new settings are in place, before the answer waits for the status they lead to. */
+    applied?: (settings: S) => void;
+  },
+): void {
+  setHandler(
+    update,
+    async (patch) => {
+      const settings = rules.apply(state.settings, patch);
+      await control.saveConnectionSettings({ connectionId, settings });
+      state.settings = settings;
+      rules.applied?.(settings);
+      await untilPublished(state, rules.statusNow);
+      return state.settings;
+    },
+    {
+      validator: (patch) => {
+        const closing = rules.closing();
+        if (closing) throw new Error(closing);
+        rules.apply(state.settings, patch);
+      },
+    },
+  );
+}
+
+/**
  * Shows the status (search attribute `ConnectionStatus`, current details) and, when the status or the
  * delivery state changed, writes both to Postgres, where the webhook receiver and the shards read them.
  */
@@ -115,6 +153,34 @@ export async function continueAsNewIfSuggested<F extends (...args: any[]) => any
   if (!continueAsNewSuggested()) return;
   await condition(allHandlersFinished);
   await continueAsNew<F>(...args);
+}
+
+/** A lifecycle's error and last error, as the status query and the details show them (ISO times). */
+export function errorsShown(state: ControlState): {
+  error?: { reason: string; message: string; at: string };
+  lastError?: { message: string; at: string };
+} {
+  return {
+    error: state.error ? { ...state.error, at: iso(state.error.at)! } : undefined,
+    lastError: state.lastError ? { message: state.lastError.message, at: iso(state.lastError.at)! } : undefined,
+  };
+}
+
+/**
+ * Markdown for the Temporal UI's "current details": the workflow's own `lines`, then the error, `afterError`,
+ * the last error and where the counters are.
+ */
+export function detailsMarkdown(
+  lines: string[],
+  shown: ReturnType<typeof errorsShown>,
+  afterError: string[] = [],
+): string {
+  const all = [...lines];
+  if (shown.error) all.push(`**error** (${shown.error.reason}): ${shown.error.message}`);
+  all.push(...afterError);
+  if (shown.lastError) all.push(`last error: ${shown.lastError.message}`);
+  all.push('counters: `GET /api/connections/<id>` or the setup page');
+  return all.join('\n\n');
 }
 
 export function iso(ms: number | undefined): string | undefined {

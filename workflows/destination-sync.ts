@@ -1,29 +1,7 @@
-import {
-  allHandlersFinished,
-  condition,
-  defineQuery,
-  defineSignal,
-  defineUpdate,
-  log,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, log, setHandler } from '@temporalio/workflow';
 import { applySettingsPatch, type DestinationSettings, type SettingsPatch } from '../src/destination/settings';
-// The same shared lifecycle pieces as the other connection workflow: that is what connection-lifecycle.ts is for.
-import {
-  continueAsNewIfSuggested,
-  continueAsNewSuggested,
-  control,
-  errorMessage,
-  handleControls,
-  isPublished,
-  iso,
-  untilPublished,
-  newControlState,
-  publish,
-  type ControlState,
-} from './connection-lifecycle';
-import { IntercomWorkspaceKey, ProviderKey } from './search-attributes';
+import { continueAsNewIfSuggested, control, newControlState } from './connection-lifecycle';
+import * as sync from './intercom-sync';
 
 /**
  * The lifecycle of one destination sync (workflow id `intercom-destination-<id>`): Amplitude events and
@@ -34,7 +12,7 @@ import { IntercomWorkspaceKey, ProviderKey } from './search-attributes';
  * - paused: hold everything queued until resume; error (a rejected token): hold until the token is replaced.
  */
 
-export type DestinationStatus = 'Enabled' | 'Disabled' | 'Paused' | 'Error' | 'Disconnected';
+export type DestinationStatus = sync.Status;
 
 export interface DestinationInput {
   connectionId: string;
@@ -45,8 +23,7 @@ export interface DestinationInput {
   carried?: DestinationState;
 }
 
-interface DestinationState extends ControlState {
-  settings: DestinationSettings;
+interface DestinationState extends sync.State<DestinationSettings> {
   replays: ReplayRequest[];
   disconnected?: boolean;
 }
@@ -57,14 +34,7 @@ export interface ReplayRequest {
   to: string;
 }
 
-/** The lifecycle part of a sync's status; counters come from Postgres (src/connections/status.ts). */
-export interface DestinationLifecycle {
-  connectionId: string;
-  workspaceId: string;
-  status: DestinationStatus;
-  settings: DestinationSettings;
-  error?: { reason: string; message: string; at: string };
-  lastError?: { message: string; at: string };
+export interface DestinationLifecycle extends sync.Lifecycle<DestinationSettings> {
   replaysQueued: number;
 }
 
@@ -92,91 +62,43 @@ export async function destinationSync(input: DestinationInput): Promise<{ status
   };
   const { connectionId } = input;
 
-  const statusNow = (): { status: DestinationStatus; deliveryState: 'active' | 'held' | 'discard' } => {
-    if (state.disconnect) return { status: 'Disconnected', deliveryState: 'held' };
-    // Disabled wins over paused and error: nothing may wait while disabled.
-    const disabled = state.settings.status === 'disabled';
-    if (state.error) return { status: 'Error', deliveryState: disabled ? 'discard' : 'held' };
-    if (disabled) return { status: 'Disabled', deliveryState: 'discard' };
-    if (state.paused) return { status: 'Paused', deliveryState: 'held' };
-    return { status: 'Enabled', deliveryState: 'active' };
-  };
   const lifecycle = (): DestinationLifecycle => ({
-    connectionId,
-    workspaceId: input.workspaceId,
-    status: statusNow().status,
-    settings: state.settings,
-    error: state.error ? { ...state.error, at: iso(state.error.at)! } : undefined,
-    lastError: state.lastError ? { message: state.lastError.message, at: iso(state.lastError.at)! } : undefined,
+    ...sync.lifecycleOf(input, state),
     replaysQueued: state.replays.length,
   });
-  const show = () => publish(connectionId, state, statusNow(), detailsOf(lifecycle()));
+  const show = () => {
+    const s = state.settings;
+    return sync.show(state, lifecycle(), [
+      `Send Events: ${s.sendEvents.enabled ? 'on' : 'off'} · Create & Update Users: ${s.createUpdateUsers.enabled ? 'on' : 'off'}`,
+    ]);
+  };
 
-  upsertSearchAttributes([
-    { key: ProviderKey, value: 'intercom-destination' },
-    { key: IntercomWorkspaceKey, value: input.workspaceId },
-  ]);
-  handleControls(state);
+  sync.start('intercom-destination', input, state, {
+    settingsUpdate: updateSettingsUpdate,
+    applyPatch: applySettingsPatch,
+    statusQuery: destinationStatusQuery,
+    lifecycle,
+  });
   setHandler(replaySignal, (request) => {
     // Checked here too: `temporal workflow signal` reaches the workflow without the API's validation.
     const problem = replayRequestProblem(request);
     if (problem) state.lastError = { message: `replay request ignored: ${problem}`, at: Date.now() };
     else state.replays.push({ from: request.from, to: request.to });
   });
-  setHandler(
-    updateSettingsUpdate,
-    async (patch) => {
-      const result = applySettingsPatch(state.settings, patch);
-      if (!result.ok) throw new Error(result.message);
-      await control.saveConnectionSettings({ connectionId, settings: result.settings });
-      state.settings = result.settings;
-      await untilPublished(state, statusNow);
-      return state.settings;
-    },
-    {
-      validator: (patch) => {
-        if (state.disconnect) throw new Error('the sync is being deleted');
-        const result = applySettingsPatch(state.settings, patch);
-        if (!result.ok) throw new Error(result.message);
-      },
-    },
-  );
-  setHandler(destinationStatusQuery, lifecycle);
 
-  while (!state.disconnect) {
-    await show();
-    await continueAsNewIfSuggested<typeof destinationSync>({ ...input, carried: state });
-    while (state.replays.length > 0) {
-      const request = state.replays[0]!;
-      try {
-        const requeued = await control.replayDestinationWindow({ connectionId, ...request });
-        log.info('replay requeued rows', { connectionId, requeued, ...request });
-      } catch (err) {
-        state.lastError = { message: `replay failed: ${errorMessage(err)}`, at: Date.now() };
-      }
-      state.replays.shift();
-    }
-    await condition(
-      () =>
-        !!state.disconnect || !isPublished(state, statusNow()) || state.replays.length > 0 || continueAsNewSuggested(),
-    );
-  }
-
-  await control.disconnectDestination({ connectionId });
-  await show();
-  await condition(allHandlersFinished);
+  await sync.run(state, {
+    show,
+    continueAsNewIfSuggested: () => continueAsNewIfSuggested<typeof destinationSync>({ ...input, carried: state }),
+    queue: () => state.replays,
+    work: async (request) => {
+      const requeued = await control.replayDestinationWindow({ connectionId, ...request });
+      log.info('replay requeued rows', { connectionId, requeued, ...request });
+    },
+    failure: 'replay failed',
+    disconnect: async () => {
+      await control.disconnectDestination({ connectionId });
+      await show();
+    },
+  });
   return { status: 'Disconnected' };
-}
-
-function detailsOf(status: DestinationLifecycle): string {
-  const s = status.settings;
-  const lines = [
-    `**${status.status}** — Intercom workspace ${status.workspaceId}`,
-    `Send Events: ${s.sendEvents.enabled ? 'on' : 'off'} · Create & Update Users: ${s.createUpdateUsers.enabled ? 'on' : 'off'}`,
-    `mapping: Intercom ${s.mapping.intercomUser} from ${s.mapping.from.kind === 'user_id' ? 'the Amplitude user id' : `${s.mapping.from.kind.replace('_', ' ')} ${s.mapping.from.name}`}`,
-  ];
-  if (status.error) lines.push(`**error** (${status.error.reason}): ${status.error.message}`);
-  if (status.lastError) lines.push(`last error: ${status.lastError.message}`);
-  lines.push('counters: `GET /api/connections/<id>` or the setup page');
-  return lines.join('\n\n');
 }

@@ -28,16 +28,17 @@ import {
   type BackfillRequest,
 } from './backfill-messages';
 import { intercomSourceBackfill } from './intercom-source-backfill';
-// The same shared lifecycle pieces as the other connection workflow: that is what connection-lifecycle.ts is for.
 import {
   continueAsNewIfSuggested,
   continueAsNewSuggested,
   control,
+  detailsMarkdown,
   errorMessage,
+  errorsShown,
   handleControls,
+  handleSettingsUpdate,
   isPublished,
   iso,
-  untilPublished,
   newControlState,
   publish,
   type ControlState,
@@ -173,8 +174,7 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
     settings: state.settings,
     workspaceId: state.workspaceId,
     connectedAt: iso(state.connectedAt),
-    error: state.error ? { ...state.error, at: iso(state.error.at)! } : undefined,
-    lastError: state.lastError ? { message: state.lastError.message, at: iso(state.lastError.at)! } : undefined,
+    ...errorsShown(state),
     nextHealthCheckAt: iso(state.nextHealthCheckAt),
     backfill: state.backfill,
     backfillsQueued: state.backfillQueue.length,
@@ -198,25 +198,18 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
   setHandler(uninstallReportedSignal, () => {
     state.uninstallReported = true;
   });
-  setHandler(
-    configureUpdate,
-    async (patch) => {
-      const settings = { ...state.settings, ...validateSourceSettingsPatch(patch) };
-      await control.saveConnectionSettings({ connectionId, settings });
-      state.settings = settings;
-      // The mapping is what configuring waits for: move on here, so the answer waits for Listening to be published.
+  handleSettingsUpdate(configureUpdate, state, connectionId, {
+    apply: (current, patch) => ({ ...current, ...validateSourceSettingsPatch(patch) }),
+    closing: () =>
+      state.disconnect || state.phase === 'disconnecting' || state.phase === 'disconnected'
+        ? 'the connection is disconnecting'
+        : undefined,
+    statusNow,
+    // The mapping is what configuring waits for: move on here, so the answer waits for Listening to be published.
+    applied: (settings) => {
       if (state.phase === 'configuring' && state.workspaceId && settings.identityMapping) state.phase = 'listening';
-      await untilPublished(state, statusNow);
-      return state.settings;
     },
-    {
-      validator: (patch) => {
-        if (state.disconnect || state.phase === 'disconnecting' || state.phase === 'disconnected')
-          throw new Error('the connection is disconnecting');
-        validateSourceSettingsPatch(patch);
-      },
-    },
-  );
+  });
   setHandler(backfillSignal, (request) => {
     // Checked here too: `temporal workflow signal` reaches the workflow without the API's validation.
     const problem = backfillRequestProblem(request);
@@ -356,16 +349,14 @@ function detailsOf(status: SourceLifecycle): string {
   ];
   if (status.settings.identityMapping) lines.push(`identity mapping: ${status.settings.identityMapping}`);
   if (status.connectedAt) lines.push(`first event delivered at ${status.connectedAt}`);
-  if (status.error) lines.push(`**error** (${status.error.reason}): ${status.error.message}`);
+  const afterError: string[] = [];
   if (status.backfill) {
     const objects = Object.entries(status.backfill.objects).map(
       ([o, c]) => `${o} ${c?.imported ?? 0}/${c?.scanned ?? 0}`,
     );
-    lines.push(
+    afterError.push(
       `backfill ${status.backfill.status} (${status.backfill.since} → ${status.backfill.until}) ${objects.join(', ')}`,
     );
   }
-  if (status.lastError) lines.push(`last error: ${status.lastError.message}`);
-  lines.push('counters: `GET /api/connections/<id>` or the setup page');
-  return lines.join('\n\n');
+  return detailsMarkdown(lines, status, afterError);
 }

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import { nonBlankName } from '../destination/actions/field-types';
 import { truncateString } from '../destination/values';
-import { INTERCOM_USER_FIELDS } from '../destination/settings';
+import { contactMappingFrom, syncStatusSetting, userIdSource, userPropertySource } from '../destination/settings';
 
 /**
  * Settings of a cohort sync (Amplitude cohorts → Intercom tags): the tag's name, how a cohort member is matched
@@ -15,35 +14,18 @@ export const MAX_TAG_NAME_LENGTH = 255;
 /** A cohort has no events, so a member's identifier comes from its user id or one of its user properties. */
 export const cohortIdentitySourceSchema = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('user_id') }).meta({ title: 'Amplitude User ID' }),
-    z
-      .object({
-        kind: z.literal('user_property'),
-        name: nonBlankName('user property').meta({ title: 'Property name' }),
-      })
-      .meta({
-        title: 'Amplitude user property',
-        description: 'Select the property in the cohort webhook’s user properties, so each member carries it.',
-      }),
+    userIdSource,
+    userPropertySource.meta({
+      title: 'Amplitude user property',
+      description: 'Select the property in the cohort webhook’s user properties, so each member carries it.',
+    }),
   ])
   .meta({
     title: 'comes from',
     description: "The Amplitude User ID, or the user property that holds the contact's identifier.",
   });
 
-export const cohortMappingSchema = z
-  .object({
-    intercomUser: z
-      .enum(INTERCOM_USER_FIELDS)
-      .meta({
-        title: 'Intercom user',
-        description: 'The contact field that identifies the user: External ID or Email.',
-        'x-enumTitles': { external_id: 'External ID', email: 'Email' },
-      })
-      .default('external_id'),
-    from: cohortIdentitySourceSchema.default(() => ({ kind: 'user_id' as const })),
-  })
-  .meta({ title: 'Mapping' });
+export const cohortMappingSchema = contactMappingFrom(cohortIdentitySourceSchema);
 export type CohortMapping = z.infer<typeof cohortMappingSchema>;
 
 const tagNameMeta = {
@@ -60,14 +42,7 @@ const tagNameSchema = z
 export const cohortSettingsSchema = z.object({
   tagName: tagNameSchema.optional().meta(tagNameMeta),
   mapping: cohortMappingSchema.prefault({}),
-  status: z
-    .enum(['enabled', 'disabled'])
-    .meta({
-      title: 'Status',
-      description: 'Disabled tags nothing and queues nothing.',
-      'x-enumTitles': { enabled: 'Enabled', disabled: 'Disabled' },
-    })
-    .default('disabled'),
+  status: syncStatusSetting('Disabled tags nothing and queues nothing.'),
 });
 export type CohortSettings = z.infer<typeof cohortSettingsSchema>;
 

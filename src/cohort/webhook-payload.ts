@@ -263,6 +263,7 @@ function optionalUserProperties(value: unknown, path: string): JsonRecord | unde
   return value;
 }
 
+// Alike in shape to the users loop of the cohort webhook above, but each entry is a whole identify: kept apart.
 function parsePropertyBatch(body: JsonRecord): ParsedCohortPayload {
   const entries = boundedList(body.batch, 'batch');
   const changes: MembershipChange[] = [];

@@ -1,5 +1,6 @@
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { WorkflowNotFoundError } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { ConnectionRepository, rememberCountersAtReconnect, type Connection } from './repository';
 import { sourceConnectionId, workflowIdFor } from './ids';
 import type { Services } from '../runtime/services';
@@ -68,19 +69,15 @@ export class UserError extends Error {
   }
 }
 
-export interface CreateDestinationInput {
+/** What creating a sync into Intercom (a destination sync or a cohort sync) takes. */
+export interface CreateIntercomSyncInput {
   name: string;
   intercomAccessToken: string;
   intercomRegion?: 'US' | 'EU' | 'AU';
   settings?: unknown;
 }
-
-export interface CreateCohortSyncInput {
-  name: string;
-  intercomAccessToken: string;
-  intercomRegion?: 'US' | 'EU' | 'AU';
-  settings?: unknown;
-}
+export type CreateDestinationInput = CreateIntercomSyncInput;
+export type CreateCohortSyncInput = CreateIntercomSyncInput;
 
 export interface ResyncInput {
   cohortId: string;
@@ -254,39 +251,13 @@ export class ConnectionsService {
   ): Promise<{ connection: Connection; workflowId: string; ingestKey: string; warnings: string[] }> {
     const settings = parseDestinationSettings(input.settings ?? {});
     if (!settings.ok) throw new UserError(settings.message);
-    const region = input.intercomRegion ?? 'US';
-    const me = await this.intercom(region).me(input.intercomAccessToken);
-    if (!me.ok) throw new UserError(`Intercom did not accept the access token (${me.status})`);
-    const id = `destination-${randomToken(6)
-      .toLowerCase()
-      .replace(/[^a-z0-9]/g, 'x')}`;
-    const ingestKey = randomToken(24);
-    const connection = await this.repository.upsert({
-      id,
-      kind: 'intercom_destination',
-      name: input.name,
-      status: settings.settings.status === 'enabled' ? 'Enabled' : 'Disabled',
-      intercomWorkspaceId: me.data.app.id_code,
-      intercomRegion: region,
-      settings: settings.settings,
-      ingestKeyHash: sha256Hex(ingestKey),
-      deliveryShard: shardOf(id, this.services.env.DELIVERY_SHARDS),
-    });
-    await this.repository.storeSecret(id, 'intercom_access_token', input.intercomAccessToken);
-    const workflowId = workflowIdFor(id);
-    await this.temporal.workflow.start(destinationSync, {
-      workflowId,
-      taskQueue: this.taskQueue,
-      args: [{ connectionId: id, workspaceId: me.data.app.id_code, settings: settings.settings }],
-      workflowIdConflictPolicy: 'FAIL',
-      memo: connectionMemo(connection),
-      typedSearchAttributes: [
-        { key: ProviderKey, value: 'intercom-destination' },
-        { key: IntercomWorkspaceKey, value: me.data.app.id_code },
-        { key: ConnectionStatusKey, value: connection.status },
-      ],
-      staticSummary: `Amplitude → Intercom sync "${input.name}"`.slice(0, 200),
-    });
+    const { connection, workflowId, ingestKey } = await this.createIntercomSync(
+      'intercom_destination',
+      destinationSync,
+      input,
+      settings.settings,
+      `Amplitude → Intercom sync "${input.name}"`,
+    );
     return { connection, workflowId, ingestKey, warnings: this.destinationWarnings(settings.settings) };
   }
 
@@ -295,13 +266,8 @@ export class ConnectionsService {
     connectionId: string,
     patch: SettingsPatch,
   ): Promise<{ settings: DestinationSettings; warnings: string[] }> {
-    await this.requireKind(connectionId, 'intercom_destination');
-    try {
-      const settings = await this.handle(connectionId).executeUpdate(updateSettingsUpdate, { args: [patch] });
-      return { settings, warnings: this.destinationWarnings(settings) };
-    } catch (err) {
-      throw asUserError(err);
-    }
+    const settings = await this.updateSettings(connectionId, 'intercom_destination', updateSettingsUpdate, patch);
+    return { settings, warnings: this.destinationWarnings(settings) };
   }
 
   private destinationWarnings(settings: DestinationSettings): string[] {
@@ -382,9 +348,19 @@ export class ConnectionsService {
   }
 
   async configureSource(connectionId: string, patch: SourceSettingsPatch): Promise<SourceSettings> {
-    await this.requireKind(connectionId, 'intercom_source');
+    return this.updateSettings(connectionId, 'intercom_source', configureUpdate, patch);
+  }
+
+  /** Edits a connection's settings through its workflow's update; a refused edit is the user's error. */
+  private async updateSettings<S, P>(
+    connectionId: string,
+    kind: Connection['kind'],
+    update: UpdateDefinition<S, [P]>,
+    patch: P,
+  ): Promise<S> {
+    await this.requireKind(connectionId, kind);
     try {
-      return await this.handle(connectionId).executeUpdate(configureUpdate, { args: [patch] });
+      return await this.handle(connectionId).executeUpdate(update, { args: [patch] });
     } catch (err) {
       throw asUserError(err);
     }
@@ -439,49 +415,64 @@ export class ConnectionsService {
   ): Promise<{ connection: Connection; workflowId: string; ingestKey: string }> {
     const settings = parseCohortSettings(input.settings ?? {});
     if (!settings.ok) throw new UserError(settings.message);
+    return this.createIntercomSync(
+      'intercom_cohort',
+      cohortSync,
+      input,
+      settings.settings,
+      `Amplitude cohorts → Intercom tags "${input.name}"`,
+    );
+  }
+
+  /**
+   * What creating a destination sync and a cohort sync share: checks the Intercom access token on /me, stores
+   * it sealed, issues the ingest key (shown once; only its hash is kept) and starts the sync's workflow.
+   */
+  private async createIntercomSync<S extends DestinationSettings | CohortSettings>(
+    kind: 'intercom_destination' | 'intercom_cohort',
+    workflow: (input: { connectionId: string; workspaceId: string; settings: S }) => Promise<unknown>,
+    input: CreateIntercomSyncInput,
+    settings: S,
+    summary: string,
+  ): Promise<{ connection: Connection; workflowId: string; ingestKey: string }> {
     const region = input.intercomRegion ?? 'US';
     const me = await this.intercom(region).me(input.intercomAccessToken);
     if (!me.ok) throw new UserError(`Intercom did not accept the access token (${me.status})`);
-    const id = `cohort-${randomToken(6)
+    const id = `${kind === 'intercom_destination' ? 'destination' : 'cohort'}-${randomToken(6)
       .toLowerCase()
       .replace(/[^a-z0-9]/g, 'x')}`;
     const ingestKey = randomToken(24);
     const connection = await this.repository.upsert({
       id,
-      kind: 'intercom_cohort',
+      kind,
       name: input.name,
-      status: settings.settings.status === 'enabled' ? 'Enabled' : 'Disabled',
+      status: settings.status === 'enabled' ? 'Enabled' : 'Disabled',
       intercomWorkspaceId: me.data.app.id_code,
       intercomRegion: region,
-      settings: settings.settings,
+      settings,
       ingestKeyHash: sha256Hex(ingestKey),
       deliveryShard: shardOf(id, this.services.env.DELIVERY_SHARDS),
     });
     await this.repository.storeSecret(id, 'intercom_access_token', input.intercomAccessToken);
     const workflowId = workflowIdFor(id);
-    await this.temporal.workflow.start(cohortSync, {
+    await this.temporal.workflow.start(workflow, {
       workflowId,
       taskQueue: this.taskQueue,
-      args: [{ connectionId: id, workspaceId: me.data.app.id_code, settings: settings.settings }],
+      args: [{ connectionId: id, workspaceId: me.data.app.id_code, settings }],
       workflowIdConflictPolicy: 'FAIL',
       memo: connectionMemo(connection),
       typedSearchAttributes: [
-        { key: ProviderKey, value: 'intercom-cohort' },
+        { key: ProviderKey, value: kind === 'intercom_destination' ? 'intercom-destination' : 'intercom-cohort' },
         { key: IntercomWorkspaceKey, value: me.data.app.id_code },
         { key: ConnectionStatusKey, value: connection.status },
       ],
-      staticSummary: `Amplitude cohorts → Intercom tags "${input.name}"`.slice(0, 200),
+      staticSummary: summary.slice(0, 200),
     });
     return { connection, workflowId, ingestKey };
   }
 
   async updateCohortSettings(connectionId: string, patch: CohortSettingsPatch): Promise<CohortSettings> {
-    await this.requireKind(connectionId, 'intercom_cohort');
-    try {
-      return await this.handle(connectionId).executeUpdate(updateCohortSettingsUpdate, { args: [patch] });
-    } catch (err) {
-      throw asUserError(err);
-    }
+    return this.updateSettings(connectionId, 'intercom_cohort', updateCohortSettingsUpdate, patch);
   }
 
   /**

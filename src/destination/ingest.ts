@@ -28,6 +28,7 @@ export function outboxRowsForEvents(
   });
 }
 
+// Alike in shape to outboxRowsForEvents, but an /identify call has no insert_id or event time: kept apart.
 export function outboxRowsForIdentifications(
   connectionId: string,
   identifications: readonly Identification[],

@@ -18,16 +18,43 @@ import { PROJECT_ID_PATTERN } from '../connections/ids';
 export const INTERCOM_USER_FIELDS = ['external_id', 'email'] as const;
 export type IntercomUserField = (typeof INTERCOM_USER_FIELDS)[number];
 
+/** The identity sources a cohort sync shares (src/cohort/settings.ts), which has no event properties. */
+export const userIdSource = z.object({ kind: z.literal('user_id') }).meta({ title: 'Amplitude User ID' });
+export const userPropertySource = z.object({
+  kind: z.literal('user_property'),
+  name: nonBlankName('user property').meta({ title: 'Property name' }),
+});
+
+/** A contact mapping whose identifier comes `from` one of the given sources (the Amplitude User ID by default). */
+export function contactMappingFrom<S extends z.ZodType<{ kind: string }>>(from: S) {
+  return z
+    .object({
+      intercomUser: z
+        .enum(INTERCOM_USER_FIELDS)
+        .meta({
+          title: 'Intercom user',
+          description: 'The contact field that identifies the user: External ID or Email.',
+          'x-enumTitles': { external_id: 'External ID', email: 'Email' },
+        })
+        .default('external_id'),
+      from: from.default(() => ({ kind: 'user_id' }) as z.core.util.NoUndefined<z.output<S>>),
+    })
+    .meta({ title: 'Mapping' });
+}
+
+/** A sync's on/off switch (a cohort sync has one too); it starts disabled. */
+export function syncStatusSetting(description: string) {
+  return z
+    .enum(['enabled', 'disabled'])
+    .meta({ title: 'Status', description, 'x-enumTitles': { enabled: 'Enabled', disabled: 'Disabled' } })
+    .default('disabled');
+}
+
 /** Where the Intercom identifier comes from; Amplitude's default is the event's User ID. */
 export const identitySourceSchema = z
   .discriminatedUnion('kind', [
-    z.object({ kind: z.literal('user_id') }).meta({ title: 'Amplitude User ID' }),
-    z
-      .object({
-        kind: z.literal('user_property'),
-        name: nonBlankName('user property').meta({ title: 'Property name' }),
-      })
-      .meta({ title: 'Amplitude user property' }),
+    userIdSource,
+    userPropertySource.meta({ title: 'Amplitude user property' }),
     z
       .object({
         kind: z.literal('event_property'),
@@ -42,19 +69,7 @@ export const identitySourceSchema = z
 export type IdentitySource = z.infer<typeof identitySourceSchema>;
 
 /** How an Amplitude user is matched to an Intercom contact (every action of the sync uses it). */
-export const contactMappingSchema = z
-  .object({
-    intercomUser: z
-      .enum(INTERCOM_USER_FIELDS)
-      .meta({
-        title: 'Intercom user',
-        description: 'The contact field that identifies the user: External ID or Email.',
-        'x-enumTitles': { external_id: 'External ID', email: 'Email' },
-      })
-      .default('external_id'),
-    from: identitySourceSchema.default(() => ({ kind: 'user_id' as const })),
-  })
-  .meta({ title: 'Mapping' });
+export const contactMappingSchema = contactMappingFrom(identitySourceSchema);
 export type ContactMapping = z.infer<typeof contactMappingSchema>;
 
 export const destinationSettingsSchema = z.object({
@@ -71,14 +86,7 @@ export const destinationSettingsSchema = z.object({
         'The Amplitude project whose events this sync receives. Loop prevention then drops Intercom’s echoes of the events it sends only for that project’s source; unset, for every source on the workspace.',
     })
     .default(null),
-  status: z
-    .enum(['enabled', 'disabled'])
-    .meta({
-      title: 'Status',
-      description: 'Disabled sends nothing and queues nothing.',
-      'x-enumTitles': { enabled: 'Enabled', disabled: 'Disabled' },
-    })
-    .default('disabled'),
+  status: syncStatusSetting('Disabled sends nothing and queues nothing.'),
 });
 export type DestinationSettings = z.infer<typeof destinationSettingsSchema>;
 /** What callers may store or send: any omitted part takes the product's default. */

@@ -185,8 +185,6 @@ async function main() {
     services,
     client,
     target,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    retentionDays: env.RETENTION_DAYS,
   });
   started.push({ name: 'worker connection', stop: () => connection.close() });
   const running = worker.run();

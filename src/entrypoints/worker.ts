@@ -26,8 +26,6 @@ async function main() {
     services,
     client,
     target,
-    taskQueue: env.TEMPORAL_TASK_QUEUE,
-    retentionDays: env.RETENTION_DAYS,
     bundlePath: env.WORKFLOW_BUNDLE_PATH,
   });
   services.logger.info(

@@ -101,6 +101,16 @@ export const createSourceBody = z.strictObject({
 /** What valid settings will not do as a user may expect (e.g. Intercom keeps 10 metadata keys, Amplitude allows 20). */
 const settingsWarnings = z.array(z.string());
 
+/** What creating a sync into Intercom answers; `ingestKeyUse` says where the key goes. */
+const intercomSyncCreated = (ingestKeyUse: string) =>
+  z.object({
+    connectionId: z.string(),
+    workflowId: z.string(),
+    status: z.string(),
+    workspaceId: z.string().nullable(),
+    ingestKey: z.string().meta({ description: `Shown once (only its hash is stored): ${ingestKeyUse}` }),
+  });
+
 export const createDestinationBody = z.strictObject({
   name: connectionName,
   intercomAccessToken,
@@ -236,14 +246,7 @@ export const adminApi = {
     summary: 'Create an Amplitude → Intercom sync; answers its ingest key once',
     body: createDestinationBody,
     status: 201,
-    response: z.object({
-      connectionId: z.string(),
-      workflowId: z.string(),
-      status: z.string(),
-      workspaceId: z.string().nullable(),
-      ingestKey: z.string().meta({
-        description: 'Shown once (only its hash is stored): the api_key of Amplitude SDKs pointed at this service',
-      }),
+    response: intercomSyncCreated('the api_key of Amplitude SDKs pointed at this service').extend({
       endpoints: z.array(z.string()),
       warnings: settingsWarnings,
     }),
@@ -327,14 +330,7 @@ export const adminApi = {
       "Point Amplitude's Cohort Webhooks destination at `endpoint` with the custom header `header` (the ingest key).",
     body: createCohortSyncBody,
     status: 201,
-    response: z.object({
-      connectionId: z.string(),
-      workflowId: z.string(),
-      status: z.string(),
-      workspaceId: z.string().nullable(),
-      ingestKey: z.string().meta({
-        description: 'Shown once (only its hash is stored): the value of the custom header Amplitude sends',
-      }),
+    response: intercomSyncCreated('the value of the custom header Amplitude sends').extend({
       endpoint: z.string(),
       header: z.string().meta({ description: 'The custom header to add in Amplitude, e.g. `Authorization: Bearer …`' }),
     }),

@@ -1,5 +1,12 @@
 import { LRUCache } from 'lru-cache';
 import { sha256Hex } from '../crypto/secrets';
+import type { Connection, ConnectionRepository } from '../connections/repository';
+import type { ConnectionsService } from '../connections/service';
+import type { StorageQuota } from '../delivery/quota';
+import type { Services } from '../runtime/services';
+import type { Doorbell } from '../temporal/doorbell';
+import type { PublicRateLimits } from './rate-limits';
+import type { BodyBudget } from './request-body';
 
 /**
  * Ingest keys resolved to their sync, cached so that a busy SDK fleet costs no lookup per request.
@@ -46,4 +53,25 @@ export class IngestKeyCache<T extends object> {
     else this.unknown.set(hash, true);
     return found;
   }
+}
+
+/** The live (not disconnected) sync of `kind` whose ingest key this is, cached. */
+export function syncIngestKeys(
+  repository: ConnectionRepository,
+  kind: 'intercom_destination' | 'intercom_cohort',
+): IngestKeyCache<Connection> {
+  return new IngestKeyCache<Connection>(async (hash) => {
+    const found = await repository.findByIngestKeyHash(hash);
+    return found && found.kind === kind && found.status !== 'Disconnected' ? found : undefined;
+  });
+}
+
+/** What the routes that store Amplitude's posts for a sync (events, cohort memberships) are built from. */
+export interface SyncIngestDeps {
+  services: Services;
+  connections: ConnectionsService;
+  doorbell: Doorbell;
+  limits: PublicRateLimits;
+  bodyBudget: BodyBudget;
+  quota: StorageQuota;
 }

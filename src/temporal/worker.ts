@@ -100,11 +100,10 @@ export async function prepareWorker(options: {
   services: Services;
   client: Client;
   target: TemporalTarget;
-  taskQueue: string;
-  retentionDays: number;
   bundlePath?: string;
 }): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { services, client, target } = options;
+  const taskQueue = services.env.TEMPORAL_TASK_QUEUE;
   try {
     const added = await ensureSearchAttributes(client);
     if (added.length) services.logger.info({ added }, 'registered search attributes');
@@ -114,19 +113,19 @@ export async function prepareWorker(options: {
       'could not register search attributes; create IntercomProvider, AmplitudeProject, IntercomWorkspace, ConnectionStatus (Keyword) on the namespace',
     );
   }
-  await ensureRetentionSchedule(client, options.taskQueue, options.retentionDays);
+  await ensureRetentionSchedule(client, taskQueue, services.env.RETENTION_DAYS);
   // Delivery shards: every connection on its shard, old per-connection workflows moved, every shard running.
   const moved = await rebalanceShards(services.db, services.env.DELIVERY_SHARDS);
   if (moved > 0)
     services.logger.info({ moved, shards: services.env.DELIVERY_SHARDS }, 'connections moved to their delivery shard');
-  await upgradeLegacyConnectionWorkflows(client, services, options.taskQueue);
-  await ensureShards(client, options.taskQueue, services.env.DELIVERY_SHARDS);
+  await upgradeLegacyConnectionWorkflows(client, services, taskQueue);
+  await ensureShards(client, taskQueue, services.env.DELIVERY_SHARDS);
   const connection = await connectNative(target);
   const worker = await createWorker({
     services,
     connection,
     namespace: target.namespace,
-    taskQueue: options.taskQueue,
+    taskQueue,
     bundlePath: options.bundlePath,
   });
   return { worker, connection };

@@ -112,6 +112,9 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
       text,
       chunk.map((i) => i.event),
     );
+    const retryLater = (indexes: number[], delayMs: number, reason: string) => {
+      for (const index of indexes) result.retryLater.push({ ref: chunk[index]!.ref, delayMs, reason });
+    };
     switch (outcome.kind) {
       case 'ok':
         result.delivered.push(...chunk.map((i) => i.ref));
@@ -119,12 +122,7 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
       case 'partial': {
         for (const [index, reason] of outcome.invalid)
           result.dropped.push({ ref: chunk[index]!.ref, reason: `amplitude_${reason}` });
-        for (const index of outcome.throttledIndexes)
-          result.retryLater.push({
-            ref: chunk[index]!.ref,
-            delayMs: outcome.retryAfterMs,
-            reason: 'amplitude_throttled',
-          });
+        retryLater(outcome.throttledIndexes, outcome.retryAfterMs, 'amplitude_throttled');
         const resend = outcome.retryIndexes.map((i) => chunk[i]!);
         if (resend.length > 0) queue.unshift(resend);
         break;
@@ -140,18 +138,12 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
       case 'throttled': {
         // A 429 naming nobody is a plain "slow down" (the documented 30 s pause is for the users it names):
         // its reason lets the caller choose a pause of its own.
-        for (const index of outcome.throttledIndexes)
-          result.retryLater.push({
-            ref: chunk[index]!.ref,
-            delayMs: outcome.retryAfterMs,
-            reason: outcome.unspecified ? UNSPECIFIED_THROTTLE_REASON : 'amplitude_throttled',
-          });
-        for (const index of outcome.dailyQuotaIndexes)
-          result.retryLater.push({
-            ref: chunk[index]!.ref,
-            delayMs: outcome.dailyQuotaRetryAfterMs,
-            reason: 'amplitude_daily_quota',
-          });
+        retryLater(
+          outcome.throttledIndexes,
+          outcome.retryAfterMs,
+          outcome.unspecified ? UNSPECIFIED_THROTTLE_REASON : 'amplitude_throttled',
+        );
+        retryLater(outcome.dailyQuotaIndexes, outcome.dailyQuotaRetryAfterMs, 'amplitude_daily_quota');
         const resend = outcome.retryNowIndexes.map((i) => chunk[i]!);
         if (resend.length > 0) queue.unshift(resend);
         break;

@@ -1,5 +1,6 @@
 import express, { Router } from 'express';
 import type { ConnectionsService } from '../../connections/service';
+import type { Connection } from '../../connections/repository';
 import { BACKFILL_OBJECTS } from '../../../workflows/backfill-messages';
 import {
   adminApi,
@@ -62,11 +63,7 @@ function handlers(connections: ConnectionsService): Handlers {
     createDestination: async ({ body }) => {
       const created = await connections.createDestination(body);
       return {
-        connectionId: created.connection.id,
-        workflowId: created.workflowId,
-        status: created.connection.status,
-        workspaceId: created.connection.intercomWorkspaceId,
-        ingestKey: created.ingestKey,
+        ...intercomSyncCreated(created),
         endpoints: ['/2/httpapi', '/batch', '/identify'],
         warnings: created.warnings,
       };
@@ -85,11 +82,7 @@ function handlers(connections: ConnectionsService): Handlers {
     createCohortSync: async ({ body }) => {
       const created = await connections.createCohortSync(body);
       return {
-        connectionId: created.connection.id,
-        workflowId: created.workflowId,
-        status: created.connection.status,
-        workspaceId: created.connection.intercomWorkspaceId,
-        ingestKey: created.ingestKey,
+        ...intercomSyncCreated(created),
         endpoint: COHORT_WEBHOOK_PATH,
         header: `Authorization: Bearer ${created.ingestKey}`,
       };
@@ -159,4 +152,15 @@ export function adminRoutes(
     );
   }
   return router;
+}
+
+/** What creating a destination sync and a cohort sync both answer. */
+function intercomSyncCreated(created: { connection: Connection; workflowId: string; ingestKey: string }) {
+  return {
+    connectionId: created.connection.id,
+    workflowId: created.workflowId,
+    status: created.connection.status,
+    workspaceId: created.connection.intercomWorkspaceId,
+    ingestKey: created.ingestKey,
+  };
 }

@@ -1,7 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Connection } from '../../connections/repository';
-import type { ConnectionsService } from '../../connections/service';
 import {
   ENDPOINT_LIMITS,
   errorBodyFor,
@@ -27,13 +26,11 @@ import { insertOutboxRows, type InsertedRows, type NewOutboxRow } from '../../de
 import { outboxRowsForEvents, outboxRowsForIdentifications, storableEventCheck } from '../../destination/ingest';
 import { findUnstorableRows } from '../../destination/unstorable-rows';
 import { parseExportPayload } from '../../destination/export-event';
-import type { Services } from '../../runtime/services';
-import type { Doorbell } from '../../temporal/doorbell';
-import { readRequestBody, type BodyBudget, type BodyFailureReason } from '../request-body';
-import { limitPerIp, type PublicRateLimits } from '../rate-limits';
+import { readRequestBody, type BodyFailureReason } from '../request-body';
+import { limitPerIp } from '../rate-limits';
 import { StreamedUpload, validateInSlices } from '../streamed-upload';
-import { IngestKeyCache } from '../ingest-key-cache';
-import { QUOTA_REASON, type StorageQuota } from '../../delivery/quota';
+import { syncIngestKeys, type SyncIngestDeps } from '../ingest-key-cache';
+import { QUOTA_REASON } from '../../delivery/quota';
 
 /**
  * Amplitude-compatible ingestion for destination syncs: the HTTP V2 API (/2/httpapi), Batch
@@ -71,21 +68,11 @@ const QUOTA_RETRY_AFTER_SECONDS = 30;
 
 class KeyLookupFailed extends Error {}
 
-export function amplitudeIngestRoutes(deps: {
-  services: Services;
-  connections: ConnectionsService;
-  doorbell: Doorbell;
-  limits: PublicRateLimits;
-  bodyBudget: BodyBudget;
-  quota: StorageQuota;
-}): Router {
+export function amplitudeIngestRoutes(deps: SyncIngestDeps): Router {
   const { services, doorbell, limits, bodyBudget, quota } = deps;
   const { db, metrics, logger } = services;
   const router = Router();
-  const keys = new IngestKeyCache<Connection>(async (hash) => {
-    const found = await deps.connections.repository.findByIngestKeyHash(hash);
-    return found && found.kind === 'intercom_destination' && found.status !== 'Disconnected' ? found : undefined;
-  });
+  const keys = syncIngestKeys(deps.connections.repository, 'intercom_destination');
 
   /** The enabled-or-not sync owning an ingest key; throws KeyLookupFailed when the database cannot say. */
   async function syncFor(apiKey: string): Promise<Connection | undefined> {

@@ -2,18 +2,15 @@ import { Router, type Response } from 'express';
 import { randomUUID } from 'node:crypto';
 import type { Connection } from '../../connections/repository';
 import { addCounters, recordLastBatch } from '../../connections/repository';
-import type { ConnectionsService } from '../../connections/service';
 import type { Db } from '../../db/client';
 import { isDataError } from '../../db/storable';
 import { insertOutboxRows, type InsertedRows } from '../../destination/outbox';
 import { outboxRowsForMemberships } from '../../cohort/outbox-rows';
 import { MAX_COHORT_BODY_BYTES, parseCohortWebhookBody } from '../../cohort/webhook-payload';
-import type { Services } from '../../runtime/services';
-import type { Doorbell } from '../../temporal/doorbell';
-import { QUOTA_REASON, type StorageQuota } from '../../delivery/quota';
-import { IngestKeyCache } from '../ingest-key-cache';
-import { limitPerIp, type PublicRateLimits } from '../rate-limits';
-import { readRequestBody, type BodyBudget } from '../request-body';
+import { QUOTA_REASON } from '../../delivery/quota';
+import { syncIngestKeys, type SyncIngestDeps } from '../ingest-key-cache';
+import { limitPerIp } from '../rate-limits';
+import { readRequestBody } from '../request-body';
 
 /** Where Amplitude's Cohort Webhooks destination posts (Catalog → Destinations → Cohorts → Webhook). */
 export const COHORT_WEBHOOK_PATH = '/amplitude/cohorts';
@@ -32,22 +29,12 @@ const QUOTA_RETRY_AFTER_SECONDS = 30;
  * no or unknown key 401, a body over 5 MB 413, anything but a valid payload 400 (naming what is wrong). Only our own
  * trouble (the database) is a 503 (Amplitude documents retries after timeouts; a resync repairs what is lost).
  */
-export function cohortWebhookRoutes(deps: {
-  services: Services;
-  connections: ConnectionsService;
-  doorbell: Doorbell;
-  limits: PublicRateLimits;
-  bodyBudget: BodyBudget;
-  quota: StorageQuota;
-}): Router {
+export function cohortWebhookRoutes(deps: SyncIngestDeps): Router {
   const { services, doorbell, limits, bodyBudget, quota } = deps;
   const { db, metrics, logger } = services;
   const endpoint = 'cohort_webhook';
   const router = Router();
-  const keys = new IngestKeyCache<Connection>(async (hash) => {
-    const found = await deps.connections.repository.findByIngestKeyHash(hash);
-    return found && found.kind === 'intercom_cohort' && found.status !== 'Disconnected' ? found : undefined;
-  });
+  const keys = syncIngestKeys(deps.connections.repository, 'intercom_cohort');
 
   const answer = (res: Response, outcome: string, status: number, body: Record<string, unknown>) => {
     metrics.ingest.inc({ endpoint, outcome });

@@ -9,7 +9,10 @@ export interface ConversationRecord {
 /** Intercom returns at most this many parts (the most recent) from `GET /conversations/{id}`. */
 export const MAX_CONVERSATION_PARTS = 500;
 
-/** Conversations of one workspace; only seeded by tests, read by the backfill endpoints. */
+/**
+ * Conversations of one workspace; only seeded by tests, read by the backfill endpoints. Alike in shape to
+ * ContactStore (a map and a counter), but it follows none of its write rules: kept apart.
+ */
 export class ConversationStore {
   private readonly records = new Map<string, ConversationRecord>();
   private seq = 0;

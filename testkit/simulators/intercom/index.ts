@@ -123,7 +123,6 @@ export interface UninstallNotification {
  * (https://developers.intercom.com/docs/references/rest-api/errors/http-responses and …/rate-limiting): error
  * bodies, limits, rate-limit headers and dedupe.
  */
-// The fields of SimulatorContext stand again here: TypeScript wants a class to declare what it implements.
 export class IntercomSimulator implements SimulatorContext {
   readonly app: Express;
   readonly requests: RecordedRequest[] = [];
@@ -135,7 +134,9 @@ export class IntercomSimulator implements SimulatorContext {
   readonly tokens: TokenRegistry;
   readonly codes: OAuthCodes;
   readonly limiter: WindowRateLimiter;
+  /** Registered redirect URLs; empty means any URL is accepted. */
   readonly redirectUris: readonly string[];
+  /** Intercom-Version values seen, with counts (absent header counted as 'none'). */
   readonly versionsSeen = new Map<string, number>();
   readonly uninstallNotifications: UninstallNotification[] = [];
   baseUrl: string | undefined;
@@ -332,6 +333,7 @@ export class IntercomSimulator implements SimulatorContext {
     this.oauthWorkspaceId = appId;
   }
 
+  /** The workspace the consent screen installs into when the request names none. */
   consentWorkspace(): Workspace {
     if (this.oauthWorkspaceId === undefined)
       this.oauthWorkspaceId = this.addWorkspace({ name: 'Simulated Workspace' }).appId;
@@ -346,6 +348,7 @@ export class IntercomSimulator implements SimulatorContext {
     return this.uninstall(appId, undefined, options.notify ?? true);
   }
 
+  /** Revokes the workspace's tokens (of one kind, if given), marks the app uninstalled and notifies the uninstall URL. */
   uninstall(appId: string, kind?: TokenRecord['kind'], notify = true): Promise<void> {
     const workspace = this.workspace(appId);
     this.tokens.revokeAll(appId, kind);
@@ -374,6 +377,7 @@ export class IntercomSimulator implements SimulatorContext {
     this.uninstallNotifications.push(entry);
   }
 
+  /** Sends a webhook about a change made through the API, when the simulator is set up to. */
   emitChange(appId: string, topic: string, item: unknown): void {
     const url = this.options.webhookUrl;
     if (url) void this.track(this.webhooks.deliver(url, { appId, topic, item }));

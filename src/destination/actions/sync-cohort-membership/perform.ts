@@ -31,9 +31,8 @@ export async function performCohortMembership(ctx: DeliveryContext, row: OutboxR
   const changedAt = changedAtOf(change, row);
   const applied = await cohort.record.state(change.cohortId, change.userId);
   if (applied && applied.changedAt.getTime() > changedAt.getTime()) return skippedRow(row, SUPERSEDED_REASON);
-  return change.inCohort
-    ? addMember(ctx, cohort, row, change, user, changedAt)
-    : removeMember(ctx, cohort, row, change, user, changedAt);
+  const member: MemberChange = { ctx, cohort, row, change, user, changedAt };
+  return change.inCohort ? addMember(member) : removeMember(member);
 }
 
 /** When Amplitude computed the change; a property-based payload has no such time, so its arrival stands in. */
@@ -59,14 +58,17 @@ export async function prepareCohortMembership(ctx: DeliveryContext, rows: readon
   await prefetchContacts(ctx, users);
 }
 
-async function addMember(
-  ctx: DeliveryContext,
-  cohort: CohortContext,
-  row: OutboxRow,
-  change: MembershipPayload,
-  user: { field: 'external_id' | 'email'; value: string },
-  changedAt: Date,
-): Promise<RowResult> {
+/** One membership change to apply, with what it needs: the same for an addition and a removal. */
+interface MemberChange {
+  ctx: DeliveryContext;
+  cohort: CohortContext;
+  row: OutboxRow;
+  change: MembershipPayload;
+  user: { field: 'external_id' | 'email'; value: string };
+  changedAt: Date;
+}
+
+async function addMember({ ctx, cohort, row, change, user, changedAt }: MemberChange): Promise<RowResult> {
   const contactId = await resolveContact(ctx, user);
   if (!contactId) return parkRow(ctx, row);
   for (let attempt = 0; ; attempt += 1) {
@@ -88,14 +90,7 @@ async function addMember(
   }
 }
 
-async function removeMember(
-  ctx: DeliveryContext,
-  cohort: CohortContext,
-  row: OutboxRow,
-  change: MembershipPayload,
-  user: { field: 'external_id' | 'email'; value: string },
-  changedAt: Date,
-): Promise<RowResult> {
+async function removeMember({ ctx, cohort, row, change, user, changedAt }: MemberChange): Promise<RowResult> {
   const cancelled = await cohort.cancelWaitingAdditions({
     userKey: row.userKey,
     cohortId: change.cohortId,

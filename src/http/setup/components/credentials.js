@@ -1,8 +1,9 @@
 // Replacing a credential (the source's Amplitude API key, a sync's Intercom access token): a one-field form
 // rendered from the route's body schema, used by the Error state and by the Manage card.
 
-import { alertBox, h, hide, show } from '../lib/dom.js';
-import { api, enc } from '../lib/api.js';
+import { h } from '../lib/dom.js';
+import { enc } from '../lib/api.js';
+import { apiForm } from '../lib/api-form.js';
 import { bodySchema, schemaForm } from '../lib/schema.js';
 
 export const CREDENTIALS = {
@@ -27,34 +28,18 @@ export async function credentialForm(id, which, testid) {
   const spec = CREDENTIALS[which];
   const form = schemaForm(await bodySchema(spec.operationId));
   const secret = form.field(spec.field, { testid: `${testid}-input` });
-  const error = alertBox('error', `${testid}-error`);
-  const done = alertBox('ok', `${testid}-done`);
-  const submit = h('button', { type: 'submit', testid: `${testid}-submit`, text: spec.button });
-  return h(
-    'form',
+  return apiForm(
+    form,
     {
-      class: 'inline-form',
-      testid,
-      onsubmit: async (event) => {
-        event.preventDefault();
-        submit.disabled = true;
-        hide(error);
-        hide(done);
-        try {
-          await api('PUT', spec.path(id), form.value());
-          secret.set('');
-          show(done, spec.done);
-        } catch (err) {
-          show(error, form.showIssues(err.message).join('\n'));
-        } finally {
-          submit.disabled = false;
-        }
-      },
+      method: 'PUT',
+      path: spec.path(id),
+      testids: { error: `${testid}-error`, done: `${testid}-done`, submit: `${testid}-submit` },
+      props: { class: 'inline-form', testid },
+      done: () => secret.set(''),
+      doneText: spec.done,
+      submitText: spec.button,
     },
     secret.root,
-    error,
-    done,
-    h('div', { class: 'actions' }, submit),
   );
 }
 

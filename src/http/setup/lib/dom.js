@@ -40,6 +40,12 @@ export function hide(el) {
   el.hidden = true;
 }
 
+/** A table with a header row (each header: its text, or h's props) above `body` (a tbody). */
+export function table(testid, headers, body) {
+  const th = headers.map((header) => h('th', typeof header === 'string' ? { text: header } : header));
+  return h('table', { testid }, h('thead', {}, h('tr', {}, th)), body);
+}
+
 /** A card with a heading; `children` follow the heading. */
 export function card(testid, title, ...children) {
   return h('div', { class: 'card', testid }, title && h('h2', { text: title }), ...children);

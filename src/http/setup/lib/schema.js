@@ -270,6 +270,18 @@ export function parseIssues(message, schema) {
 
 // ----- controls -------------------------------------------------------------------------------------
 
+/** A group of radios or checkboxes: one field whose inputs are the items' inputs. */
+function groupField(base, { group, items, get, set, hint, label }) {
+  Object.assign(base, {
+    input: group,
+    inputs: () => items.map((item) => item.input),
+    get,
+    set,
+    focus: () => items[0]?.input.focus(),
+  });
+  return fieldShell(base, { hint, hintFirst: true, body: [h('div', { class: 'label', text: label }), group] });
+}
+
 /** Wraps a control: its label (or `body`, a label that holds the input), help, and where its error shows. */
 function fieldShell(control, { label, hint, labelFor, body, hintFirst }) {
   const error = h('div', {
@@ -364,18 +376,8 @@ function makeControl(schema, options) {
       );
       const set = (v) => radios.forEach(({ input }) => (input.checked = input.value === v));
       if (schema.default !== undefined) set(schema.default);
-      Object.assign(base, {
-        input: group,
-        inputs: () => radios.map((r) => r.input),
-        get: () => radios.find((r) => r.input.checked)?.input.value,
-        set,
-        focus: () => radios[0]?.input.focus(),
-      });
-      return fieldShell(base, {
-        hint,
-        hintFirst: true,
-        body: [h('div', { class: 'label', text: options.label }), group],
-      });
+      const get = () => radios.find((r) => r.input.checked)?.input.value;
+      return groupField(base, { group, items: radios, get, set, hint, label: options.label });
     }
     case 'checkboxes': {
       const boxes = choicesOf(schema).map((c) => ({
@@ -394,18 +396,8 @@ function makeControl(schema, options) {
       );
       const set = (values) => boxes.forEach((b) => (b.input.checked = (values || []).includes(b.value)));
       set(schema.default || boxes.map((b) => b.value));
-      Object.assign(base, {
-        input: group,
-        inputs: () => boxes.map((b) => b.input),
-        get: () => boxes.filter((b) => b.input.checked).map((b) => b.value),
-        set,
-        focus: () => boxes[0]?.input.focus(),
-      });
-      return fieldShell(base, {
-        hint,
-        hintFirst: true,
-        body: [h('div', { class: 'label', text: options.label }), group],
-      });
+      const get = () => boxes.filter((b) => b.input.checked).map((b) => b.value);
+      return groupField(base, { group, items: boxes, get, set, hint, label: options.label });
     }
     case 'variant':
       return variantControl(schema, options, base, hint, id, changed);

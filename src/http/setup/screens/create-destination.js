@@ -1,51 +1,27 @@
 // "New Amplitude → Intercom sync": its name and the Intercom workspace's access token.
 
-import { alertBox, h, hide, show } from '../lib/dom.js';
-import { api, enc } from '../lib/api.js';
-import { navigate } from '../lib/router.js';
+import { h } from '../lib/dom.js';
 import { memory } from '../lib/memory.js';
-import { bodySchema, schemaForm } from '../lib/schema.js';
+import { createForm } from '../lib/create-form.js';
 
-export async function destinationForm({ close }) {
-  const form = schemaForm(await bodySchema('createDestination'));
-  const name = form.field('name', { testid: 'destination-name' });
-  const token = form.field('intercomAccessToken', { testid: 'destination-token' });
-  const region = form.field('intercomRegion', { testid: 'destination-region' });
-  const error = alertBox('error', 'form-error');
-  const submit = h('button', { type: 'submit', testid: 'destination-create', text: 'Create sync' });
-  return h(
-    'form',
-    {
-      class: 'card',
-      testid: 'destination-form',
-      onsubmit: async (event) => {
-        event.preventDefault();
-        submit.disabled = true;
-        hide(error);
-        try {
-          const created = await api('POST', '/api/destinations', form.value());
-          memory.ingestKeys.set(created.connectionId, { key: created.ingestKey, endpoints: created.endpoints });
-          navigate(`/setup/connections/${enc(created.connectionId)}`);
-        } catch (err) {
-          show(error, form.showIssues(err.message).join('\n'));
-          submit.disabled = false;
-        }
-      },
+export function destinationForm({ close }) {
+  return createForm({
+    route: 'createDestination',
+    path: '/api/destinations',
+    fields: {
+      name: 'destination-name',
+      intercomAccessToken: 'destination-token',
+      intercomRegion: 'destination-region',
     },
-    h('h2', { text: 'New Amplitude → Intercom sync' }),
-    h('p', {
+    testid: 'destination',
+    title: 'New Amplitude → Intercom sync',
+    heading: h('p', {
       class: 'muted',
       text: 'Sends Amplitude events and user properties to one Intercom workspace. Everything starts off: choose what to send after creating it.',
     }),
-    name.root,
-    token.root,
-    region.root,
-    error,
-    h(
-      'div',
-      { class: 'actions' },
-      submit,
-      h('button', { type: 'button', class: 'secondary', text: 'Cancel', onclick: close }),
-    ),
-  );
+    submitText: 'Create sync',
+    created: (answer) =>
+      memory.ingestKeys.set(answer.connectionId, { key: answer.ingestKey, endpoints: answer.endpoints }),
+    close,
+  });
 }

@@ -1,6 +1,6 @@
 // The list of connections, with the buttons that open a creation form.
 
-import { alertBox, fill, h, hide, show } from '../lib/dom.js';
+import { alertBox, fill, h, hide, show, table } from '../lib/dom.js';
 import { api, enc } from '../lib/api.js';
 import { isCurrent, navLink, poll } from '../lib/router.js';
 import { memory } from '../lib/memory.js';
@@ -58,23 +58,7 @@ export function renderList(main, gen) {
     h(
       'div',
       { class: 'card' },
-      h(
-        'table',
-        { testid: 'connections-table' },
-        h(
-          'thead',
-          {},
-          h(
-            'tr',
-            {},
-            h('th', { text: 'Name' }),
-            h('th', { text: 'Type' }),
-            h('th', { text: 'Amplitude project / Intercom workspace' }),
-            h('th', { text: 'Status' }),
-          ),
-        ),
-        body,
-      ),
+      table('connections-table', ['Name', 'Type', 'Amplitude project / Intercom workspace', 'Status'], body),
       empty,
     ),
   );

@@ -7,6 +7,7 @@ import { jsonBody, queryString, searchPagination, searchSort } from './params';
 
 const CONVERSATIONS_PER_PAGE = 20;
 
+// Each object's searchable fields as Intercom documents them; alike in shape only to contactField.
 function conversationField(name: string): SearchField<ConversationRecord> | undefined {
   const field = (kind: FieldKind, get: (r: ConversationRecord) => unknown) => ({ kind, get });
   switch (name) {

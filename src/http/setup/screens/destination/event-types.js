@@ -1,7 +1,7 @@
 // Event-type slots: Intercom keeps a limited number of active event names per workspace. The names our syncs
 // sent to the workspace, with their last use; names archived in Intercom can be released here.
 
-import { alertBox, busy, fill, h, hide, show } from '../../lib/dom.js';
+import { alertBox, busy, fill, h, hide, show, table } from '../../lib/dom.js';
 import { api, enc } from '../../lib/api.js';
 import { count, when } from '../../lib/format.js';
 
@@ -11,22 +11,9 @@ export function eventTypesCard(id) {
   const summary = h('p', { testid: 'slots-used' });
   const meter = h('div', { class: 'meter' }, h('span'));
   const body = h('tbody');
-  const table = h(
-    'table',
-    { testid: 'event-types-table' },
-    h(
-      'thead',
-      {},
-      h(
-        'tr',
-        {},
-        h('th', { class: 'narrow' }),
-        h('th', { text: 'Event name' }),
-        h('th', { text: 'Status' }),
-        h('th', { text: 'First sent' }),
-        h('th', { text: 'Last used' }),
-      ),
-    ),
+  const list = table(
+    'event-types-table',
+    [{ class: 'narrow' }, 'Event name', 'Status', 'First sent', 'Last used'],
     body,
   );
   const empty = h('p', { class: 'muted', testid: 'event-types-empty', text: 'No event names have been sent yet.' });
@@ -49,7 +36,7 @@ export function eventTypesCard(id) {
       text: 'Names are shared by every sync to this Intercom workspace. To free a slot, archive the name in Intercom (Settings → Data → Events), then release it here; releasing a name Intercom still has active frees nothing there.',
     }),
     empty,
-    table,
+    list,
     error,
     released,
     h('div', { class: 'actions' }, release),
@@ -77,7 +64,7 @@ export function eventTypesCard(id) {
     );
     const none = data.eventTypes.length === 0;
     empty.hidden = !none;
-    table.hidden = none;
+    list.hidden = none;
     release.hidden = none;
   }
 

@@ -1,57 +1,18 @@
 // An Amplitude → Intercom sync: its ingest key (once), Error state with the fix, activity (sent, pending and
 // parked apart, reasons in words), settings, event-type slots and the Manage card.
 
-import { busy, fill, h } from '../../lib/dom.js';
-import { api, enc } from '../../lib/api.js';
-import { count, when } from '../../lib/format.js';
-import { memory } from '../../lib/memory.js';
+import { fill, h } from '../../lib/dom.js';
+import { count } from '../../lib/format.js';
 import { countersWithPrefix, stats, reasonCounts } from '../../components/counters.js';
-import { lastErrorBox, problemCard } from '../../components/problem.js';
-import { manageCard } from '../../components/manage.js';
-import { credentialToggle } from '../../components/credentials.js';
-import { ingestKeyCard } from './ingest-key.js';
+import { syncCards } from '../../components/intercom-sync.js';
+import { ingestKeyContent } from './ingest-key.js';
 import { settingsForm } from './settings.js';
 import { eventTypesCard } from './event-types.js';
 
 export async function destinationView(id, record) {
-  const keyCard = ingestKeyCard();
-  const problem = problemCard(id);
-  const facts = h('dl', { class: 'facts' });
-  const counters = h('div');
-  const more = h('ul', { class: 'breakdown', testid: 'delivery-details' });
-  const lastError = h('div');
-  const activity = h(
-    'div',
-    { class: 'card', testid: 'details' },
-    h('h2', { text: 'Activity' }),
-    facts,
-    counters,
-    more,
-    lastError,
-  );
-  const settingsCard = h('div', { class: 'card', testid: 'settings-card', hidden: true });
+  const cards = syncCards(id, { keyContent: ingestKeyContent, breakdownTestid: 'delivery-details' });
+  const more = cards.breakdown;
   const eventTypes = eventTypesCard(id);
-  const rotate = h('button', {
-    type: 'button',
-    class: 'secondary',
-    testid: 'rotate-ingest-key',
-    text: 'New ingest key',
-  });
-  const replaceToken = credentialToggle(id, 'replace-intercom-token', 'replace-token', 'Replace Intercom access token');
-  const manage = manageCard(id, { extras: [rotate, replaceToken.button], panels: [replaceToken.panel] });
-  rotate.addEventListener('click', async () => {
-    if (!window.confirm('Issue a new ingest key? The current key stops working at once.')) return;
-    await busy(rotate, manage.error, async () => {
-      const { ingestKey } = await api('POST', `/api/destinations/${enc(id)}/ingest-key`);
-      keyCard.show(ingestKey);
-    });
-  });
-  const once = memory.ingestKeys.get(id);
-  if (once) {
-    memory.ingestKeys.delete(id);
-    keyCard.show(once.key);
-  }
-  let formShown = false;
 
   function showDetails(status) {
     const c = status.counters || {};
@@ -76,19 +37,20 @@ export async function destinationView(id, record) {
   }
 
   return {
-    root: h('div', {}, keyCard.root, problem.root, activity, settingsCard, eventTypes.root, manage.root),
+    root: h(
+      'div',
+      {},
+      cards.keyCard.root,
+      cards.problem.root,
+      cards.activity,
+      cards.settingsCard,
+      eventTypes.root,
+      cards.manage.root,
+    ),
     async update(s) {
-      const gone = s.status === 'Disconnected' || !s.settings;
-      await problem.update(s);
+      const gone = await cards.update(s, record, { last: ['Last sent', s.lastSentAt], settingsForm });
       fill(
-        facts,
-        h('dt', { text: 'Intercom workspace' }),
-        h('dd', { class: 'mono', testid: 'workspace-id', text: s.workspaceId || record.intercomWorkspaceId || '—' }),
-        h('dt', { text: 'Last sent' }),
-        h('dd', { text: when(s.lastSentAt) }),
-      );
-      fill(
-        counters,
+        cards.counters,
         ...stats(
           [
             { key: 'sent', label: 'Sent', value: s.sent },
@@ -117,15 +79,6 @@ export async function destinationView(id, record) {
         ),
       );
       showDetails(s);
-      fill(lastError, lastErrorBox(s.lastError));
-      manage.update({ paused: s.status === 'Paused', canPause: !gone, gone });
-      rotate.hidden = gone;
-      if (!formShown && s.settings && !gone) {
-        formShown = true;
-        fill(settingsCard, await settingsForm(id, s.settings));
-        settingsCard.hidden = false;
-      }
-      if (gone) settingsCard.hidden = true;
       await eventTypes.update(s, gone);
     },
   };

@@ -2,7 +2,9 @@
 // validation is shown beside the fields, and its warnings (e.g. Intercom's metadata key limit) below.
 
 import { alertBox, h, hide, show } from '../../lib/dom.js';
-import { api, enc } from '../../lib/api.js';
+import { enc } from '../../lib/api.js';
+import { patchSettingsForm } from '../../lib/api-form.js';
+import { syncFields } from '../../lib/settings-form.js';
 import { bodySchema, schemaAt, schemaForm } from '../../lib/schema.js';
 import { plural } from '../../lib/format.js';
 
@@ -23,19 +25,9 @@ export async function settingsForm(id, initial) {
     testid: 'setting-event-properties',
     placeholder: 'plan, amount',
   });
-  const intercomUser = form.field('mapping.intercomUser', { testid: 'setting-intercom-user', hint: false });
-  const from = form.field('mapping.from', {
-    testid: 'setting-from-kind',
-    hint: false,
-    fieldTestids: { name: 'setting-from-name' },
-    placeholders: { name: 'property name' },
-  });
-  const status = form.field('status', { testid: 'setting-status' });
+  const mapping = syncFields(form);
   const conditionsNote = h('div', { class: 'hint', testid: 'setting-conditions' });
-  const error = alertBox('error', 'settings-error');
-  const saved = alertBox('ok', 'settings-saved');
   const warnings = alertBox('note', 'settings-warnings');
-  const save = h('button', { type: 'submit', testid: 'settings-save', text: 'Save' });
   const usersBlock = h('div', { class: 'indent' }, userProperties.root);
   const eventsBlock = h(
     'div',
@@ -51,10 +43,9 @@ export async function settingsForm(id, initial) {
     usersBlock.hidden = !usersEnabled.get();
     eventsBlock.hidden = !eventsEnabled.get();
     eventTypes.input.disabled = allEvents.get();
-    // "Disabled sends nothing and queues nothing" explains Disabled only.
-    if (status.hint) status.hint.hidden = status.get() !== 'disabled';
+    mapping.showStatusHint();
   };
-  for (const control of [usersEnabled, eventsEnabled, allEvents, status]) control.onChange(sync);
+  for (const control of [usersEnabled, eventsEnabled, allEvents, mapping.status]) control.onChange(sync);
 
   const showSettings = (settings) => {
     usersEnabled.set(settings.createUpdateUsers.enabled);
@@ -69,9 +60,7 @@ export async function settingsForm(id, initial) {
         ? `${plural(conditions, 'property condition')} narrow this filter (kept as they are; edit them through the API).`
         : '';
     conditionsNote.hidden = conditions === 0;
-    intercomUser.set(settings.mapping.intercomUser);
-    from.set(settings.mapping.from);
-    status.set(settings.status);
+    mapping.set(settings);
     sync();
   };
 
@@ -80,55 +69,36 @@ export async function settingsForm(id, initial) {
     else hide(warnings);
   };
 
-  const root = h(
-    'form',
+  const root = patchSettingsForm(
+    form,
     {
-      testid: 'settings-form',
-      oninput: () => hide(saved),
-      onsubmit: async (event) => {
-        event.preventDefault();
-        save.disabled = true;
-        hide(error);
-        hide(saved);
-        form.clearIssues();
-        try {
-          const result = await api('PATCH', `/api/destinations/${enc(id)}/settings`, form.value());
-          showSettings(result.settings);
-          show(saved, 'Saved.');
-          showWarnings(result.warnings);
-        } catch (err) {
-          show(error, form.showIssues(err.message).join('\n'));
-        } finally {
-          save.disabled = false;
-        }
+      path: `/api/destinations/${enc(id)}/settings`,
+      testid: 'settings',
+      props: { testid: 'settings-form' },
+      saved: (result) => {
+        showSettings(result.settings);
+        showWarnings(result.warnings);
       },
     },
-    h('h2', { text: 'Settings' }),
-    h(
-      'div',
-      { class: 'section' },
-      usersEnabled.root,
-      h('p', { class: 'muted small', text: section('createUpdateUsers').description }),
-      usersBlock,
-    ),
-    h(
-      'div',
-      { class: 'section' },
-      eventsEnabled.root,
-      h('p', { class: 'muted small', text: section('sendEvents').description }),
-      eventsBlock,
-    ),
-    h(
-      'div',
-      { class: 'section' },
-      h('h3', { text: section('mapping').title }),
-      h('div', { class: 'row' }, intercomUser.root, from.root),
-    ),
-    h('div', { class: 'section' }, status.root),
-    error,
-    saved,
+    [
+      h(
+        'div',
+        { class: 'section' },
+        usersEnabled.root,
+        h('p', { class: 'muted small', text: section('createUpdateUsers').description }),
+        usersBlock,
+      ),
+      h(
+        'div',
+        { class: 'section' },
+        eventsEnabled.root,
+        h('p', { class: 'muted small', text: section('sendEvents').description }),
+        eventsBlock,
+      ),
+      mapping.mapping(section('mapping').title),
+      h('div', { class: 'section' }, mapping.status.root),
+    ],
     warnings,
-    h('div', { class: 'actions' }, save),
   );
   showSettings(initial);
   return root;

@@ -1,7 +1,8 @@
 // Backfill: import a window of Intercom history into Amplitude, and its progress (the status's `backfill`).
 
-import { alertBox, fill, h, hide, show } from '../../lib/dom.js';
-import { api, enc } from '../../lib/api.js';
+import { fill, h } from '../../lib/dom.js';
+import { enc } from '../../lib/api.js';
+import { apiForm } from '../../lib/api-form.js';
 import { bodySchema, choicesOf, schemaForm } from '../../lib/schema.js';
 import { count, plural, when } from '../../lib/format.js';
 
@@ -13,9 +14,6 @@ export async function backfillCard(id) {
   const until = form.field('until', { testid: 'backfill-until' });
   const objects = form.field('objects', { testid: 'backfill-objects' });
   const objectTitles = Object.fromEntries(choicesOf(objects.schema).map((c) => [c.value, c.title]));
-  const error = alertBox('error', 'backfill-error');
-  const sent = alertBox('ok', 'backfill-sent');
-  const submit = h('button', { type: 'submit', testid: 'backfill-start', text: 'Start backfill' });
   const progress = h('div', { class: 'progress', testid: 'backfill-progress', hidden: true });
   const root = h(
     'div',
@@ -26,30 +24,17 @@ export async function backfillCard(id) {
       text: 'Import Intercom history into Amplitude: contacts and conversations created or updated in a window. Events already sent are not sent twice.',
     }),
     progress,
-    h(
-      'form',
+    apiForm(
+      form,
       {
-        testid: 'backfill-form',
-        onsubmit: async (event) => {
-          event.preventDefault();
-          submit.disabled = true;
-          hide(error);
-          hide(sent);
-          try {
-            await api('POST', `/api/connections/${enc(id)}/backfill`, form.value());
-            show(sent, 'Backfill requested; its progress shows above.');
-          } catch (err) {
-            show(error, form.showIssues(err.message).join('\n'));
-          } finally {
-            submit.disabled = false;
-          }
-        },
+        method: 'POST',
+        path: `/api/connections/${enc(id)}/backfill`,
+        testids: { error: 'backfill-error', done: 'backfill-sent', submit: 'backfill-start' },
+        props: { testid: 'backfill-form' },
+        doneText: 'Backfill requested; its progress shows above.',
+        submitText: 'Start backfill',
       },
-      h('div', { class: 'row' }, since.root, until.root),
-      objects.root,
-      error,
-      sent,
-      h('div', { class: 'actions' }, submit),
+      [h('div', { class: 'row' }, since.root, until.root), objects.root],
     ),
   );
 

@@ -1,7 +1,7 @@
 // An Intercom → Amplitude source: onboarding, its Error state with the fix, activity (counters with reasons in
 // words), backfill, settings and the Manage card.
 
-import { fill, h } from '../../lib/dom.js';
+import { card, fill, h } from '../../lib/dom.js';
 import { bodySchema, choicesOf, schemaAt } from '../../lib/schema.js';
 import { count, plural, when } from '../../lib/format.js';
 import { navigate } from '../../lib/router.js';
@@ -40,16 +40,7 @@ export async function sourceView(id, record) {
   const carried = h('div', { class: 'alert note', testid: 'counters-carried-over', hidden: true });
   const identityHow = h('p', { class: 'muted small', testid: 'identity-resolution', hidden: true });
   const lastError = h('div');
-  const details = h(
-    'div',
-    { class: 'card', testid: 'details' },
-    h('h2', { text: 'Activity' }),
-    facts,
-    carried,
-    counters,
-    identityHow,
-    lastError,
-  );
+  const details = card('details', 'Activity', facts, carried, counters, identityHow, lastError);
   const replaceKey = credentialToggle(id, 'replace-amplitude-key', 'replace-key', 'Replace Amplitude API key');
   const manage = manageCard(id, { extras: [replaceKey.button], panels: [replaceKey.panel] });
   let shownState;

@@ -1,45 +1,23 @@
 // A source's settings after onboarding: the Intercom user property and how events are named.
 
-import { alertBox, h, hide, show } from '../../lib/dom.js';
-import { api, enc } from '../../lib/api.js';
+import { enc } from '../../lib/api.js';
+import { patchSettingsForm } from '../../lib/api-form.js';
 import { bodySchema, schemaForm } from '../../lib/schema.js';
 
 export async function sourceSettingsCard(id) {
   const form = schemaForm(await bodySchema('configureSource'));
   const identity = form.field('identityMapping', { testid: 'source-setting-identity' });
   const naming = form.field('eventNaming', { widget: 'choices', testid: 'source-setting-naming' });
-  const error = alertBox('error', 'source-settings-error');
-  const saved = alertBox('ok', 'source-settings-saved');
-  const save = h('button', { type: 'submit', testid: 'source-settings-save', text: 'Save' });
   let filled = false;
-  const root = h(
-    'form',
+  const root = patchSettingsForm(
+    form,
     {
-      class: 'card',
+      path: `/api/sources/${enc(id)}/settings`,
       testid: 'source-settings',
-      hidden: true,
-      oninput: () => hide(saved),
-      onsubmit: async (event) => {
-        event.preventDefault();
-        save.disabled = true;
-        hide(error);
-        hide(saved);
-        try {
-          await api('PATCH', `/api/sources/${enc(id)}/settings`, form.value());
-          show(saved, 'Saved. New events follow these settings.');
-        } catch (err) {
-          show(error, form.showIssues(err.message).join('\n'));
-        } finally {
-          save.disabled = false;
-        }
-      },
+      props: { class: 'card', testid: 'source-settings', hidden: true },
+      savedText: 'Saved. New events follow these settings.',
     },
-    h('h2', { text: 'Settings' }),
-    identity.root,
-    naming.root,
-    error,
-    saved,
-    h('div', { class: 'actions' }, save),
+    [identity.root, naming.root],
   );
   return {
     root,
