@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import { readLoadOptions } from './run-load';
 
 /**
  * Load generator for the Amplitude-compatible ingestion (/2/httpapi), run as its own process: one event per
@@ -53,7 +54,7 @@ export async function runIngestLoad(options: IngestLoadOptions): Promise<autocan
 }
 
 if (require.main === module) {
-  runIngestLoad(JSON.parse(process.argv[2]!) as IngestLoadOptions).then(
+  runIngestLoad(readLoadOptions<IngestLoadOptions>(process.argv[2])).then(
     (result) => process.stdout.write(JSON.stringify(result)),
     (err) => {
       process.stderr.write(String(err));

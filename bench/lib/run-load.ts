@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type autocannon from 'autocannon';
@@ -17,8 +19,22 @@ export function runIngestLoadProcess(options: IngestLoadOptions): Promise<autoca
 
 async function runGenerator(file: string, options: unknown): Promise<autocannon.Result> {
   const script = path.join(__dirname, file);
-  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, JSON.stringify(options)], {
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  return JSON.parse(stdout) as autocannon.Result;
+  // The options go in a file: a thousand tenants' keys would exceed the command line's limit (E2BIG).
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-load-'));
+  const optionsFile = path.join(dir, 'options.json');
+  writeFileSync(optionsFile, JSON.stringify(options));
+  try {
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, optionsFile], {
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    return JSON.parse(stdout) as autocannon.Result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A generator's options: the file runGenerator wrote (or, typed by hand, the JSON itself). */
+export function readLoadOptions<T>(arg: string | undefined): T {
+  if (!arg) throw new Error('usage: <options.json file or JSON>');
+  return JSON.parse(arg.trimStart().startsWith('{') ? arg : readFileSync(arg, 'utf8')) as T;
 }

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
+import { readLoadOptions } from './run-load';
 
 /**
  * Load generator, run as its own process so it does not share an event loop with what it measures:
@@ -109,7 +110,7 @@ export function notificationBody(options: LoadOptions, n: number, users: number,
 
 /** Same load, against any URL that answers 200 (the bare baseline). */
 if (require.main === module) {
-  runWebhookLoad(JSON.parse(process.argv[2]!) as LoadOptions).then(
+  runWebhookLoad(readLoadOptions<LoadOptions>(process.argv[2])).then(
     (result) => process.stdout.write(JSON.stringify(result)),
     (err) => {
       process.stderr.write(String(err));
