@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
+import type { QueryDefinition } from '@temporalio/common';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -105,6 +106,21 @@ export async function startWorkflowTestBed<A extends Record<string, ActivityFn>>
     if (workerFailure) throw workerFailure;
   };
   return bed;
+}
+
+/** Queries the workflow until `check` holds, and returns what it answered; fails naming `what` it waited for. */
+export function queryUntil<T>(
+  handle: WorkflowHandle,
+  query: QueryDefinition<T>,
+  check: (answer: T) => boolean,
+  what: string,
+  options: { timeoutMs?: number } = {},
+): Promise<T> {
+  return eventually(async () => {
+    const answer = await handle.query(query);
+    if (!check(answer)) throw new Error(`still waiting for ${what}: ${JSON.stringify(answer)}`);
+    return answer;
+  }, options);
 }
 
 /** The durations (ms) of the timers a workflow run started, in order: the waits it chose, read from its history. */

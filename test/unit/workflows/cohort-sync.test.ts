@@ -10,6 +10,7 @@ import {
   endWorkflows,
   startWorkflowTestBed,
   type WorkflowTestBed,
+  queryUntil,
 } from '../../../testkit/workflow-test-bed';
 import { disconnectSignal, pauseSignal, resumeSignal } from '../../../workflows/connection-signals';
 import {
@@ -110,11 +111,7 @@ describe('cohortSync workflow', () => {
 
   const status = (handle: WorkflowHandle) => handle.query(cohortStatusQuery);
   const until = (handle: WorkflowHandle, check: (s: CohortLifecycle) => boolean, what: string) =>
-    eventually(async () => {
-      const s = await status(handle);
-      if (!check(s)) throw new Error(`still waiting for ${what}: ${JSON.stringify(s)}`);
-      return s;
-    });
+    queryUntil(handle, cohortStatusQuery, check, what, { timeoutMs: 10_000 });
   const lastPublished = () => published[published.length - 1];
   const untilPublished = (status: string, deliveryState: DeliveryState) =>
     eventually(() => expect(lastPublished()).toEqual({ status, deliveryState }));

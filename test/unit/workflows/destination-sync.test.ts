@@ -10,6 +10,7 @@ import {
   startWorkflowTestBed,
   timersStarted,
   type WorkflowTestBed,
+  queryUntil,
 } from '../../../testkit/workflow-test-bed';
 import {
   credentialsChangedSignal,
@@ -118,11 +119,7 @@ describe('destinationSync workflow', () => {
 
   const status = (handle: WorkflowHandle) => handle.query(destinationStatusQuery);
   const until = (handle: WorkflowHandle, check: (s: DestinationLifecycle) => boolean, what: string) =>
-    eventually(async () => {
-      const s = await status(handle);
-      if (!check(s)) throw new Error(`still waiting for ${what}: ${JSON.stringify(s)}`);
-      return s;
-    });
+    queryUntil(handle, destinationStatusQuery, check, what, { timeoutMs: 10_000 });
   const lastPublished = () => published[published.length - 1];
   const untilPublished = (status: string, deliveryState: DeliveryState) =>
     eventually(() => expect(lastPublished()).toEqual({ status, deliveryState }));

@@ -9,6 +9,7 @@ import {
   endWorkflows,
   startWorkflowTestBed,
   type WorkflowTestBed,
+  queryUntil,
 } from '../../../testkit/workflow-test-bed';
 import { backfillSignal } from '../../../workflows/backfill-messages';
 import { backfillProgressQuery } from '../../../workflows/intercom-source-backfill';
@@ -158,11 +159,7 @@ describe('sourceConnection workflow', () => {
 
   const status = (handle: WorkflowHandle) => handle.query(statusQuery);
   const until = (handle: WorkflowHandle, check: (s: SourceLifecycle) => boolean, what: string) =>
-    eventually(async () => {
-      const s = await status(handle);
-      if (!check(s)) throw new Error(`still waiting for ${what}: ${JSON.stringify(s)}`);
-      return s;
-    });
+    queryUntil(handle, statusQuery, check, what, { timeoutMs: 10_000 });
   const lastPublished = () => published[published.length - 1];
   const untilPublished = (status: string, deliveryState: DeliveryState) =>
     eventually(() => expect(lastPublished()).toEqual({ status, deliveryState }));
