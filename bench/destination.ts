@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import { startStack } from '../testkit/stack';
 import { report, round } from './lib/report';
-import { fmt, repeat, RUNS_OPTION, runCount, summarise, type Spread } from './lib/runs';
-import { ForeignWatch } from './lib/foreign';
+import { fmt, repeat, RUNS_OPTION, runCount, summarise, type Spread, fmtPercent } from './lib/runs';
+import { ForeignWatch, warnAboutForeign } from './lib/foreign';
 import { rateWindows } from './lib/rate-windows';
 import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../testkit/destination-flow';
 
@@ -154,8 +154,7 @@ async function measureOnce(): Promise<DestinationRun> {
 async function main() {
   const results = await repeat(runs, () => measureOnce());
   const summary = summarise(results.map((r) => r.metrics));
-  const pct = (s: Spread | undefined) =>
-    s && fmt({ ...s, median: s.median * 100, min: s.min * 100, max: s.max * 100 }, 1, '%');
+  const pct = (s: Spread | undefined) => fmtPercent(s, 1);
   const rows: [string, string | number, string?][] = [
     ['runs (median, min–max)', runs],
     ['rate limit (calls/min; per 10 s window)', `${limitPerMinute}; ${windowBudget}`],
@@ -195,10 +194,7 @@ async function main() {
     repeatRate,
     targets: { callsPerEvent: 1.05, steadyShare: 0.9, limited: 0, callsPerIdentify: 0.25 },
   });
-  if (foreign.length > 0) {
-    process.stdout.write(`\nWARNING: other benchmarks/tests ran on this machine meanwhile:\n`);
-    for (const p of foreign) process.stdout.write(`  ${p}\n`);
-  }
+  warnAboutForeign(foreign);
 }
 
 /**

@@ -7,10 +7,10 @@ import { startStack } from '../testkit/stack';
 import { runLoadProcess } from './lib/run-load';
 import { runPacedLoadProcess, type PacedResult } from './lib/paced-load';
 import { report, round } from './lib/report';
-import { fmt, repeat, RUNS_OPTION, runCount, summarise } from './lib/runs';
+import { fmt, repeat, RUNS_OPTION, runCount, summarise, fmtPercent, type Spread } from './lib/runs';
 import { cpuByRole, cpuSnapshot } from './lib/cpu';
 import { BareServerProcess, type BareKind } from './lib/bare-server';
-import { ForeignWatch } from './lib/foreign';
+import { ForeignWatch, warnAboutForeign } from './lib/foreign';
 import { onboardSource, waitForSource } from '../testkit/source-flow';
 
 /**
@@ -172,8 +172,7 @@ async function main() {
   const results = await repeat(runs, () => measureOnce());
   const summary = summarise(results.map((r) => r.metrics));
   const targets: Target[] = values.http ? ['ours', 'express', 'http'] : ['ours', 'express'];
-  const pct = (s: (typeof summary)[string] | undefined) =>
-    s && fmt({ ...s, median: s.median * 100, min: s.min * 100, max: s.max * 100 }, 0, '%');
+  const pct = (s: Spread | undefined) => fmtPercent(s, 0);
   const rows: [string, string | number, string?][] = [['runs (median, min–max)', runs]];
   for (const target of targets) {
     const k = KEY[target];
@@ -223,10 +222,7 @@ async function main() {
     foreignProcesses: foreign,
     targets: { ratio: 0.6, halfRatePacedP99Ms: 25 },
   });
-  if (foreign.length > 0) {
-    process.stdout.write(`\nWARNING: other benchmarks/tests ran on this machine meanwhile; numbers are skewed:\n`);
-    for (const p of foreign) process.stdout.write(`  ${p}\n`);
-  }
+  warnAboutForeign(foreign);
   if (!durable) process.exitCode = 1;
 }
 

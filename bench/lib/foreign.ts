@@ -50,3 +50,10 @@ export class ForeignWatch {
     return [...this.seen];
   }
 }
+
+/** Says which other benchmarks or tests ran during the measurement (their load skews the figures). */
+export function warnAboutForeign(processes: readonly string[]): void {
+  if (processes.length === 0) return;
+  process.stdout.write(`\nWARNING: other benchmarks/tests ran on this machine meanwhile; numbers are skewed:\n`);
+  for (const p of processes) process.stdout.write(`  ${p}\n`);
+}

@@ -39,6 +39,11 @@ export function fmt(s: Spread | undefined, digits = 0, unit = ''): string {
   return s.min === s.max ? `${n(s.median)}${unit}` : `${n(s.median)}${unit} (${n(s.min)}–${n(s.max)}${unit})`;
 }
 
+/** A share (0–1) as a percentage, `median (min–max)%`, or undefined when the runs lack it. */
+export function fmtPercent(s: Spread | undefined, digits: number): string | undefined {
+  return s && fmt({ ...s, median: s.median * 100, min: s.min * 100, max: s.max * 100 }, digits, '%');
+}
+
 /** Runs `once` `runs` times in a row, printing progress, and returns every run's result. */
 export async function repeat<T>(runs: number, once: (run: number) => Promise<T>): Promise<T[]> {
   const results: T[] = [];
