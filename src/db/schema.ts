@@ -165,6 +165,10 @@ export const destinationOutbox = pgTable(
     index('destination_outbox_user_idx')
       .on(t.connectionId, t.userKey)
       .where(sql`status = 'pending'`),
+    // Rows a drain holds (small: settling clears the lease): a claim skips a user whose earlier row is in flight.
+    index('destination_outbox_leased_user_idx')
+      .on(t.connectionId, t.userKey)
+      .where(sql`status = 'pending' AND lease_until IS NOT NULL`),
     index('destination_outbox_shard_pending_idx')
       .on(t.shard, t.connectionId, t.nextAttemptAt, t.id)
       .where(sql`status = 'pending'`),

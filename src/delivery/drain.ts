@@ -1,5 +1,5 @@
 import type { Db } from '../db/client';
-import { addCounters, findConnection, recordLastDelivery } from '../connections/repository';
+import { addCountersOfMany, findConnection, recordLastDelivery } from '../connections/repository';
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { heldForConnectionError, type RowOutcome } from '../outcomes';
@@ -11,9 +11,11 @@ import type { QueueTable } from './shards';
  * runs it; the lane (src/delivery/lanes/*) only says how one connection's rows are delivered.
  *
  * - Claims take rows from many connections in turn (src/delivery/queue.ts), so a busy tenant cannot
- *   starve the others, and each connection's group is delivered as its own task: a slow or failing
- *   tenant holds one slot, never the whole shard.
- * - A connection's rows are never in flight twice, and stay "busy" until their outcomes are committed.
+ *   starve the others, and each claimed group is delivered as its own task: a slow or failing tenant holds
+ *   at most `perConnectionInFlight` slots, never the whole shard.
+ * - A busy connection's next group is claimed while its current ones are delivered (pipelining), so one
+ *   tenant's throughput is not paced by claim → deliver → settle. A row is never in flight twice (its lease),
+ *   and a lane that needs per-user order names an `orderKey`: a user's rows wait while an earlier one flies.
  * - Outcomes are committed with group commit: groups that finish while a commit runs go in the next one.
  * - Nothing a row holds can fail its batch: an unexpected error retries that group's rows with backoff and
  *   finally expires them as `internal_error`, with the message kept.
@@ -65,6 +67,10 @@ export interface LaneDriver<Row extends BaseRow> {
   claimLimit: number;
   /** Groups delivered at once by one drain. */
   maxInFlight: number;
+  /** Groups of one connection delivered at once by one drain (1 = no pipelining). */
+  perConnectionInFlight: number;
+  /** Column whose rows must be delivered in order (see ClaimRequest.orderKey). */
+  orderKey?: string;
   toRow(raw: ClaimedRaw): Row;
   /** Skip reason for the rows of a connection in `discard` state (a disabled destination). */
   discardReason: string;
@@ -122,7 +128,9 @@ export async function drainShard<Row extends BaseRow>(
 ): Promise<DrainReport> {
   const now = deps.now ?? Date.now;
   const connections = new ConnectionCache(deps.db);
-  const inFlight = new Map<string, Promise<void>>();
+  /** Groups being delivered, and how many of them each connection has. */
+  const inFlight = new Set<Promise<void>>();
+  const groupsOf = new Map<string, number>();
   /** Connections that hit a fatal rejection in this run: not claimed again until their workflow decides. */
   const halted = new Set<string>();
   const settler = new Settler(driver, deps);
@@ -196,7 +204,13 @@ export async function drainShard<Row extends BaseRow>(
       exclude,
       after,
       columns: driver.columns,
+      orderKey: driver.orderKey,
     });
+  /** Connections this drain must not claim now: at their in-flight limit, or halted by a fatal rejection. */
+  const excluded = () => [
+    ...[...groupsOf].filter(([, n]) => n >= driver.perConnectionInFlight).map(([id]) => id),
+    ...halted,
+  ];
 
   while (!control.signal?.aborted) {
     if (now() - started >= control.budgetMs) {
@@ -206,7 +220,7 @@ export async function drainShard<Row extends BaseRow>(
     let claimedRows = 0;
     let full = false;
     if (inFlight.size < driver.maxInFlight) {
-      const exclude = [...inFlight.keys(), ...halted];
+      const exclude = excluded();
       let raws = await claim(cursor, exclude, driver.claimLimit);
       if (raws.length < driver.claimLimit && cursor !== '') {
         // Wrap around: the connections before the cursor get their turn too.
@@ -228,15 +242,19 @@ export async function drainShard<Row extends BaseRow>(
       }
       for (const [connectionId, group] of groups) {
         cursor = connectionId;
-        const task = runGroup(connectionId, group.state, group.status, group.version, group.rows)
+        groupsOf.set(connectionId, (groupsOf.get(connectionId) ?? 0) + 1);
+        const task: Promise<void> = runGroup(connectionId, group.state, group.status, group.version, group.rows)
           .catch((err) =>
             deps.logger.error({ connectionId, err: { message: (err as Error).message } }, 'settling a group failed'),
           )
           .finally(() => {
-            inFlight.delete(connectionId);
+            inFlight.delete(task);
+            const left = (groupsOf.get(connectionId) ?? 1) - 1;
+            if (left > 0) groupsOf.set(connectionId, left);
+            else groupsOf.delete(connectionId);
             slotFreed();
           });
-        inFlight.set(connectionId, task);
+        inFlight.add(task);
       }
       if (groups.size === 0) cursor = '';
     }
@@ -253,7 +271,7 @@ export async function drainShard<Row extends BaseRow>(
     });
   }
   try {
-    await Promise.all(inFlight.values());
+    await Promise.all([...inFlight]);
     await settler.flush();
     return { processed, delivered, busy, nextDueAt: await nextDueAt(deps.db, driver.table, control.shard) };
   } finally {
@@ -362,7 +380,7 @@ class Settler<Row extends BaseRow> {
         const after = await result.afterSettle?.(t);
         for (const shard of after?.ringShards ?? []) ring.add(shard);
       }
-      for (const [connectionId, deltas] of counters) await addCounters(t, connectionId, deltas);
+      await addCountersOfMany(t, counters);
       const deliveredTo = [
         ...new Set(
           items.filter((i) => i.result.outcomes.some((o) => o.kind === 'delivered')).map((i) => i.connectionId),

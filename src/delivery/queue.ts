@@ -15,13 +15,18 @@ export const LEASE_SECONDS = 60;
 
 export interface ClaimRequest {
   shard: number;
-  /** Identifies one drain (activity attempt): it may claim again rows it leased itself. */
+  /** Identifies one drain (activity attempt), for operators reading a lease. */
   owner: string;
   /** At most this many rows per connection per claim: one busy tenant cannot fill a claim. */
   perConnection: number;
   limit: number;
-  /** Connections whose rows are in flight in this drain (never claimed twice at once). */
+  /** Connections this claim must skip (already at their in-flight limit in this drain, or halted). */
   exclude: readonly string[];
+  /**
+   * Rows that share this column's value keep their order across claims: a row is not claimed while another pending
+   * row of its value is leased (in flight here or in another drain). Without it, rows are independent.
+   */
+  orderKey?: string;
   /** Round robin: start after this connection id, so every connection gets its turn. */
   after: string;
   /** Columns of the row to return besides id, connection_id and received_at. */
@@ -47,6 +52,8 @@ export interface ClaimedRaw {
  * `after` (round robin). The walk over connections is a loose index scan of the shard's pending index, so
  * it costs one index probe per connection that has pending rows; idle connections cost nothing.
  * Only connections whose workflow set them `active` or `discard` are claimed: `held` rows wait.
+ * A leased row is never claimed again until its lease ends, so a drain may claim a connection's next rows while
+ * its earlier ones are still being delivered (pipelining); `orderKey` keeps per-key order where a lane needs it.
  */
 export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRequest): Promise<ClaimedRaw[]> {
   const t = sql.identifier(table);
@@ -57,6 +64,12 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
   const columns = sql.raw(
     ['id', 'connection_id', 'received_at', 'attempts', ...request.columns].map((c) => `q.${c}`).join(', '),
   );
+  const orderedAfterLeased: SQL = request.orderKey
+    ? sql`
+              AND NOT EXISTS (SELECT 1 FROM ${t} o
+                WHERE o.connection_id = r.connection_id AND o.${sql.identifier(request.orderKey)} = r.${sql.identifier(request.orderKey)}
+                  AND o.status = 'pending' AND o.lease_until IS NOT NULL AND o.lease_until >= now())`
+    : sql``;
   // Reads `connections` (owned by src/connections/repository.ts) inside this statement: one round trip on a hot path.
   const rows = await queryRows<ClaimedRaw>(
     db,
@@ -79,7 +92,7 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
             SELECT id FROM ${t} r
             WHERE r.shard = ${request.shard} AND r.connection_id = conns.connection_id AND r.status = 'pending'
               AND r.next_attempt_at <= now()
-              AND (r.lease_until IS NULL OR r.lease_until < now() OR r.lease_owner = ${request.owner})
+              AND (r.lease_until IS NULL OR r.lease_until < now())${orderedAfterLeased}
             ORDER BY r.next_attempt_at, r.id
             LIMIT ${request.perConnection}
             FOR UPDATE SKIP LOCKED

@@ -22,6 +22,7 @@ import {
   type LaneDriver,
 } from '../drain';
 import type { RowOutcome } from '../../outcomes';
+import { Turns } from '../../util/turns';
 import { parseJsonColumn, type ClaimedRaw } from '../queue';
 
 /** Why a source's rows wait for its Amplitude API key; replacing the key makes them due at once. */
@@ -40,6 +41,12 @@ export interface InboxRow extends BaseRow {
 
 /** Rows per connection per claim: one claim is usually one Amplitude request (≤ 2,000 events, < 1 MB). */
 const PER_CONNECTION = 500;
+/**
+ * Groups of one connection in flight at once: the next group's claim, identities and transform overlap the
+ * current upload. Uploads themselves stay one at a time per connection, in claim order, because Amplitude keeps
+ * a device's events (and so its user properties) in arrival order.
+ */
+const PER_CONNECTION_IN_FLIGHT = 3;
 
 /**
  * How Amplitude answers this drain's uploads. While some uploads succeed, a failed one is retried at once
@@ -85,6 +92,7 @@ export function createAmplitudeLane(services: Services, shard: number): LaneDriv
                        sql`, `,
                      )})`);
   const connections = new ConnectionRepository(db, services.secrets);
+  const uploadTurns = new Turns();
   /** Secrets read during this drain (a drain lasts seconds; a replaced key is read by the next one). */
   const secrets = new Map<string, Promise<string | undefined>>();
   const secretOf = (connectionId: string, kind: 'amplitude_api_key' | 'intercom_access_token') => {
@@ -105,6 +113,7 @@ export function createAmplitudeLane(services: Services, shard: number): LaneDriv
     perConnection: PER_CONNECTION,
     claimLimit: 2_000,
     maxInFlight: 32,
+    perConnectionInFlight: PER_CONNECTION_IN_FLIGHT,
     discardReason: 'connection_discarding',
     toRow: (raw: ClaimedRaw): InboxRow => ({
       id: Number(raw.id),
@@ -120,101 +129,116 @@ export function createAmplitudeLane(services: Services, shard: number): LaneDriv
     direction: () => 'source',
 
     async deliver(connection: DeliveryConnection, rows: InboxRow[]): Promise<GroupResult> {
-      const settings = connection.settings as SourceSettings;
-      if (!settings.identityMapping) {
-        // Held until configured; a row claimed in the instant the mapping was cleared just waits.
-        return { outcomes: rows.map((r) => ({ id: r.id, kind: 'later', delayMs: 5_000, reason: 'not_configured' })) };
+      // Taken as the group starts (claim order), awaited just before its upload.
+      const turn = uploadTurns.take(connection.id);
+      try {
+        return await deliverGroup(connection, rows, turn.ready);
+      } finally {
+        turn.release();
       }
-      const apiKey = await secretOf(connection.id, 'amplitude_api_key');
-      if (!apiKey) return fatalHold(rows, API_KEY_MISSING_REASON, 'no Amplitude API key is stored for this connection');
-
-      const outcomes: RowOutcome[] = [];
-      const echoes = env.SOURCE_LOOP_PREVENTION
-        ? await findEchoes(db, {
-            workspaceId: connection.intercomWorkspaceId,
-            amplitudeProjectId: connection.amplitudeProjectId,
-            notifications: rows.map((r) => ({ id: r.id, notification: r.payload })),
-          })
-        : new Set<number>();
-      // Who each notification is about: the payload, else what we remember of the contact, else a lookup.
-      const identities = await resolveIdentities(
-        rows.filter((r) => !echoes.has(r.id)),
-        settings.identityMapping,
-        identityMemoryDeps({
-          db,
-          workspaceId: connection.intercomWorkspaceId,
-          intercomBaseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
-          intercomVersion: env.INTERCOM_API_VERSION,
-          token: await secretOf(connection.id, 'intercom_access_token'),
-          ttlMs: env.IDENTITY_MEMORY_TTL,
-        }),
-      );
-      const eventNaming = eventNamingOf(connection.settings);
-      const items: UploadItem<number>[] = [];
-      for (const row of rows) {
-        if (echoes.has(row.id)) {
-          outcomes.push({ id: row.id, kind: 'skipped', reason: 'loop_echo' });
-          continue;
-        }
-        try {
-          const result = toAmplitudeEvent(row.payload, {
-            identityMapping: settings.identityMapping,
-            eventNaming,
-            identity: identities.get(row.id)?.identity,
-          });
-          if (result.kind === 'dropped') outcomes.push({ id: row.id, kind: 'skipped', reason: result.reason });
-          else items.push({ ref: row.id, event: result.event });
-        } catch (err) {
-          // A notification the transform cannot read is a poison row: settle it, never fail the batch.
-          outcomes.push({ id: row.id, kind: 'expired', reason: 'internal_error', error: (err as Error).message });
-        }
-      }
-      if (items.length === 0) return { outcomes };
-
-      const attempts = new Map(rows.map((r) => [r.id, r.attempts]));
-      const baseUrl = urls.amplitudeApi(connection.amplitudeRegion ?? 'US');
-      const withIdentityCounters = (result: GroupResult): GroupResult => {
-        const delivered = result.outcomes.filter((o) => o.kind === 'delivered').map((o) => o.id);
-        const counters = identityCounters(identities, delivered);
-        for (const [name, n] of Object.entries(counters))
-          services.metrics.sourceIdentity.inc({ how: name.split(':')[1] }, n);
-        return { ...result, counters: { ...result.counters, ...counters } };
-      };
-      const upload = await uploadEvents(items, { baseUrl, apiKey });
-      const now = Date.now();
-      if (upload.delivered.length > 0 && health.succeeded(now)) await releaseWaiting();
-      // Rows a bare 429 held back wait like failed ones: briefly while Amplitude takes other uploads.
-      for (const r of upload.retryLater)
-        if (r.reason === UNSPECIFIED_THROTTLE_REASON) r.delayMs = health.retryDelayMs(now, attempts.get(r.ref) ?? 1);
-      const sorted = [...outcomes, ...settledOutcomes(upload)];
-      const { stopped } = upload;
-      if (!stopped) return withIdentityCounters({ outcomes: sorted });
-
-      const sortedIds = new Set(sorted.map((o) => o.id));
-      const unsent = items.map((i) => i.ref).filter((id) => !sortedIds.has(id));
-      if (stopped.kind !== 'retry_after') {
-        // A refusal of the whole request (the key, a WAF), not of named events: every upload of this connection
-        // would meet it, so the connection is in error until an operator acts.
-        const held = fatalHold(
-          unsent.map((id) => ({ id })),
-          API_KEY_REJECTED_REASON,
-          stopped.message,
-        );
-        return withIdentityCounters({ ...held, outcomes: [...sorted, ...held.outcomes] });
-      }
-      // Amplitude failed (5xx, timeouts) after the upload's own quick retries: this group's rows come back soon
-      // if other uploads succeed, with backoff if none do; other groups keep flowing meanwhile.
-      health.failed();
-      const retries = unsent.map((id): RowOutcome => ({
-        id,
-        kind: 'later',
-        delayMs: health.retryDelayMs(now, attempts.get(id) ?? 1),
-        reason: stopped.reason,
-        error: stopped.message,
-      }));
-      return withIdentityCounters({ outcomes: [...sorted, ...retries], warning: stopped.message });
     },
   };
+
+  async function deliverGroup(
+    connection: DeliveryConnection,
+    rows: InboxRow[],
+    uploadTurn: Promise<void>,
+  ): Promise<GroupResult> {
+    const settings = connection.settings as SourceSettings;
+    if (!settings.identityMapping) {
+      // Held until configured; a row claimed in the instant the mapping was cleared just waits.
+      return { outcomes: rows.map((r) => ({ id: r.id, kind: 'later', delayMs: 5_000, reason: 'not_configured' })) };
+    }
+    const apiKey = await secretOf(connection.id, 'amplitude_api_key');
+    if (!apiKey) return fatalHold(rows, API_KEY_MISSING_REASON, 'no Amplitude API key is stored for this connection');
+
+    const outcomes: RowOutcome[] = [];
+    const echoes = env.SOURCE_LOOP_PREVENTION
+      ? await findEchoes(db, {
+          workspaceId: connection.intercomWorkspaceId,
+          amplitudeProjectId: connection.amplitudeProjectId,
+          notifications: rows.map((r) => ({ id: r.id, notification: r.payload })),
+        })
+      : new Set<number>();
+    // Who each notification is about: the payload, else what we remember of the contact, else a lookup.
+    const identities = await resolveIdentities(
+      rows.filter((r) => !echoes.has(r.id)),
+      settings.identityMapping,
+      identityMemoryDeps({
+        db,
+        workspaceId: connection.intercomWorkspaceId,
+        intercomBaseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
+        intercomVersion: env.INTERCOM_API_VERSION,
+        token: await secretOf(connection.id, 'intercom_access_token'),
+        ttlMs: env.IDENTITY_MEMORY_TTL,
+      }),
+    );
+    const eventNaming = eventNamingOf(connection.settings);
+    const items: UploadItem<number>[] = [];
+    for (const row of rows) {
+      if (echoes.has(row.id)) {
+        outcomes.push({ id: row.id, kind: 'skipped', reason: 'loop_echo' });
+        continue;
+      }
+      try {
+        const result = toAmplitudeEvent(row.payload, {
+          identityMapping: settings.identityMapping,
+          eventNaming,
+          identity: identities.get(row.id)?.identity,
+        });
+        if (result.kind === 'dropped') outcomes.push({ id: row.id, kind: 'skipped', reason: result.reason });
+        else items.push({ ref: row.id, event: result.event });
+      } catch (err) {
+        // A notification the transform cannot read is a poison row: settle it, never fail the batch.
+        outcomes.push({ id: row.id, kind: 'expired', reason: 'internal_error', error: (err as Error).message });
+      }
+    }
+    if (items.length === 0) return { outcomes };
+
+    const attempts = new Map(rows.map((r) => [r.id, r.attempts]));
+    const baseUrl = urls.amplitudeApi(connection.amplitudeRegion ?? 'US');
+    const withIdentityCounters = (result: GroupResult): GroupResult => {
+      const delivered = result.outcomes.filter((o) => o.kind === 'delivered').map((o) => o.id);
+      const counters = identityCounters(identities, delivered);
+      for (const [name, n] of Object.entries(counters))
+        services.metrics.sourceIdentity.inc({ how: name.split(':')[1] }, n);
+      return { ...result, counters: { ...result.counters, ...counters } };
+    };
+    await uploadTurn;
+    const upload = await uploadEvents(items, { baseUrl, apiKey });
+    const now = Date.now();
+    if (upload.delivered.length > 0 && health.succeeded(now)) await releaseWaiting();
+    // Rows a bare 429 held back wait like failed ones: briefly while Amplitude takes other uploads.
+    for (const r of upload.retryLater)
+      if (r.reason === UNSPECIFIED_THROTTLE_REASON) r.delayMs = health.retryDelayMs(now, attempts.get(r.ref) ?? 1);
+    const sorted = [...outcomes, ...settledOutcomes(upload)];
+    const { stopped } = upload;
+    if (!stopped) return withIdentityCounters({ outcomes: sorted });
+
+    const sortedIds = new Set(sorted.map((o) => o.id));
+    const unsent = items.map((i) => i.ref).filter((id) => !sortedIds.has(id));
+    if (stopped.kind !== 'retry_after') {
+      // A refusal of the whole request (the key, a WAF), not of named events: every upload of this connection
+      // would meet it, so the connection is in error until an operator acts.
+      const held = fatalHold(
+        unsent.map((id) => ({ id })),
+        API_KEY_REJECTED_REASON,
+        stopped.message,
+      );
+      return withIdentityCounters({ ...held, outcomes: [...sorted, ...held.outcomes] });
+    }
+    // Amplitude failed (5xx, timeouts) after the upload's own quick retries: this group's rows come back soon
+    // if other uploads succeed, with backoff if none do; other groups keep flowing meanwhile.
+    health.failed();
+    const retries = unsent.map((id): RowOutcome => ({
+      id,
+      kind: 'later',
+      delayMs: health.retryDelayMs(now, attempts.get(id) ?? 1),
+      reason: stopped.reason,
+      error: stopped.message,
+    }));
+    return withIdentityCounters({ outcomes: [...sorted, ...retries], warning: stopped.message });
+  }
 }
 
 function settledOutcomes(upload: UploadResult<number>): RowOutcome[] {

@@ -32,6 +32,11 @@ export const TOKEN_REVOKED_REASON = 'intercom_token_revoked';
 type OutboxLaneRow = OutboxRow & { connectionId: string };
 
 const PER_CONNECTION = 200;
+/**
+ * Groups of one sync in flight at once: its next users' rows go while the current group's slowest user finishes.
+ * A user's rows are never in two groups at once (`orderKey`), so each user's rows still go in order.
+ */
+const PER_CONNECTION_IN_FLIGHT = 4;
 
 export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow> {
   const { db, env, urls } = services;
@@ -46,6 +51,21 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
     }
     return token;
   };
+
+  /**
+   * One context per connection for the whole drain, so what its caches learn (contacts, event-type slots,
+   * attributes) serves the connection's later groups too. Keyed by the connection object, which the drain
+   * replaces when the connection row changes (settings), so a new setting gets a new context.
+   */
+  const contexts = new WeakMap<DeliveryConnection, DeliveryContext>();
+  function contextOf(connection: DeliveryConnection, token: string, workspaceId: string): DeliveryContext {
+    let ctx = contexts.get(connection);
+    if (!ctx || ctx.token !== token || ctx.workspaceId !== workspaceId) {
+      ctx = contextFor(connection, token, workspaceId);
+      contexts.set(connection, ctx);
+    }
+    return ctx;
+  }
 
   function contextFor(connection: DeliveryConnection, token: string, workspaceId: string): DeliveryContext {
     const intercom = new IntercomClient({
@@ -100,6 +120,8 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
     perConnection: PER_CONNECTION,
     claimLimit: 1_000,
     maxInFlight: 32,
+    perConnectionInFlight: PER_CONNECTION_IN_FLIGHT,
+    orderKey: 'user_key',
     // A disabled sync sends nothing and queues nothing.
     discardReason: 'sync_disabled',
     toRow: (raw: ClaimedRaw): OutboxLaneRow => ({
@@ -129,7 +151,7 @@ export function createIntercomLane(services: Services): LaneDriver<OutboxLaneRow
       const workspaceId = connection.intercomWorkspaceId;
       if (!token || !workspaceId)
         return fatalHold(rows, TOKEN_MISSING_REASON, 'no Intercom access token is stored for this sync');
-      const ctx = contextFor(connection, token, workspaceId);
+      const ctx = contextOf(connection, token, workspaceId);
       await prepareRows(ctx, rows, (err) =>
         services.logger.warn(
           { connectionId: connection.id, err: { message: (err as Error).message } },

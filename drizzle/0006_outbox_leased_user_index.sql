@@ -1,0 +1,1 @@
+CREATE INDEX "destination_outbox_leased_user_idx" ON "destination_outbox" USING btree ("connection_id","user_key") WHERE status = 'pending' AND lease_until IS NOT NULL;
