@@ -166,12 +166,26 @@ export async function assignShard(db: Db, id: string, shard: number): Promise<vo
 }
 
 /** Adds deltas to a connection's counters (inside the caller's transaction when given one). */
-export async function addCounters(db: Db, connectionId: string, deltas: Record<string, number>): Promise<void> {
-  const entries = Object.entries(deltas).filter(([, v]) => v !== 0);
-  if (entries.length === 0) return;
+export function addCounters(db: Db, connectionId: string, deltas: Record<string, number>): Promise<void> {
+  return addCountersOfMany(db, new Map([[connectionId, deltas]]));
+}
+
+/**
+ * Adds deltas to many connections' counters in one statement (a drain's group commit covers many connections).
+ * Rows go in key order, so concurrent commits lock shared counters in the same order and cannot deadlock.
+ */
+export async function addCountersOfMany(db: Db, deltas: ReadonlyMap<string, Record<string, number>>): Promise<void> {
+  const values = [...deltas]
+    .flatMap(([connectionId, byName]) =>
+      Object.entries(byName)
+        .filter(([, value]) => value !== 0)
+        .map(([name, value]) => ({ connectionId, name, value })),
+    )
+    .sort((a, b) => (a.connectionId + '\0' + a.name < b.connectionId + '\0' + b.name ? -1 : 1));
+  if (values.length === 0) return;
   await db
     .insert(connectionCounters)
-    .values(entries.map(([name, value]) => ({ connectionId, name, value })))
+    .values(values)
     .onConflictDoUpdate({
       target: [connectionCounters.connectionId, connectionCounters.name],
       set: { value: sql`${connectionCounters.value} + excluded.value` },
@@ -192,7 +206,8 @@ export const LAST_DELIVERED_AT = 'last_delivered_at';
 export async function recordLastDelivery(db: Db, connectionIds: string[], atMs: number): Promise<void> {
   await db
     .insert(connectionCounters)
-    .values(connectionIds.map((connectionId) => ({ connectionId, name: LAST_DELIVERED_AT, value: atMs })))
+    // In key order, like addCountersOfMany: concurrent commits lock these rows in one order.
+    .values([...connectionIds].sort().map((connectionId) => ({ connectionId, name: LAST_DELIVERED_AT, value: atMs })))
     .onConflictDoUpdate({
       target: [connectionCounters.connectionId, connectionCounters.name],
       set: { value: sql`greatest(${connectionCounters.value}, excluded.value)` },
