@@ -302,12 +302,19 @@ async function recall(
   if (contactIds.length === 0) return new Map();
   const rows = await queryRows<{ contact_id: string; user_id: string | null; expires_at: string | Date }>(
     deps.db,
-    sql`SELECT contact_id, user_id, expires_at FROM source_identity_memory
-        WHERE workspace_id = ${deps.workspaceId} AND mapping = ${mapping} AND expires_at > now()
-          AND contact_id IN (${sql.join(
-            contactIds.map((id) => sql`${id}`),
-            sql`, `,
-          )})`,
+    // One primary-key probe per id, whatever the planner's statistics say (`LIMIT 1` keeps each probe a subquery):
+    // with `IN (…)` or a plain join, stale statistics after a burst of new contacts made it scan the workspace's
+    // whole memory instead (20–50 ms a batch at 65,000 contacts, against 3 ms).
+    sql`SELECT m.contact_id, m.user_id, m.expires_at
+        FROM unnest(ARRAY[${sql.join(
+          contactIds.map((id) => sql`${id}`),
+          sql`, `,
+        )}]::text[]) AS wanted(contact_id)
+        CROSS JOIN LATERAL (
+          SELECT contact_id, user_id, expires_at FROM source_identity_memory
+          WHERE workspace_id = ${deps.workspaceId} AND mapping = ${mapping} AND contact_id = wanted.contact_id
+          LIMIT 1) m
+        WHERE m.expires_at > now()`,
   );
   return new Map(rows.map((r) => [r.contact_id, { userId: r.user_id, expiresAt: new Date(r.expires_at).getTime() }]));
 }
