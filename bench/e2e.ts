@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { startStack } from '../testkit/stack';
-import { runLoadProcess } from './lib/run-load';
+import { runLoadProcess, runPacedLoadProcess } from './lib/run-load';
 import { percentile, report, round } from './lib/report';
 import { fmt, repeat, RUNS_OPTION, runCount, summarise } from './lib/runs';
 import { onboardSource, waitForSource } from '../testkit/source-flow';
@@ -10,7 +10,9 @@ import { cpuByRole, cpuSnapshot } from './lib/cpu';
 /**
  * End to end: signed Intercom webhooks → api → Postgres → workflow → Amplitude (simulator).
  * 1. as fast as the load generator can send, for --seconds: sustained delivered events/s;
- * 2. at a fixed --rate (1,000/s): end-to-end latency (webhook sent → Amplitude received);
+ * 2. at a fixed --rate (1,000/s): end-to-end latency (webhook sent → Amplitude received), twice: evenly paced
+ *    (request i due at start + i/rate, latency from when it was due: the headline figure), and as autocannon
+ *    sends a rate (each second's requests in one burst at its top: the figure earlier READMEs quoted);
  * plus Temporal history events per delivered event, against a naive one-signal-one-activity
  * workflow measured in the same run, and the peak RSS of the api and worker processes.
  * Runs --runs times (default 3), each from a fresh stack; figures are medians with min and max.
@@ -88,18 +90,33 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
     const throughputDelivered = delivered() - baseDelivered;
     const sustained = throughputDelivered / ((tDone - t0) / 1000);
 
-    // 2. Latency at a fixed rate.
+    // 2. Latency at a fixed rate: in top-of-second bursts (autocannon), then evenly paced.
+    const latenciesSince = (from: number) =>
+      stack.amplitude.events
+        .slice(from)
+        .map(
+          (e) =>
+            e.serverUploadTime -
+            Number(String((e.event.user_properties as Record<string, unknown>)?.name ?? '').slice(2)),
+        )
+        .filter((n) => Number.isFinite(n));
     const before = delivered();
     const fixed = await load('fixed', Number(values.rate));
     await drain(before + fixed['2xx']);
-    const latencies = stack.amplitude.events
-      .slice(before)
-      .map(
-        (e) =>
-          e.serverUploadTime -
-          Number(String((e.event.user_properties as Record<string, unknown>)?.name ?? '').slice(2)),
-      )
-      .filter((n) => Number.isFinite(n));
+    const burstLatencies = latenciesSince(before);
+    const beforePaced = delivered();
+    const paced = await runPacedLoadProcess({
+      url: `${stack.apiUrl}/intercom/webhooks`,
+      secret: stack.intercom.clientSecret,
+      appId,
+      durationSeconds: seconds,
+      connections: Number(values.connections),
+      rate: Number(values.rate),
+      runId: 'paced',
+      stampScheduledTime: true,
+    });
+    await drain(beforePaced + paced.ok);
+    const latencies = latenciesSince(beforePaced);
     clearInterval(memory);
 
     // 3. Temporal cost.
@@ -130,6 +147,8 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
       ackP99MsAtMaxLoad: max.latency.p99,
       e2eP50Ms: percentile(latencies, 50),
       e2eP99Ms: percentile(latencies, 99),
+      burstE2eP50Ms: percentile(burstLatencies, 50),
+      burstE2eP99Ms: percentile(burstLatencies, 99),
       historyEventsPerDeliveredEvent: ours,
       naiveHistoryEventsPerEvent: naive,
       serviceCpuMsPerEvent: serviceMsPerEvent,
@@ -137,10 +156,17 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
       peakRssApiMb: rss.apiMb,
       peakRssWorkerMb: rss.workerMb,
       duplicatesDeduped: duplicates,
-      non2xx: max.non2xx + fixed.non2xx,
+      non2xx: max.non2xx + fixed.non2xx + paced.non2xx + paced.errors,
       ...Object.fromEntries(Object.entries(cpuShare).map(([role, pct]) => [`cpuPercentAtMaxLoad:${role}`, pct])),
     };
-    return { metrics, detail: { e2eSamples: latencies.length, cpuPercentOfOneCoreAtMaxLoad: cpuShare } };
+    return {
+      metrics,
+      detail: {
+        e2eSamples: latencies.length,
+        burstE2eSamples: burstLatencies.length,
+        cpuPercentOfOneCoreAtMaxLoad: cpuShare,
+      },
+    };
   } finally {
     await stack.stop();
   }
@@ -162,8 +188,10 @@ async function main() {
       ['webhooks accepted/s (max load)', fmt(summary.acceptedPerSecond)],
       ['events delivered/s sustained', fmt(summary.deliveredPerSecondSustained), 'target ≥ 5,000 on 2 cores'],
       ['ack p99 at max load (ms)', fmt(summary.ackP99MsAtMaxLoad)],
-      [`e2e p50 at ${values.rate}/s (ms)`, fmt(summary.e2eP50Ms)],
-      [`e2e p99 at ${values.rate}/s (ms)`, fmt(summary.e2eP99Ms), 'target ≤ 1,000'],
+      [`e2e p50 at ${values.rate}/s evenly paced (ms)`, fmt(summary.e2eP50Ms)],
+      [`e2e p99 at ${values.rate}/s evenly paced (ms)`, fmt(summary.e2eP99Ms), 'target ≤ 100'],
+      [`e2e p50 at ${values.rate}/s in top-of-second bursts (ms)`, fmt(summary.burstE2eP50Ms)],
+      [`e2e p99 at ${values.rate}/s in top-of-second bursts (ms)`, fmt(summary.burstE2eP99Ms)],
       ['history events per delivered event', fmt(summary.historyEventsPerDeliveredEvent, 5), 'target ≤ 0.01'],
       ['naive workflow, same measure', fmt(summary.naiveHistoryEventsPerEvent, 2)],
       ['peak RSS api (MB)', fmt(summary.peakRssApiMb)],

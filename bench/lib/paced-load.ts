@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import net from 'node:net';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
+import { readLoadOptions } from './run-load';
 import { notificationBody, type LoadOptions } from './webhook-load';
 
 /**
@@ -14,7 +12,9 @@ import { notificationBody, type LoadOptions } from './webhook-load';
  * scheduled time (a request waiting for a free connection counts its wait). Same bodies and
  * signatures as webhook-load.ts, over `connections` keep-alive connections with a minimal HTTP/1.1
  * client (like autocannon's: the generator must stay cheap), in its own process.
- * Usage: node --import tsx bench/lib/paced-load.ts '<json LoadOptions with rate>' → prints PacedResult JSON.
+ * With `stampScheduledTime`, each notification carries its scheduled send time (the contact's `name`, as in
+ * webhook-load.ts), so end-to-end latency is measured from when it was due; such requests are signed as they go.
+ * Usage: node --import tsx bench/lib/paced-load.ts <options.json or JSON PacedLoadOptions> → prints PacedResult JSON.
  */
 export interface PacedResult {
   rate: number;
@@ -26,21 +26,26 @@ export interface PacedResult {
   latency: { p50: number; p90: number; p99: number; max: number };
 }
 
-export async function runPacedLoad(options: LoadOptions & { rate: number }): Promise<PacedResult> {
+export type PacedLoadOptions = LoadOptions & { rate: number; stampScheduledTime?: boolean };
+
+export async function runPacedLoad(options: PacedLoadOptions): Promise<PacedResult> {
   const url = new URL(options.url);
   const users = options.users ?? 1000;
   const intervalMs = 1000 / options.rate;
   const durationMs = options.durationSeconds * 1000;
   const total = Math.ceil(durationMs / intervalMs);
-  // Requests are built and signed up front, so sending costs the generator little CPU.
-  const requests = Array.from({ length: total }, (_, i) => {
-    const body = notificationBody(options, i + 1, users, Date.now());
+  const build = (i: number, now: number) => {
+    const body = notificationBody(options, i + 1, users, now);
     const signature = `sha1=${createHmac('sha1', options.secret).update(body).digest('hex')}`;
     return Buffer.from(
       `POST ${url.pathname} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nX-Hub-Signature: ${signature}\r\n\r\n${body}`,
     );
-  });
+  };
+  // Otherwise requests are built and signed up front, so sending costs the generator little CPU.
+  const prebuilt = options.stampScheduledTime ? [] : Array.from({ length: total }, (_, i) => build(i, Date.now()));
+  let epochStart = 0;
+  const requestFor = (i: number) => prebuilt[i] ?? build(i, Math.round(epochStart + i * intervalMs));
 
   const latencies: number[] = [];
   let ok = 0;
@@ -51,6 +56,7 @@ export async function runPacedLoad(options: LoadOptions & { rate: number }): Pro
   const waiting: number[] = []; // indexes due but not yet sent (every connection busy)
   const idle: Connection[] = [];
   const start = performance.now();
+  epochStart = Date.now();
   const scheduledAt = (i: number) => start + i * intervalMs;
 
   /** One keep-alive connection, one request at a time; responses are parsed just enough to find their end. */
@@ -75,7 +81,7 @@ export async function runPacedLoad(options: LoadOptions & { rate: number }): Pro
     send(index: number): void {
       this.current = index;
       sent += 1;
-      this.socket.write(requests[index]!);
+      this.socket.write(requestFor(index));
     }
 
     private read(chunk: Buffer): void {
@@ -149,18 +155,8 @@ export async function runPacedLoad(options: LoadOptions & { rate: number }): Pro
   };
 }
 
-/** Runs the paced generator in its own process. */
-export async function runPacedLoadProcess(options: LoadOptions & { rate: number }): Promise<PacedResult> {
-  const { stdout } = await promisify(execFile)(
-    process.execPath,
-    ['--import', 'tsx', __filename, JSON.stringify(options)],
-    { maxBuffer: 16 * 1024 * 1024 },
-  );
-  return JSON.parse(stdout) as PacedResult;
-}
-
 if (require.main === module) {
-  runPacedLoad(JSON.parse(process.argv[2]!) as LoadOptions & { rate: number }).then(
+  runPacedLoad(readLoadOptions<PacedLoadOptions>(process.argv[2])).then(
     (result) => process.stdout.write(JSON.stringify(result)),
     (err) => {
       process.stderr.write(String(err));

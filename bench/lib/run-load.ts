@@ -6,18 +6,24 @@ import { promisify } from 'node:util';
 import type autocannon from 'autocannon';
 import type { LoadOptions } from './webhook-load';
 import type { IngestLoadOptions } from './ingest-load';
+import type { PacedLoadOptions, PacedResult } from './paced-load';
 
 /** Runs the webhook load generator in its own process and returns autocannon's result. */
 export function runLoadProcess(options: LoadOptions): Promise<autocannon.Result> {
-  return runGenerator('webhook-load.ts', options);
+  return runGenerator<autocannon.Result>('webhook-load.ts', options);
+}
+
+/** Runs the evenly paced webhook generator (bench/lib/paced-load.ts) in its own process. */
+export function runPacedLoadProcess(options: PacedLoadOptions): Promise<PacedResult> {
+  return runGenerator('paced-load.ts', options);
 }
 
 /** Runs the ingestion load generator (events to destination syncs) in its own process. */
 export function runIngestLoadProcess(options: IngestLoadOptions): Promise<autocannon.Result> {
-  return runGenerator('ingest-load.ts', options);
+  return runGenerator<autocannon.Result>('ingest-load.ts', options);
 }
 
-async function runGenerator(file: string, options: unknown): Promise<autocannon.Result> {
+async function runGenerator<Result>(file: string, options: unknown): Promise<Result> {
   const script = path.join(__dirname, file);
   // The options go in a file: a thousand tenants' keys would exceed the command line's limit (E2BIG).
   const dir = mkdtempSync(path.join(os.tmpdir(), 'bench-load-'));
@@ -27,7 +33,7 @@ async function runGenerator(file: string, options: unknown): Promise<autocannon.
     const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, optionsFile], {
       maxBuffer: 256 * 1024 * 1024,
     });
-    return JSON.parse(stdout) as autocannon.Result;
+    return JSON.parse(stdout) as Result;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
