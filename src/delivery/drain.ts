@@ -13,9 +13,11 @@ import type { QueueTable } from './shards';
  * - Claims take rows from many connections in turn (src/delivery/queue.ts), so a busy tenant cannot
  *   starve the others, and each claimed group is delivered as its own task: a slow or failing tenant holds
  *   at most `perConnectionInFlight` slots, never the whole shard.
- * - A busy connection's next group is claimed while its current ones are delivered (pipelining), so one
- *   tenant's throughput is not paced by claim → deliver → settle. A row is never in flight twice (its lease),
- *   and a lane that needs per-user order names an `orderKey`: a user's rows wait while an earlier one flies.
+ * - A connection with a backlog (its last group was full) has its next group claimed while the current ones are
+ *   delivered (pipelining), so one busy tenant's throughput is not paced by claim → deliver → settle. Without a
+ *   backlog it waits for its group to finish, so rows arriving meanwhile go together in the next group (many
+ *   one-row groups would cost a request and a commit each). A row is never in flight twice (its lease), and a
+ *   lane that needs per-user order names an `orderKey`: a user's rows wait while an earlier one flies.
  * - Outcomes are committed with group commit: groups that finish while a commit runs go in the next one.
  * - Nothing a row holds can fail its batch: an unexpected error retries that group's rows with backoff and
  *   finally expires them as `internal_error`, with the message kept.
@@ -67,7 +69,7 @@ export interface LaneDriver<Row extends BaseRow> {
   claimLimit: number;
   /** Groups delivered at once by one drain. */
   maxInFlight: number;
-  /** Groups of one connection delivered at once by one drain (1 = no pipelining). */
+  /** Groups of one connection with a backlog delivered at once by one drain (1 = no pipelining). */
   perConnectionInFlight: number;
   /** Column whose rows must be delivered in order (see ClaimRequest.orderKey). */
   orderKey?: string;
@@ -131,6 +133,8 @@ export async function drainShard<Row extends BaseRow>(
   /** Groups being delivered, and how many of them each connection has. */
   const inFlight = new Set<Promise<void>>();
   const groupsOf = new Map<string, number>();
+  /** Connections whose latest claimed group was full: more rows are waiting, so the next group may overlap. */
+  const backlogged = new Set<string>();
   /** Connections that hit a fatal rejection in this run: not claimed again until their workflow decides. */
   const halted = new Set<string>();
   const settler = new Settler(driver, deps);
@@ -206,9 +210,12 @@ export async function drainShard<Row extends BaseRow>(
       columns: driver.columns,
       orderKey: driver.orderKey,
     });
-  /** Connections this drain must not claim now: at their in-flight limit, or halted by a fatal rejection. */
+  /**
+   * Connections this drain must not claim now: in flight without a backlog, at their in-flight limit, or halted
+   * by a fatal rejection.
+   */
   const excluded = () => [
-    ...[...groupsOf].filter(([, n]) => n >= driver.perConnectionInFlight).map(([id]) => id),
+    ...[...groupsOf].filter(([id, n]) => !backlogged.has(id) || n >= driver.perConnectionInFlight).map(([id]) => id),
     ...halted,
   ];
 
@@ -243,6 +250,8 @@ export async function drainShard<Row extends BaseRow>(
       for (const [connectionId, group] of groups) {
         cursor = connectionId;
         groupsOf.set(connectionId, (groupsOf.get(connectionId) ?? 0) + 1);
+        if (group.rows.length >= driver.perConnection) backlogged.add(connectionId);
+        else backlogged.delete(connectionId);
         const task: Promise<void> = runGroup(connectionId, group.state, group.status, group.version, group.rows)
           .catch((err) =>
             deps.logger.error({ connectionId, err: { message: (err as Error).message } }, 'settling a group failed'),

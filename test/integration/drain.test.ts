@@ -31,6 +31,8 @@ function recordingLane(options: {
   perConnectionInFlight: number;
   orderKey?: string;
   deliverMs: number;
+  /** Called as each group starts being delivered (e.g. to add rows meanwhile). */
+  onDeliver?: (call: number) => Promise<void>;
 }) {
   const deliveries: Delivery[] = [];
   let clock = 0; // a logical clock: start/end order without relying on timer resolution
@@ -56,6 +58,7 @@ function recordingLane(options: {
     async deliver(connection, rows): Promise<GroupResult> {
       const delivery: Delivery = { connectionId: connection.id, rows, startedAt: clock++, endedAt: Infinity };
       deliveries.push(delivery);
+      await options.onDeliver?.(deliveries.length);
       await new Promise((r) => setTimeout(r, options.deliverMs));
       delivery.endedAt = clock++;
       return { outcomes: rows.map((r) => ({ id: r.id, kind: 'delivered' as const })) };
@@ -94,13 +97,18 @@ describe('drainShard', () => {
       sql`INSERT INTO connections (id, kind, name, status, delivery_shard, delivery_state)
           VALUES (${id}, 'intercom_destination', ${id}, 'Connected', 0, 'active')`,
     );
-    // Each user's rows in one block, users one after another: ids (and so claim order) follow that.
+    await addRows(id, rowsPerUser);
+    return id;
+  }
+
+  /** Each user's rows in one block, users one after another: ids (and so claim order) follow that. */
+  async function addRows(connectionId: string, rowsPerUser: Record<string, number>, tag = 'r') {
     for (const [user, count] of Object.entries(rowsPerUser)) {
       await insertOutboxRows(
         database.db,
         Array.from({ length: count }, (_, i) => ({
-          connectionId: id,
-          insertId: `${user}-${i}`,
+          connectionId,
+          insertId: `${tag}-${user}-${i}`,
           kind: 'event' as const,
           payload: {},
           userKey: user,
@@ -108,7 +116,6 @@ describe('drainShard', () => {
         })),
       );
     }
-    return id;
   }
 
   const drain = (lane: LaneDriver<Row>) =>
@@ -149,6 +156,26 @@ describe('drainShard', () => {
     expect(report.delivered).toBe(600);
     expect(await statuses(id)).toEqual([{ status: 'sent', n: 600 }]);
     expect(mostAtOnce(deliveries, () => true)).toBe(3);
+  });
+
+  it('without a backlog, waits for a connection’s group before claiming its next rows, so they go together', async () => {
+    await clearShard();
+    let id = '';
+    const { lane, deliveries } = recordingLane({
+      perConnection: 25,
+      perConnectionInFlight: 3,
+      deliverMs: 150,
+      // Rows keep arriving while the first (not full) group is being delivered.
+      onDeliver: async (call) => {
+        if (call === 1) for (const tag of ['a', 'b', 'c']) await addRows(id, { u1: 2 }, tag);
+      },
+    });
+    id = await connectionWith({ u1: 10 });
+
+    await drain(lane);
+
+    expect(deliveries.map((d) => d.rows.length)).toEqual([10, 6]);
+    expect(mostAtOnce(deliveries, () => true)).toBe(1);
   });
 
   it('with an order key, keeps each user’s rows in one group at a time and in order, while users overlap', async () => {

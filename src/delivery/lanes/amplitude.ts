@@ -42,7 +42,7 @@ export interface InboxRow extends BaseRow {
 /** Rows per connection per claim: one claim is usually one Amplitude request (≤ 2,000 events, < 1 MB). */
 const PER_CONNECTION = 500;
 /**
- * Groups of one connection in flight at once: the next group's claim, identities and transform overlap the
+ * Groups of a backlogged connection in flight at once: the next group's claim, identities and transform overlap the
  * current upload. Uploads themselves stay one at a time per connection, in claim order, because Amplitude keeps
  * a device's events (and so its user properties) in arrival order.
  */

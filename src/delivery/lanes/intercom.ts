@@ -33,7 +33,7 @@ type OutboxLaneRow = OutboxRow & { connectionId: string };
 
 const PER_CONNECTION = 200;
 /**
- * Groups of one sync in flight at once: its next users' rows go while the current group's slowest user finishes.
+ * Groups of a backlogged sync in flight at once: its next users' rows go while the current group's slowest user finishes.
  * A user's rows are never in two groups at once (`orderKey`), so each user's rows still go in order.
  */
 const PER_CONNECTION_IN_FLIGHT = 4;
