@@ -133,6 +133,8 @@ export async function drainShard<Row extends BaseRow>(
   /** Groups being delivered, and how many of them each connection has. */
   const inFlight = new Set<Promise<void>>();
   const groupsOf = new Map<string, number>();
+  /** Rows whose settle failed (Postgres down): leased by this drain, taken again by its next claims. */
+  const orphaned = new Set<number>();
   /** Connections whose latest claimed group was full: more rows are waiting, so the next group may overlap. */
   const backlogged = new Set<string>();
   /** Connections that hit a fatal rejection in this run: not claimed again until their workflow decides. */
@@ -209,6 +211,7 @@ export async function drainShard<Row extends BaseRow>(
       after,
       columns: driver.columns,
       orderKey: driver.orderKey,
+      reclaim: [...orphaned],
     });
   /**
    * Connections this drain must not claim now: in flight without a backlog, at their in-flight limit, or halted
@@ -235,6 +238,7 @@ export async function drainShard<Row extends BaseRow>(
         raws = [...raws, ...(await claim('', [...exclude, ...seen], driver.claimLimit - raws.length))];
       }
       claimedRows = raws.length;
+      for (const raw of raws) orphaned.delete(Number(raw.id));
       full = raws.length >= driver.claimLimit;
       const groups = new Map<string, { state: 'active' | 'discard'; status: string; version: string; rows: Row[] }>();
       for (const raw of raws) {
@@ -253,9 +257,10 @@ export async function drainShard<Row extends BaseRow>(
         if (group.rows.length >= driver.perConnection) backlogged.add(connectionId);
         else backlogged.delete(connectionId);
         const task: Promise<void> = runGroup(connectionId, group.state, group.status, group.version, group.rows)
-          .catch((err) =>
-            deps.logger.error({ connectionId, err: { message: (err as Error).message } }, 'settling a group failed'),
-          )
+          .catch((err) => {
+            deps.logger.error({ connectionId, err: { message: (err as Error).message } }, 'settling a group failed');
+            for (const row of group.rows) orphaned.add(row.id);
+          })
           .finally(() => {
             inFlight.delete(task);
             const left = (groupsOf.get(connectionId) ?? 1) - 1;

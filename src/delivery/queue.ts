@@ -20,6 +20,11 @@ export interface ClaimRequest {
   /** At most this many rows per connection per claim: one busy tenant cannot fill a claim. */
   perConnection: number;
   limit: number;
+  /**
+   * Rows this drain leased whose outcome it could not commit (Postgres failed mid-settle): it may take them again
+   * at once instead of waiting for their lease to end. Rows it is still delivering are never in this list.
+   */
+  reclaim?: readonly number[];
   /** Connections this claim must skip (already at their in-flight limit in this drain, or halted). */
   exclude: readonly string[];
   /**
@@ -64,6 +69,10 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
   const columns = sql.raw(
     ['id', 'connection_id', 'received_at', 'attempts', ...request.columns].map((c) => `q.${c}`).join(', '),
   );
+  const reclaim = sql`ARRAY[${sql.join(
+    (request.reclaim ?? []).map((id) => sql`${id}`),
+    sql`, `,
+  )}]::bigint[]`;
   const orderedAfterLeased: SQL = request.orderKey
     ? sql`
               AND NOT EXISTS (SELECT 1 FROM ${t} o
@@ -92,7 +101,7 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
             SELECT id FROM ${t} r
             WHERE r.shard = ${request.shard} AND r.connection_id = conns.connection_id AND r.status = 'pending'
               AND r.next_attempt_at <= now()
-              AND (r.lease_until IS NULL OR r.lease_until < now())${orderedAfterLeased}
+              AND (r.lease_until IS NULL OR r.lease_until < now() OR (r.lease_owner = ${request.owner} AND r.id = ANY(${reclaim})))${orderedAfterLeased}
             ORDER BY r.next_attempt_at, r.id
             LIMIT ${request.perConnection}
             FOR UPDATE SKIP LOCKED
