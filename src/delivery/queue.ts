@@ -57,8 +57,9 @@ export interface ClaimedRaw {
  * `after` (round robin). The walk over connections is a loose index scan of the shard's pending index, so
  * it costs one index probe per connection that has pending rows; idle connections cost nothing.
  * Only connections whose workflow set them `active` or `discard` are claimed: `held` rows wait.
- * A leased row is never claimed again until its lease ends, so a drain may claim a connection's next rows while
- * its earlier ones are still being delivered (pipelining); `orderKey` keeps per-key order where a lane needs it.
+ * A leased row is never claimed again until its lease ends (except by its own drain after a failed settle, see
+ * `reclaim`), so a drain may claim a connection's next rows while its earlier ones are still being delivered
+ * (pipelining); `orderKey` keeps per-key order where a lane needs it.
  */
 export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRequest): Promise<ClaimedRaw[]> {
   const t = sql.identifier(table);
@@ -77,7 +78,8 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
     ? sql`
               AND NOT EXISTS (SELECT 1 FROM ${t} o
                 WHERE o.connection_id = r.connection_id AND o.${sql.identifier(request.orderKey)} = r.${sql.identifier(request.orderKey)}
-                  AND o.status = 'pending' AND o.lease_until IS NOT NULL AND o.lease_until >= now())`
+                  AND o.status = 'pending' AND o.lease_until IS NOT NULL AND o.lease_until >= now()
+                  AND NOT (o.lease_owner = ${request.owner} AND o.id = ANY(${reclaim})))`
     : sql``;
   // Reads `connections` (owned by src/connections/repository.ts) inside this statement: one round trip on a hot path.
   const rows = await queryRows<ClaimedRaw>(
