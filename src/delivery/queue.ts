@@ -63,17 +63,11 @@ export interface ClaimedRaw {
  */
 export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRequest): Promise<ClaimedRaw[]> {
   const t = sql.identifier(table);
-  const exclude = sql`ARRAY[${sql.join(
-    request.exclude.map((id) => sql`${id}`),
-    sql`, `,
-  )}]::text[]`;
+  const exclude = sqlArray(request.exclude, 'text');
   const columns = sql.raw(
     ['id', 'connection_id', 'received_at', 'attempts', ...request.columns].map((c) => `q.${c}`).join(', '),
   );
-  const reclaim = sql`ARRAY[${sql.join(
-    (request.reclaim ?? []).map((id) => sql`${id}`),
-    sql`, `,
-  )}]::bigint[]`;
+  const reclaim = sqlArray(request.reclaim ?? [], 'bigint');
   const orderedAfterLeased: SQL = request.orderKey
     ? sql`
               AND NOT EXISTS (SELECT 1 FROM ${t} o
@@ -98,7 +92,7 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
           SELECT r.id, c.delivery_state, c.status AS connection_status,
                  (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS connection_version FROM conns
           JOIN connections c ON c.id = conns.connection_id AND c.delivery_state IN ('active', 'discard')
-            AND NOT (c.id = ANY(${request.exclude.length > 0 ? exclude : sql`ARRAY[]::text[]`}))
+            AND NOT (c.id = ANY(${exclude}))
           CROSS JOIN LATERAL (
             SELECT id FROM ${t} r
             WHERE r.shard = ${request.shard} AND r.connection_id = conns.connection_id AND r.status = 'pending'
@@ -118,6 +112,14 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
   return rows.sort((a, b) =>
     a.connection_id < b.connection_id ? -1 : a.connection_id > b.connection_id ? 1 : Number(a.id) - Number(b.id),
   );
+}
+
+/** A typed array literal of parameters (`ARRAY[]::<type>[]` when empty). */
+function sqlArray(values: readonly (string | number)[], type: 'text' | 'bigint'): SQL {
+  return sql`ARRAY[${sql.join(
+    values.map((v) => sql`${v}`),
+    sql`, `,
+  )}]::${sql.raw(type)}[]`;
 }
 
 /** How a table spells the outcomes: the source inbox says delivered/dropped, the outbox sent/skipped/expired. */
