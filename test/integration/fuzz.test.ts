@@ -491,7 +491,11 @@ describe('fuzzing the webhook and ingestion endpoints', () => {
       n: fc.nat(),
       name: fc.string({ minLength: 1, maxLength: 30 }),
       time: fc.integer({ min: 0, max: 2_000_000_000_000 }),
-      props: fc.dictionary(anyString, smallJson, { maxKeys: 4 }),
+      // A NUL anywhere is refused by design (Postgres jsonb cannot hold it), so a valid event has none:
+      // FUZZ_SEED=2 drew one into the control request, which was then answered 400.
+      props: fc
+        .dictionary(anyString, smallJson, { maxKeys: 4 })
+        .filter((props) => !JSON.stringify(props).includes('\\u0000')),
     })
     .map(({ n, name, time, props }) => {
       serial += 1;
