@@ -100,6 +100,9 @@ export interface CreateSourceInput {
  * routes use it. Besides it, only workflow machinery speaks to them: a delivery shard's drain reports
  * lifecycle news (the `deliveryEvent` signal, activities/delivery.ts), and a backfill reports to its parent.
  */
+/** How long a status query waits for a worker's answer. */
+const STATUS_QUERY_DEADLINE_MS = 10_000;
+
 export class ConnectionsService {
   readonly repository: ConnectionRepository;
 
@@ -379,12 +382,17 @@ export class ConnectionsService {
     };
     const counts = await liveCounts(this.services.db, connection);
     try {
-      const lifecycle =
-        connection.kind === 'intercom_source'
-          ? await this.handle(connectionId).query(sourceStatusQuery)
-          : connection.kind === 'intercom_cohort'
-            ? await this.handle(connectionId).query(cohortStatusQuery)
-            : await this.handle(connectionId).query(destinationStatusQuery);
+      const handle = this.handle(connectionId);
+      // A query waits for a worker to answer it: with none polling, it fails after this (not the server's 30 s).
+      const lifecycle = await this.temporal.connection.withDeadline<object>(
+        Date.now() + STATUS_QUERY_DEADLINE_MS,
+        () =>
+          connection.kind === 'intercom_source'
+            ? handle.query(sourceStatusQuery)
+            : connection.kind === 'intercom_cohort'
+              ? handle.query(cohortStatusQuery)
+              : handle.query(destinationStatusQuery),
+      );
       const slots =
         connection.kind === 'intercom_destination' ? { eventTypes: await this.eventTypeUse(connectionId) } : {};
       return { ...identity, ...lifecycle, ...counts, ...slots };

@@ -296,3 +296,27 @@ describe('rotate-keys', () => {
     expect(again.stdout).toContain('3 already current');
   });
 });
+
+describe('status with no worker polling', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ noInProcessWorker: true });
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("answers 503 naming the task queue within the query's deadline (10 s, not the server's 30 s)", async () => {
+    const created = await h.admin('POST', '/api/sources', {
+      amplitudeProjectId: uniqueId('noworker'),
+      amplitudeApiKey: 'amp-key-noworker',
+    });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const connectionId = (created.body as { connectionId: string }).connectionId;
+    const started = Date.now();
+    const status = await h.admin('GET', `/api/connections/${connectionId}`);
+    expect(status.status).toBe(503);
+    expect(JSON.stringify(status.body)).toContain('is a worker polling task queue');
+    expect(Date.now() - started).toBeLessThan(20_000);
+  }, 60_000);
+});
