@@ -22,6 +22,8 @@ export function adminClient(apiUrl: string, token: string): ApiDriver['admin'] {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
+      // A hung api must fail the caller, not stall it.
+      signal: AbortSignal.timeout(60_000),
     });
     const text = await response.text();
     let parsed: unknown = text;

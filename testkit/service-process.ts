@@ -37,6 +37,10 @@ export class ServiceProcess {
       },
     );
     this.child = child;
+    // A harness that exits (a failed fault script included) takes its services with it.
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
     child.stdout?.on('data', (d: Buffer) => this.keep(d));
     child.stderr?.on('data', (d: Buffer) => this.keep(d));
     const deadline = Date.now() + 60_000;
@@ -50,6 +54,15 @@ export class ServiceProcess {
   /** Keeps the last 64 KB of output, for error messages. */
   private keep(data: Buffer): void {
     this.output = (this.output + data.toString()).slice(-65_536);
+  }
+
+  /** How the process ended, when it has ended on its own or been stopped (undefined while it runs). */
+  get ended(): string | undefined {
+    const child = this.child;
+    if (!child) return 'never started';
+    if (child.signalCode !== null) return `killed by ${child.signalCode}`;
+    if (child.exitCode !== null) return `exited with code ${child.exitCode}`;
+    return undefined;
   }
 
   get pid(): number | undefined {

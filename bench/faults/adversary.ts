@@ -469,7 +469,7 @@ const ATTACKS: Attack[] = [
   {
     name: 'Postgres down for 10 s',
     async run(ctx) {
-      ctx.postgres.halt();
+      await ctx.postgres.halt();
       const answers: { status: number; ms: number }[] = [];
       const ingestAnswers: { status: number; code?: number; ms: number }[] = [];
       const until = Date.now() + 10_000;
@@ -503,7 +503,7 @@ const ATTACKS: Attack[] = [
           ingestAnswers.push({ ...ingest, ms: performance.now() - started });
         }
       } finally {
-        ctx.postgres.start();
+        await ctx.postgres.start();
       }
       // Back: the next webhook is stored.
       let recovered = false;
@@ -589,7 +589,7 @@ async function main() {
     }
   } finally {
     await stack.stop().catch(() => undefined);
-    postgres.stop();
+    await postgres.stop();
   }
   const through = results.filter((r) => !r.passed);
   report(

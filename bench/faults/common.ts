@@ -76,10 +76,28 @@ export function finish(
   process.exit(verdict.ok ? 0 : 1);
 }
 
-/** Runs a script's main, printing a failure's stack and exiting 1. */
+const scriptStarted = Date.now();
+let lastStep = 'starting';
+
+/** Prints where the script stands (so a run that stops moving shows where), with seconds since its start. */
+export function step(what: string): void {
+  lastStep = what;
+  process.stdout.write(`[${((Date.now() - scriptStarted) / 1000).toFixed(1)} s] ${what}\n`);
+}
+
+/**
+ * Runs a script's main, printing a failure's stack and exiting 1. A run that has no verdict after
+ * `FAULT_DEADLINE_MINUTES` (15 by default; a small run takes 1–2) fails with the step it was stuck in,
+ * so CI reports a hang instead of waiting for it.
+ */
 export function runScript(main: () => Promise<void>): void {
+  const deadlineMinutes = Number(process.env.FAULT_DEADLINE_MINUTES ?? 15);
+  setTimeout(() => {
+    process.stderr.write(`FAIL: no verdict after ${deadlineMinutes} min; stuck in: ${lastStep}\n`);
+    process.exit(1);
+  }, deadlineMinutes * 60_000).unref();
   main().catch((err) => {
-    process.stderr.write(`${(err as Error).stack}\n`);
+    process.stderr.write(`${(err as Error).stack}\n(in: ${lastStep})\n`);
     process.exit(1);
   });
 }

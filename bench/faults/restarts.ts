@@ -3,7 +3,7 @@ import os from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { startStack } from '../../testkit/stack';
 import { PrivatePostgres } from '../lib/private-postgres';
-import { faultArgs, finish, random, runScript, sleep } from './common';
+import { faultArgs, finish, random, runScript, sleep, step } from './common';
 import { awaitDelivery, observeAmplitude, onboardTenants, refusedBetween, streamWebhooks } from './stream';
 import type { Crash } from './verdict';
 import { restartFaults, type RestartRecord } from './fault-checks';
@@ -23,15 +23,21 @@ async function main() {
   const seconds = Number(args.values.seconds ?? (args.large ? 120 : 30));
   const downMs = Number(args.values.down) * 1000;
   const next = random(args.seed);
+  step('starting a private Postgres');
   const postgres = await PrivatePostgres.start();
   const temporalDir = mkdtempSync(path.join(os.tmpdir(), 'connector-temporal-'));
+  step('starting the stack');
   const stack = await startStack({
     adminDatabaseUrl: postgres.adminUrl,
     temporalDbFile: path.join(temporalDir, 'temporal.db'),
   });
   const log: string[] = [];
-  const note = (what: string) => log.push(`${new Date().toISOString()} ${what}`);
+  const note = (what: string) => {
+    log.push(`${new Date().toISOString()} ${what}`);
+    step(what);
+  };
   try {
+    note(`onboarding ${args.connections} sources`);
     const tenants = await onboardTenants(stack, args.connections, 'restarts');
     const runId = `rs${Date.now()}`;
     const streaming = streamWebhooks(stack, tenants, {
@@ -51,10 +57,12 @@ async function main() {
     const postgresCrash = await postgres.crash(downMs);
     note('Postgres back');
     const stream = await streaming;
+    note(`stream ended: ${stream.sent} sent; waiting for delivery`);
     const { drainMs, stuck } = await awaitDelivery(stack, stream, { timeoutMs: 180_000, runId });
     const observed = observeAmplitude(stack, runId);
+    note('stopping the stack');
     await stack.stop();
-    postgres.stop();
+    await postgres.stop();
     rmSync(temporalDir, { recursive: true, force: true });
     const record: RestartRecord = {
       temporalKilled,
@@ -79,7 +87,7 @@ async function main() {
     );
   } catch (err) {
     await stack.stop().catch(() => undefined);
-    postgres.stop();
+    await postgres.stop();
     throw err;
   }
 }

@@ -157,7 +157,8 @@ export async function awaitDelivery(
     const seen = new Set(observeAmplitude(stack, options.runId).stored.map((s) => s.webhookId));
     return [...stream.accepted].filter((id) => !seen.has(id));
   };
-  while (Date.now() - started < options.timeoutMs && missing().length > 0) {
+  const died = () => [stack.worker, stack.api].some((service) => service.ended !== undefined);
+  while (Date.now() - started < options.timeoutMs && missing().length > 0 && !died()) {
     await new Promise((r) => setTimeout(r, 250));
   }
   const drainMs = Date.now() - started;
@@ -167,8 +168,19 @@ export async function awaitDelivery(
     stuck[connectionId] ??= { missing: 0, status: undefined };
     stuck[connectionId].missing += 1;
   }
-  for (const [connectionId, entry] of Object.entries(stuck)) {
-    entry.status = (await stack.admin('GET', `/api/connections/${connectionId}`)).body;
+  if (Object.keys(stuck).length > 0) {
+    // Where it is stuck: a service that died (its last output), then each connection's status.
+    for (const service of [stack.worker, stack.api]) {
+      if (service.ended === undefined) continue;
+      process.stderr.write(`${service.kind} ${service.ended}; its last output:\n${service.log.slice(-4_000)}\n`);
+    }
+    for (const [connectionId, entry] of Object.entries(stuck)) {
+      if (died()) break; // a status needs the worker
+      entry.status = await stack
+        .admin('GET', `/api/connections/${connectionId}`)
+        .then((r) => r.body)
+        .catch((err: Error) => `status not read: ${err.message}`);
+    }
   }
   await new Promise((r) => setTimeout(r, options.quietMs ?? 3_000));
   return { drainMs, stuck };

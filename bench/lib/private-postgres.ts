@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,8 +9,11 @@ import { freePort } from '../../src/temporal/dev-server';
  * A Postgres server of the fault scripts' own (initdb in a temporary folder, its own port), so they
  * can crash it mid-stream without disturbing the machine's server (other developers use the one at
  * 127.0.0.1:5432: it is never stopped). Runs as the `postgres` user when started as root (initdb
- * refuses root).
+ * refuses root). Its tools run asynchronously and bounded: the scripts host the simulators in the same
+ * process, so a blocking call would stall them, and a tool that never returns must fail the run, not hang it.
  */
+const execFileAsync = promisify(execFile);
+
 export class PrivatePostgres {
   private constructor(
     readonly dir: string,
@@ -24,8 +28,8 @@ export class PrivatePostgres {
     chmodSync(dir, 0o777);
     const port = await freePort();
     const server = new PrivatePostgres(dir, port, bin);
-    server.run('initdb', ['-D', path.join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
-    server.ctl('start');
+    await server.run('initdb', ['-D', path.join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
+    await server.ctl('start');
     return server;
   }
 
@@ -39,30 +43,30 @@ export class PrivatePostgres {
    */
   async crash(downMs: number): Promise<{ downAt: number; upAt: number }> {
     const downAt = Date.now();
-    this.ctl('stop', ['-m', 'immediate']);
+    await this.ctl('stop', ['-m', 'immediate']);
     await new Promise((r) => setTimeout(r, downMs));
-    this.ctl('start');
+    await this.ctl('start');
     return { downAt, upAt: Date.now() };
   }
 
   /** Down (fast shutdown: connections cut) until `start()`: an outage of the database server. */
-  halt(): void {
-    this.ctl('stop', ['-m', 'fast']);
+  halt(): Promise<void> {
+    return this.ctl('stop', ['-m', 'fast']);
   }
 
-  start(): void {
-    this.ctl('start');
+  start(): Promise<void> {
+    return this.ctl('start');
   }
 
-  stop(): void {
-    this.ctl('stop', ['-m', 'immediate']);
+  async stop(): Promise<void> {
+    await this.ctl('stop', ['-m', 'immediate']);
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  private ctl(command: string, extra: string[] = []): void {
+  private ctl(command: string, extra: string[] = []): Promise<void> {
     // Only ever the cluster this object created: its own data folder, never the shared server's port.
     if (this.port === 5432) throw new Error('refusing to control a Postgres on 5432: that is the shared server');
-    this.run('pg_ctl', [
+    return this.run('pg_ctl', [
       '-D',
       path.join(this.dir, 'data'),
       '-o',
@@ -75,13 +79,15 @@ export class PrivatePostgres {
     ]);
   }
 
-  private run(tool: string, args: string[]): void {
+  private async run(tool: string, args: string[]): Promise<void> {
     const command = path.join(this.bin, tool);
-    if (process.getuid?.() === 0) {
-      const result = spawnSync('runuser', ['-u', 'postgres', '--', command, ...args], { encoding: 'utf8' });
-      if (result.status !== 0) throw new Error(`${tool} failed: ${result.stderr || result.stdout}`);
-    } else {
-      execFileSync(command, args, { stdio: 'pipe' });
-    }
+    const [file, argv] =
+      process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
+    // pg_ctl -w gives up after 60 s on its own; this bound covers a tool that does not.
+    await execFileAsync(file, argv, { timeout: 90_000, killSignal: 'SIGKILL' }).catch(
+      (err: Error & { stderr?: string }) => {
+        throw new Error(`${tool} ${args.join(' ')} failed: ${err.stderr || err.message}`);
+      },
+    );
   }
 }
