@@ -7,7 +7,7 @@ import { createSync } from '../testkit/destination-flow';
 import { runIngestLoadProcess, runLoadProcess, runPacedLoadProcess } from './lib/run-load';
 import { percentile, report } from './lib/report';
 import { fmt, repeat, RUNS_OPTION, runCount, summarise } from './lib/runs';
-import { actionsOf, historyEventsSince } from './lib/temporal-cost';
+import { actionsOf, historySince } from './lib/temporal-cost';
 
 /**
  * Many tenants on one stack: what delivery costs when connections, not events, multiply.
@@ -199,7 +199,7 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
     const { from: evenFrom, result: even } = await sendAndDeliver(stack, appIds, 'even', 'paced');
     const evenDelivered = stack.amplitude.events.length - evenFrom;
     const evenLatencies = sourceLatencies(stack, evenFrom).map((l) => l.ms);
-    const historyEvents = await historyEventsSince(stack.client, taskQueue, historyFrom);
+    const history = await historySince(stack.client, taskQueue, historyFrom);
     const { from: burstFrom, result: bursts } = await sendAndDeliver(stack, appIds, 'bursts', 'bursts');
     const burstLatencies = sourceLatencies(stack, burstFrom).map((l) => l.ms);
 
@@ -286,7 +286,9 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
       burstE2eP50Ms: percentile(burstLatencies, 50),
       burstE2eP99Ms: percentile(burstLatencies, 99),
       deliveredPerSecond: evenDelivered / config.seconds,
-      historyEventsPerEvent: historyEvents / evenDelivered,
+      historyEventsPerEvent: history.total / evenDelivered,
+      'history.shardEventsPerEvent': history.shards / evenDelivered,
+      'history.connectionEventsPerEvent': history.connections / evenDelivered,
       'noisyNeighbour.othersP50Ms': percentile(others, 50),
       'noisyNeighbour.othersP99Ms': percentile(others, 99),
       'noisyNeighbour.noisyP99Ms': percentile(loud, 99),
@@ -306,6 +308,8 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
       detail: {
         samples: { even: evenLatencies.length, others: others.length, destination: destLatencies.length },
         idleActionsByType: idleActions.byType,
+        // The even phase's history events, by type (connections sampled and scaled): where historyEventsPerEvent comes from.
+        historyByType: history.byType,
       },
     };
   } finally {
@@ -381,6 +385,10 @@ async function main() {
     ['e2e p50 / p99 (ms), even load, paced', `${s('e2eP50Ms')} / ${s('e2eP99Ms')}`, 'p99 ≤ 1,000'],
     ['e2e p50 / p99 (ms), even load, top-of-second bursts', `${s('burstE2eP50Ms')} / ${s('burstE2eP99Ms')}`],
     ['history events per delivered event', s('historyEventsPerEvent', 4), '≤ 0.01'],
+    [
+      '  of which shards / connections',
+      `${s('history.shardEventsPerEvent', 4)} / ${s('history.connectionEventsPerEvent', 4)}`,
+    ],
     [
       'noisy neighbour: others p50 / p99 (ms)',
       `${s('noisyNeighbour.othersP50Ms')} / ${s('noisyNeighbour.othersP99Ms')}`,

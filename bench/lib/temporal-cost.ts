@@ -108,7 +108,12 @@ async function eventsInWindow(
 
 /** History events of every workflow on the task queue since `from` (connections sampled and scaled). */
 export async function historyEventsSince(client: Client, taskQueue: string, from: number): Promise<number> {
-  return (await eventsInWindow(client, taskQueue, from, Date.now(), () => true)).total;
+  return (await historySince(client, taskQueue, from)).total;
+}
+
+/** The same, split into shards and connections and by event type (where a figure comes from). */
+export function historySince(client: Client, taskQueue: string, from: number) {
+  return eventsInWindow(client, taskQueue, from, Date.now(), () => true);
 }
 
 /** Billable actions (see ACTION_EVENT_TYPES) of the task queue's workflows in [from, to]. */
