@@ -260,9 +260,11 @@ describe('public endpoints against adversarial input', () => {
       const bytes = body === undefined ? undefined : Buffer.from(body());
       // Only the service's work on the clock: the test's own garbage (building the body) is collected first.
       collectGarbage();
-      // The machine is shared: one preemption can look like a block, a real block happens again.
+      // The machine is shared: one preemption can look like a block, a real block happens again. Five tries:
+      // the largest bodies take 25–40 ms alone and, with the whole suite on 2 cores, three tries once all came
+      // out over 50 ms (54 ms, Batch of 20 MB of tiny tokens).
       let worstMs = Infinity;
-      for (let attempt = 0; attempt < 3 && worstMs > 50; attempt += 1) {
+      for (let attempt = 0; attempt < 5 && worstMs > 50; attempt += 1) {
         const histogram = monitorEventLoopDelay({ resolution: 5 });
         histogram.enable();
         const response = await fetch(`${h.apiUrl}${path}`, { method, headers, body: bytes });
