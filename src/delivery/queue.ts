@@ -163,8 +163,10 @@ export async function settleRows(db: Db, table: QueueTable, names: StatusNames, 
 }
 
 /**
- * When the shard next has work that is not due yet (epoch ms), so its workflow can sleep until then.
- * Rows of held connections don't count: they wait for their connection, not for time.
+ * When the shard next has work (epoch ms), so its workflow can sleep until then: a time already past when a row
+ * came due after the drain's last claim (a parked row's retry while the drain was ending), so the shard goes
+ * again at once instead of sleeping until its idle check. Rows of held connections don't count: they wait for
+ * their connection, not for time.
  */
 export async function nextDueAt(db: Db, table: QueueTable, shard: number): Promise<number | undefined> {
   // Reads `connections` (owned by src/connections/repository.ts) inside this statement: one round trip on a hot path.
@@ -172,8 +174,7 @@ export async function nextDueAt(db: Db, table: QueueTable, shard: number): Promi
     db,
     sql`SELECT min(greatest(q.next_attempt_at, coalesce(q.lease_until, q.next_attempt_at))) AS at
         FROM ${sql.identifier(table)} q JOIN connections c ON c.id = q.connection_id
-        WHERE q.shard = ${shard} AND q.status = 'pending' AND c.delivery_state <> 'held'
-          AND (q.next_attempt_at > now() OR q.lease_until > now())`,
+        WHERE q.shard = ${shard} AND q.status = 'pending' AND c.delivery_state <> 'held'`,
   );
   return row?.at ? new Date(row.at).getTime() : undefined;
 }

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { openPostgres, queryRows, type Database } from '../../src/db/client';
 import { drainShard, type BaseRow, type GroupResult, type LaneDriver } from '../../src/delivery/drain';
-import type { ClaimedRaw } from '../../src/delivery/queue';
+import { nextDueAt, type ClaimedRaw } from '../../src/delivery/queue';
 import { insertOutboxRows } from '../../src/destination/outbox';
 import { createLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
@@ -142,6 +142,24 @@ describe('drainShard', () => {
   async function clearShard() {
     await database.db.execute(sql`DELETE FROM destination_outbox`);
   }
+
+  it('counts a row that came due after the last claim as work now, so the shard does not sleep past it', async () => {
+    await clearShard();
+    const id = await connectionWith({ u1: 1 });
+    const scheduled = Date.now() + 60_000;
+    await database.db.execute(
+      sql`UPDATE destination_outbox SET next_attempt_at = to_timestamp(${scheduled / 1000}) WHERE connection_id = ${id}`,
+    );
+    expect(await nextDueAt(database.db, 'destination_outbox', 0)).toBe(scheduled);
+    // The same row, due a moment ago and not claimed yet (it came due while the drain was ending).
+    await database.db.execute(
+      sql`UPDATE destination_outbox SET next_attempt_at = now() - interval '1 second' WHERE connection_id = ${id}`,
+    );
+    expect(await nextDueAt(database.db, 'destination_outbox', 0)).toBeLessThanOrEqual(Date.now());
+    // Held connections' rows wait for their connection, not for time.
+    await database.db.execute(sql`UPDATE connections SET delivery_state = 'held' WHERE id = ${id}`);
+    expect(await nextDueAt(database.db, 'destination_outbox', 0)).toBeUndefined();
+  });
 
   it('overlaps a busy connection’s groups up to its limit, and delivers every row exactly once', async () => {
     await clearShard();
