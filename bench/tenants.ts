@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { sql } from 'drizzle-orm';
+import { sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../src/db/client';
 import { startStack, type Stack } from '../testkit/stack';
 import { onboardSource, waitForSource } from '../testkit/source-flow';
@@ -105,7 +105,20 @@ async function waitUntil(done: () => boolean, timeoutMs: number) {
 }
 
 /** Waits until every given connection's workflow has made it deliverable (delivery state `active`). */
-async function waitForDeliverable(stack: Stack, connectionIds: string[], timeoutMs = 300_000) {
+function waitForDeliverable(stack: Stack, connectionIds: string[]) {
+  return waitForConnections(stack, connectionIds, sql`delivery_state = 'active'`, 'became deliverable');
+}
+
+/**
+ * Waits until every given source's workflow has recorded its first delivery (status Connected), so what is
+ * measured next is steady state, not the tail of onboarding (each first delivery is a status change in Temporal).
+ */
+function waitForConnected(stack: Stack, connectionIds: string[]) {
+  return waitForConnections(stack, connectionIds, sql`status = 'Connected'`, 'went Connected');
+}
+
+async function waitForConnections(stack: Stack, connectionIds: string[], state: SQL, what: string) {
+  const timeoutMs = 300_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [row] = await queryRows<{ n: number }>(
@@ -114,10 +127,10 @@ async function waitForDeliverable(stack: Stack, connectionIds: string[], timeout
           WHERE id IN (${sql.join(
             connectionIds.map((id) => sql`${id}`),
             sql`, `,
-          )}) AND delivery_state = 'active'`,
+          )}) AND ${state}`,
     );
     if ((row?.n ?? 0) >= connectionIds.length) return;
-    if (Date.now() > deadline) throw new Error(`only ${row?.n ?? 0} of ${connectionIds.length} became deliverable`);
+    if (Date.now() > deadline) throw new Error(`only ${row?.n ?? 0} of ${connectionIds.length} ${what}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -191,8 +204,12 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
     );
     const appIds = sources.map((s) => s.appId);
 
-    // Warm-up: every tenant receives its first events (and goes Connected) before anything is measured.
+    // Warm-up: every tenant receives its first events and goes Connected before anything is measured.
     await sendAndDeliver(stack, appIds, 'warm', 'paced');
+    await waitForConnected(
+      stack,
+      sources.map((s) => s.connectionId),
+    );
 
     // 2. Even load over every tenant, evenly paced; then the same in top-of-second bursts.
     const historyFrom = Date.now();
@@ -327,6 +344,10 @@ async function sweep(counts: number[]) {
         const sources = await onboardSources(stack, 0, connections);
         const appIds = sources.map((s) => s.appId);
         await sendAndDeliver(stack, appIds, 'warm', 'paced');
+        await waitForConnected(
+          stack,
+          sources.map((s) => s.connectionId),
+        );
         const { from, result } = await sendAndDeliver(stack, appIds, 'even', 'paced');
         const latencies = sourceLatencies(stack, from).map((l) => l.ms);
         const delivered = stack.amplitude.events.length - from;
