@@ -94,15 +94,15 @@ export interface CreateSourceInput {
   name?: string;
 }
 
+/** How long a status query waits for a worker's answer. */
+const STATUS_QUERY_DEADLINE_MS = 10_000;
+
 /**
  * What operators, the setup page and Intercom's notices can do with connections: the one place that starts,
  * signals, updates and queries the connection workflows. The admin API, the CLI and the OAuth and uninstall
  * routes use it. Besides it, only workflow machinery speaks to them: a delivery shard's drain reports
  * lifecycle news (the `deliveryEvent` signal, activities/delivery.ts), and a backfill reports to its parent.
  */
-/** How long a status query waits for a worker's answer. */
-const STATUS_QUERY_DEADLINE_MS = 10_000;
-
 export class ConnectionsService {
   readonly repository: ConnectionRepository;
 
