@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { chmodSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -30,8 +30,20 @@ export class PrivatePostgres {
     const server = new PrivatePostgres(dir, port, bin);
     await server.run('initdb', ['-D', path.join(dir, 'data'), '-U', 'postgres', '--auth=trust', '-E', 'UTF8']);
     await server.ctl('start');
+    // A script that exits without stop() (a failure, its deadline) still takes its cluster with it; only the
+    // synchronous form runs in an exit handler.
+    const removeOnExit = () => {
+      const pgCtl = [path.join(bin, 'pg_ctl'), '-D', path.join(dir, 'data'), 'stop', '-m', 'immediate'];
+      if (process.getuid?.() === 0) spawnSync('runuser', ['-u', 'postgres', '--', ...pgCtl], { timeout: 30_000 });
+      else spawnSync(pgCtl[0]!, pgCtl.slice(1), { timeout: 30_000 });
+      rmSync(dir, { recursive: true, force: true });
+    };
+    process.once('exit', removeOnExit);
+    server.forgetOnStop = () => process.removeListener('exit', removeOnExit);
     return server;
   }
+
+  private forgetOnStop = () => {};
 
   get adminUrl(): string {
     return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
@@ -61,6 +73,7 @@ export class PrivatePostgres {
   async stop(): Promise<void> {
     await this.ctl('stop', ['-m', 'immediate']);
     rmSync(this.dir, { recursive: true, force: true });
+    this.forgetOnStop();
   }
 
   private ctl(command: string, extra: string[] = []): Promise<void> {
