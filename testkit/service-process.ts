@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { endWithThisProcess } from '../src/util/child-process';
 
 /**
  * The api or the worker as a separate OS process (`npm run api|worker`), so tests and fault scripts
@@ -38,9 +39,7 @@ export class ServiceProcess {
     );
     this.child = child;
     // A harness that exits (a failed fault script included) takes its services with it.
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.removeListener('exit', killOnExit));
+    endWithThisProcess(child);
     child.stdout?.on('data', (d: Buffer) => this.keep(d));
     child.stderr?.on('data', (d: Buffer) => this.keep(d));
     const deadline = Date.now() + 60_000;

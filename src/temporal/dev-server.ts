@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { endWithThisProcess } from '../util/child-process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
@@ -200,10 +201,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   else args.push('--headless');
 
   const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  // Whatever way our process ends, the server it started ends with it (no server left holding the port).
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  child.once('exit', () => process.removeListener('exit', killOnExit));
+  endWithThisProcess(child);
   const log = options.log ?? (() => {});
   child.stdout?.on('data', (d: Buffer) => log(d.toString()));
   child.stderr?.on('data', (d: Buffer) => log(d.toString()));
