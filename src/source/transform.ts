@@ -71,10 +71,7 @@ export function toAmplitudeEvent(notification: IntercomNotification, options: Tr
   if (!identity) return { kind: 'dropped', reason: 'no_identity' };
 
   const dedupeKey = dedupeKeyFor(notification);
-  const eventProperties = cleanProperties({
-    ...commonEventProperties(notification, person),
-    ...group.eventProperties(item),
-  });
+  const eventProperties = cleanProperties(commonEventProperties(notification, person), group.eventProperties(item));
   const groupUserProperties = group.userProperties?.(item, normalizeTopic(notification.topic));
   const userProperties = groupUserProperties && cleanProperties(groupUserProperties);
 
