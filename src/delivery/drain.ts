@@ -3,6 +3,7 @@ import { addCountersOfMany, findConnection, recordLastDelivery } from '../connec
 import type { Logger } from '../observability/logger';
 import type { Metrics } from '../observability/metrics';
 import { heldForConnectionError, type RowOutcome } from '../outcomes';
+import { GroupCommit } from '../util/group-commit';
 import { claimShardRows, nextDueAt, settleRows, type ClaimedRaw, type StatusNames } from './queue';
 import type { QueueTable } from './shards';
 
@@ -262,11 +263,15 @@ export async function drainShard<Row extends BaseRow>(
             for (const row of group.rows) orphaned.add(row.id);
           })
           .finally(() => {
+            const wasFull = inFlight.size >= driver.maxInFlight;
             inFlight.delete(task);
             const left = (groupsOf.get(connectionId) ?? 1) - 1;
             if (left > 0) groupsOf.set(connectionId, left);
             else groupsOf.delete(connectionId);
-            slotFreed();
+            // Claim at once only when this opens something a claim could not take before: a slot the drain had run
+            // out of, or a backlogged connection's next group. Other rows wait for the next poll, so claims follow
+            // the poll, not every finished group (a thousand one-row groups a second cost Postgres a core in claims).
+            if (wasFull || backlogged.has(connectionId)) slotFreed();
           });
         inFlight.add(task);
       }
@@ -274,7 +279,7 @@ export async function drainShard<Row extends BaseRow>(
     }
     if (claimedRows > 0) lastRowsAt = now();
     else if (inFlight.size === 0 && now() - lastRowsAt >= control.lingerMs) break;
-    // Claim again at once while there is a backlog and room; otherwise poll soon, or when a slot frees.
+    // Claim again at once while there is a backlog and room; otherwise poll soon, or when a slot that counts frees.
     if (full && inFlight.size < driver.maxInFlight) continue;
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, control.pollMs);
@@ -330,12 +335,11 @@ interface Finished<Row extends BaseRow> {
 }
 
 /**
- * Group commit of outcomes: the first finished group is committed at once; groups finishing while a commit
- * runs wait for the next one, which takes them all in one transaction.
+ * Group commit of outcomes (src/util/group-commit.ts): the first finished group is committed at once; groups
+ * finishing while a commit runs wait for the next one, which takes them all in one transaction.
  */
 class Settler<Row extends BaseRow> {
-  private queue: { item: Finished<Row>; done: (err?: unknown) => void }[] = [];
-  private running?: Promise<void>;
+  private readonly commits = new GroupCommit<Finished<Row>>((items) => this.commit(items));
 
   constructor(
     private readonly driver: LaneDriver<Row>,
@@ -343,29 +347,11 @@ class Settler<Row extends BaseRow> {
   ) {}
 
   add(item: Finished<Row>): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ item, done: (err) => (err ? reject(err) : resolve()) });
-      void this.pump();
-    });
+    return this.commits.add(item);
   }
 
-  async flush(): Promise<void> {
-    while (this.running || this.queue.length > 0) {
-      await this.running;
-      if (!this.running && this.queue.length > 0) await this.pump();
-    }
-  }
-
-  private async pump(): Promise<void> {
-    if (this.running || this.queue.length === 0) return;
-    const batch = this.queue.splice(0);
-    this.running = this.commit(batch.map((b) => b.item)).then(
-      () => batch.forEach((b) => b.done()),
-      (err) => batch.forEach((b) => b.done(err)),
-    );
-    await this.running;
-    this.running = undefined;
-    if (this.queue.length > 0) await this.pump();
+  flush(): Promise<void> {
+    return this.commits.flush();
   }
 
   private async commit(items: Finished<Row>[]): Promise<void> {
