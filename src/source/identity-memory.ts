@@ -7,6 +7,7 @@ import type { IntercomNotification } from '../intercom/webhook-envelope';
 import { fallbackIdentity, mappedIdentity, personFrom, type IdentityMapping, type ResolvedIdentity } from './identity';
 import type { JsonObject } from './item-fields';
 import { topicGroupOf } from './topic-groups';
+import { GroupCommit } from '../util/group-commit';
 
 /**
  * Identity memory: one Intercom person stays one Amplitude user even when a payload lacks the
@@ -52,6 +53,8 @@ export interface IdentityMemoryDeps {
   now?: () => number;
   /** Called between lookups (activities heartbeat here). */
   heartbeat?: () => void;
+  /** Writes shared with other batches (createMemoryWriter); without it, each batch writes on its own. */
+  writer?: GroupCommit<MemoryEntry>;
 }
 
 const DEFAULT_NONE_TTL_MS = 10 * 60_000;
@@ -192,7 +195,10 @@ export async function resolveIdentities(
   if (!deps) return settleIdentities(plan, mapping, known, new Map(), new Map());
 
   const now = deps.now?.() ?? Date.now();
-  const contactIds = [...new Set(plan.flatMap((row) => (row.contactId ? [row.contactId] : [])))];
+  // Memory is read only for rows whose payload lacks the mapped field; when every payload names its identity, the
+  // writes alone keep memory current (they change nothing for contacts it already knows, see rememberMany).
+  const needed = plan.some((row) => row.contactId && !row.mapped);
+  const contactIds = needed ? [...new Set(plan.flatMap((row) => (row.contactId ? [row.contactId] : [])))] : [];
   const remembered = await recall(deps, mapping, contactIds);
   const lookedUp = await lookUp(deps, mapping, contactsToLookUp(plan, known, remembered));
   const writes = memoryWrites(known, remembered, lookedUp, {
@@ -235,9 +241,11 @@ export function identityMemoryDeps(input: {
   workspaceId: string | null;
   intercomBaseUrl: string;
   intercomVersion: string;
-  token: string | undefined;
+  /** Read only when a contact must be looked up. */
+  token: () => Promise<string | undefined>;
   ttlMs: number;
   heartbeat?: () => void;
+  writer?: GroupCommit<MemoryEntry>;
 }): IdentityMemoryDeps | undefined {
   if (!input.workspaceId) return undefined;
   const heartbeat = input.heartbeat;
@@ -253,9 +261,11 @@ export function identityMemoryDeps(input: {
     workspaceId: input.workspaceId,
     ttlMs: input.ttlMs,
     heartbeat,
+    writer: input.writer,
     fetchContact: async (contactId) => {
-      if (!input.token) return { state: 'unavailable' };
-      const answer = await intercom.getContact(input.token, contactId);
+      const token = await input.token();
+      if (!token) return { state: 'unavailable' };
+      const answer = await intercom.getContact(token, contactId);
       if (answer.ok) return { state: 'found', contact: answer.data as JsonObject };
       return answer.failure.kind === 'not_found' ? { state: 'missing' } : { state: 'unavailable' };
     },
@@ -341,17 +351,49 @@ async function lookUp(
 
 async function remember(deps: IdentityMemoryDeps, mapping: IdentityMapping, writes: MemoryWrite[]): Promise<void> {
   if (writes.length === 0) return;
+  const entries = writes.map((write) => ({ workspaceId: deps.workspaceId, mapping, write }));
+  if (deps.writer) await Promise.all(entries.map((entry) => deps.writer!.add(entry)));
+  else await rememberMany(deps.db, entries);
+}
+
+/** One write to identity memory, as a drain's shared writer takes it. */
+export interface MemoryEntry {
+  workspaceId: string;
+  mapping: IdentityMapping;
+  write: MemoryWrite;
+}
+
+/**
+ * Identity memory writes of many batches (any workspace) in one statement, with group commit: under a thousand
+ * one-event batches a second, one write per batch was the busiest statement of the whole stack.
+ */
+export function createMemoryWriter(db: Db): GroupCommit<MemoryEntry> {
+  return new GroupCommit((entries) => rememberMany(db, entries), 2_000);
+}
+
+/**
+ * Writes entries in one statement, the last one per contact winning, in key order (concurrent writers lock rows in
+ * the same order, so they cannot deadlock). An entry whose contact is remembered with the same identity and more
+ * than half of the new lifetime left changes nothing: a steady stream of known contacts stays write-free even
+ * when the batch skipped reading memory (every payload named its identity).
+ */
+async function rememberMany(db: Db, entries: readonly MemoryEntry[]): Promise<void> {
+  const latest = new Map<string, MemoryEntry>();
+  for (const entry of entries) latest.set(`${entry.workspaceId}\0${entry.mapping}\0${entry.write.contactId}`, entry);
+  const sorted = [...latest].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, entry]) => entry);
+  if (sorted.length === 0) return;
   const values = sql.join(
-    writes.map(
-      (w) =>
-        sql`(${deps.workspaceId}, ${mapping}, ${w.contactId}, ${w.userId}, now() + make_interval(secs => ${w.ttlMs / 1000}))`,
+    sorted.map(
+      ({ workspaceId, mapping, write: w }) =>
+        sql`(${workspaceId}, ${mapping}, ${w.contactId}, ${w.userId}, now() + make_interval(secs => ${w.ttlMs / 1000}))`,
     ),
     sql`, `,
   );
-  await deps.db.execute(sql`
-    INSERT INTO source_identity_memory (workspace_id, mapping, contact_id, user_id, expires_at) VALUES ${values}
+  await db.execute(sql`
+    INSERT INTO source_identity_memory AS m (workspace_id, mapping, contact_id, user_id, expires_at) VALUES ${values}
     ON CONFLICT (workspace_id, mapping, contact_id) DO UPDATE
-      SET user_id = excluded.user_id, expires_at = excluded.expires_at, resolved_at = now()`);
+      SET user_id = excluded.user_id, expires_at = excluded.expires_at, resolved_at = now()
+      WHERE m.user_id IS DISTINCT FROM excluded.user_id OR m.expires_at < now() + (excluded.expires_at - now()) / 2`);
 }
 
 async function sleepWithHeartbeats(ms: number, heartbeat: () => void): Promise<void> {

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { openPostgres, queryRows, type Database } from '../../src/db/client';
 import {
+  createMemoryWriter,
   pruneIdentityMemory,
   resolveIdentities,
   type ContactLookup,
@@ -109,6 +110,43 @@ describe('identity memory (Postgres)', () => {
     expect((await resolveIdentities([elsewhere], 'email', other.deps)).get(elsewhere.id)).toMatchObject({
       how: 'fallback',
     });
+  });
+
+  /** The stored row's identity and version (xmin changes with every write of the row). */
+  const stored = async (ws: string, contactId: string) =>
+    (
+      await queryRows<{ user_id: string | null; version: string }>(
+        database.db,
+        sql`SELECT user_id, xmin::text AS version FROM source_identity_memory
+            WHERE workspace_id = ${ws} AND mapping = 'email' AND contact_id = ${contactId}`,
+      )
+    )[0];
+
+  it('a known contact named again by its payload is not written again; a changed identity is', async () => {
+    const ws = workspace();
+    const { deps: d } = deps(ws);
+    await resolveIdentities([contact('c7', 'Fay@Example.com')], 'email', d);
+    const first = await stored(ws, 'c7');
+    expect(first?.user_id).toBe('Fay@Example.com');
+    await resolveIdentities([contact('c7', 'Fay@Example.com')], 'email', d);
+    expect((await stored(ws, 'c7'))?.version).toBe(first!.version);
+    await resolveIdentities([contact('c7', 'Fay@New.example')], 'email', d);
+    expect((await stored(ws, 'c7'))?.user_id).toBe('Fay@New.example');
+  });
+
+  it('batches sharing a writer are remembered together, the newest identity of a contact winning', async () => {
+    const ws = workspace();
+    const writer = createMemoryWriter(database.db);
+    const d = { ...deps(ws).deps, writer };
+    await Promise.all([
+      resolveIdentities([contact('c8', 'Old@Example.com')], 'email', d),
+      resolveIdentities([contact('c9', 'Lou@Example.com')], 'email', d),
+      resolveIdentities([contact('c8', 'New@Example.com')], 'email', d),
+    ]);
+    expect((await stored(ws, 'c8'))?.user_id).toBe('New@Example.com');
+    expect((await stored(ws, 'c9'))?.user_id).toBe('Lou@Example.com');
+    const later = deleted('c9');
+    expect((await resolveIdentities([later], 'email', d)).get(later.id)).toMatchObject({ how: 'memory' });
   });
 
   it('forgets expired entries, and the least recently resolved beyond the per-workspace cap', async () => {

@@ -12,7 +12,12 @@ import type { Services } from '../../runtime/services';
 import { findEchoes } from '../../loop-prevention';
 import { toAmplitudeEvent } from '../../source/transform';
 import { eventNamingOf, type SourceSettings } from '../../source/connection-settings';
-import { identityCounters, identityMemoryDeps, resolveIdentities } from '../../source/identity-memory';
+import {
+  createMemoryWriter,
+  identityCounters,
+  identityMemoryDeps,
+  resolveIdentities,
+} from '../../source/identity-memory';
 import {
   backoffMs,
   fatalHold,
@@ -93,6 +98,8 @@ export function createAmplitudeLane(services: Services, shard: number): LaneDriv
                      )})`);
   const connections = new ConnectionRepository(db, services.secrets);
   const uploadTurns = new Turns();
+  /** Identity memory writes of this drain's groups, in one statement per commit instead of one per group. */
+  const memoryWriter = createMemoryWriter(db);
   /** Secrets read during this drain (a drain lasts seconds; a replaced key is read by the next one). */
   const secrets = new Map<string, Promise<string | undefined>>();
   const secretOf = (connectionId: string, kind: 'amplitude_api_key' | 'intercom_access_token') => {
@@ -169,8 +176,9 @@ export function createAmplitudeLane(services: Services, shard: number): LaneDriv
         workspaceId: connection.intercomWorkspaceId,
         intercomBaseUrl: urls.intercomApi(connection.intercomRegion ?? 'US'),
         intercomVersion: env.INTERCOM_API_VERSION,
-        token: await secretOf(connection.id, 'intercom_access_token'),
+        token: () => secretOf(connection.id, 'intercom_access_token'),
         ttlMs: env.IDENTITY_MEMORY_TTL,
+        writer: memoryWriter,
       }),
     );
     const eventNaming = eventNamingOf(connection.settings);
