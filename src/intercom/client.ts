@@ -6,9 +6,10 @@ import {
   type IntercomError,
   type RateLimitInfo,
 } from './errors';
+import { httpSend, httpSendWithFetch, type HttpResponse } from '../util/http';
 
 /**
- * A thin fetch client for the Intercom endpoints we use. It never retries on its own: Temporal
+ * A thin HTTP client for the Intercom endpoints we use. It never retries on its own: Temporal
  * (and the delivery loops) own retries, and every call hands back the rate-limit headers so one
  * budget per workspace can be kept. We don't use the `intercom-client` SDK here because it retries
  * internally and hides those headers behind its own abstractions. A failed call says what it means in
@@ -29,6 +30,7 @@ export interface IntercomClientOptions {
   version: string;
   timeoutMs?: number;
   budget?: RequestBudget;
+  /** Instead of our HTTP client (tests). */
   fetch?: typeof fetch;
   /** The clock a rate limit's reset is measured against. */
   now?: () => number;
@@ -84,13 +86,14 @@ export class IntercomClient {
       headers['content-type'] = form ? 'application/x-www-form-urlencoded' : 'application/json';
       payload = form ? new URLSearchParams(body as Record<string, string>).toString() : JSON.stringify(body);
     }
-    let response: Response;
+    let response: HttpResponse;
     try {
-      response = await (this.options.fetch ?? fetch)(`${this.options.baseUrl}${path}`, {
+      const send = this.options.fetch ? httpSendWithFetch(this.options.fetch) : httpSend;
+      response = await send(`${this.options.baseUrl}${path}`, {
         method,
         headers,
         body: payload,
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 20_000),
+        timeoutMs: this.options.timeoutMs ?? 20_000,
       });
     } catch (err) {
       const timeout = (err as Error).name === 'TimeoutError';
@@ -100,7 +103,7 @@ export class IntercomClient {
     const text = await response.text();
     const rateLimit = rateLimitFromHeaders(response.headers);
     await this.options.budget?.after(rateLimit, response.status);
-    if (response.ok) {
+    if (response.status >= 200 && response.status < 300) {
       return { ok: true, status: response.status, data: (text ? JSON.parse(text) : undefined) as T, rateLimit };
     }
     const error = parseIntercomError(response.status, text);

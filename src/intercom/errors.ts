@@ -81,13 +81,17 @@ export interface RateLimitInfo {
   resetAt?: number;
 }
 
-type HeaderSource = Headers | Map<string, string> | Record<string, string | string[] | number | undefined | null>;
+type HeaderSource =
+  | { get(name: string): string | null }
+  | Map<string, string>
+  | Record<string, string | string[] | number | undefined | null>;
 
 export function rateLimitFromHeaders(headers: HeaderSource): RateLimitInfo {
   const read = (name: string): number | undefined => {
     let value: unknown;
     if (typeof (headers as Headers).get === 'function') {
-      value = (headers as Headers).get(name) ?? (headers as Headers).get(name.toLowerCase());
+      const withGet = headers as { get(name: string): string | null | undefined };
+      value = withGet.get(name) ?? withGet.get(name.toLowerCase());
     } else {
       const record = headers as Record<string, unknown>;
       const key = Object.keys(record).find((k) => k.toLowerCase() === name.toLowerCase());

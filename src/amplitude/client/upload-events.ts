@@ -1,6 +1,7 @@
 import type { CallFailure } from '../../outcomes';
 import type { AmplitudeEvent } from '../protocol/event';
 import { classifyUploadResponse, splitForLimits } from './classify-response';
+import { httpSend, httpSendWithFetch } from '../../util/http';
 
 /**
  * Sends events to Amplitude's HTTP V2 API and sorts each one, in the shared vocabulary (src/outcomes.ts),
@@ -34,6 +35,7 @@ export interface UploaderOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs?: number;
+  /** Instead of our HTTP client (tests). */
   fetch?: typeof fetch;
   /** Waits before re-sending after a 5xx or a network failure, within this upload (like Amplitude's own streaming). */
   transientRetryDelaysMs?: number[];
@@ -52,7 +54,7 @@ const API_KEY_REFUSALS = ['invalid_api_key', 'missing_field:api_key'];
 const MAX_REQUESTS_FACTOR = 4;
 
 export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderOptions): Promise<UploadResult<R>> {
-  const doFetch = options.fetch ?? fetch;
+  const send = options.fetch ? httpSendWithFetch(options.fetch) : httpSend;
   const result: UploadResult<R> = { delivered: [], dropped: [], retryLater: [], requests: 0 };
   const queue = splitForLimits(items, undefined, undefined, undefined, (item) => item.event);
   const maxRequests = Math.max(8, queue.length * MAX_REQUESTS_FACTOR);
@@ -78,11 +80,11 @@ export async function uploadEvents<R>(items: UploadItem<R>[], options: UploaderO
     // A brief hiccup (5xx, reset connection) is retried here, so one bad answer does not fail the batch.
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const response = await doFetch(`${options.baseUrl}/2/httpapi`, {
+        const response = await send(`${options.baseUrl}/2/httpapi`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: '*/*' },
           body,
-          signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+          timeoutMs: options.timeoutMs ?? 30_000,
         });
         status = response.status;
         text = await response.text();
