@@ -1,6 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate, log, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { createCohortActivities } from '../activities/cohort';
-import { applyCohortSettingsPatch, type CohortSettings, type CohortSettingsPatch } from '../src/cohort/settings';
+import type { CohortSettings, CohortSettingsPatch } from '../src/cohort/settings';
+import { applyCohortSettingsPatch } from './settings-patches';
 import { continueAsNewIfSuggested, control, errorMessage, iso, newControlState } from './connection-lifecycle';
 import * as sync from './intercom-sync';
 

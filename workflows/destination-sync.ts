@@ -1,5 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate, log, setHandler } from '@temporalio/workflow';
-import { applySettingsPatch, type DestinationSettings, type SettingsPatch } from '../src/destination/settings';
+import type { DestinationSettings, SettingsPatch } from '../src/destination/settings';
+import { applySettingsPatch } from './settings-patches';
 import { continueAsNewIfSuggested, control, newControlState } from './connection-lifecycle';
 import * as sync from './intercom-sync';
 

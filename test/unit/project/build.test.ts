@@ -67,4 +67,34 @@ describe('npm run build', () => {
     const referring = code.filter((file) => loadsTestkit.test(readFileSync(path.join(work, 'dist', file), 'utf8')));
     expect(referring).toEqual([]);
   });
+
+  it('a new workflow instance evaluates no zod: the settings validators load on first use only', () => {
+    // Every workflow instance evaluates the modules its entry imports eagerly (workflows/settings-patches.ts says why).
+    const graph = eagerImports(readFileSync(path.join(work, 'dist', 'workflow-bundle.js'), 'utf8'));
+    const entry = [...graph.keys()].find((id) => id.endsWith('workflows/index.ts'));
+    expect(entry).toBeDefined();
+    const reached = new Set<string>([entry!]);
+    for (const id of reached) for (const next of graph.get(id) ?? []) reached.add(next);
+    expect(reached.size).toBeGreaterThan(20);
+    expect([...graph.keys()].some((id) => id.includes('/zod/'))).toBe(true); // bundled, for the first update
+    expect([...reached].filter((id) => id.includes('/zod/') || id.endsWith('settings.ts'))).toEqual([]);
+  });
 });
+
+/** Module id → the module ids it requires at its top level (not inside a function), read from a webpack bundle. */
+function eagerImports(bundle: string): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const chunk of bundle.split(/\n\/\*{3}\/ "/).slice(1)) {
+    const id = chunk.slice(0, chunk.indexOf('"'));
+    const eager = [
+      ...chunk.matchAll(
+        /^(?:\/\* harmony import \*\/ )?(?:(?:var|const|let) [\w$]+ = )?__webpack_require__\(\/\*! [^*]+\*\/ "([^"]+)"\)/gm,
+      ),
+    ];
+    graph.set(
+      id,
+      eager.map((m) => m[1]!),
+    );
+  }
+  return graph;
+}
