@@ -9,6 +9,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
+import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes';
 import type { Activities } from '../activities';
 import type { DeliveryState } from '../activities/connections';
 import {
@@ -125,6 +126,16 @@ export async function publish(
   if (state.published?.status === next.status && state.published.deliveryState === next.deliveryState) return;
   await control.publishConnectionState({ connectionId, ...next });
   state.published = next;
+}
+
+/**
+ * Sets the search attributes that differ from the run's own (a start or a continue-as-new may carry them already):
+ * an unchanged upsert still costs a history event and a visibility write.
+ */
+export function upsertChangedSearchAttributes(pairs: { key: SearchAttributeKey<'KEYWORD'>; value: string }[]): void {
+  const current = workflowInfo().typedSearchAttributes;
+  const changed = pairs.filter((pair) => current.get(pair.key) !== pair.value);
+  if (changed.length > 0) upsertSearchAttributes(changed);
 }
 
 /** Whether Postgres already shows `wanted` (the status and delivery state last published). */

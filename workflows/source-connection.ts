@@ -13,11 +13,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import {
-  validateSourceSettingsPatch,
-  type SourceSettings,
-  type SourceSettingsPatch,
-} from '../src/source/connection-settings';
+import type { SourceSettings, SourceSettingsPatch } from '../src/source/connection-settings';
+import { validateSourceSettingsPatch } from './settings-patches';
 import type { DisconnectReason } from './connection-signals';
 import {
   BACKFILL_OBJECTS,
@@ -41,6 +38,7 @@ import {
   iso,
   newControlState,
   publish,
+  upsertChangedSearchAttributes,
   type ControlState,
 } from './connection-lifecycle';
 import { AmplitudeProjectKey, IntercomWorkspaceKey, ProviderKey } from './search-attributes';
@@ -67,6 +65,12 @@ export interface SourceInput {
   resume?: { workspaceId?: string; connected?: boolean; paused?: boolean };
   /** How often the Intercom token is checked (SOURCE_TOKEN_CHECK_INTERVAL; default daily). */
   tokenCheckIntervalMs?: number;
+  /**
+   * What the starter (ConnectionsService.createSource) already wrote with the start: the connection row's status and
+   * delivery state, and the search attributes. Not written again: onboarding a connection costs one activity and
+   * one visibility write less. Runs started without it (older starts, upgrade.ts) publish everything themselves.
+   */
+  published?: { status: 'Authorizing'; deliveryState: 'held' };
   /** Carried across continue-as-new. */
   carried?: SourceState;
 }
@@ -138,6 +142,7 @@ const DISCONNECT_DRAIN_MS = 60_000;
 export async function sourceConnection(input: SourceInput): Promise<SourceResult> {
   const state: SourceState = input.carried ?? {
     ...newControlState(),
+    ...(input.published ? { published: input.published } : {}),
     phase: input.resume?.workspaceId ? (input.settings?.identityMapping ? 'listening' : 'configuring') : 'authorizing',
     settings: input.settings ?? {},
     workspaceId: input.resume?.workspaceId,
@@ -151,11 +156,13 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
   const { connectionId } = input;
   const healthCheckIntervalMs = input.tokenCheckIntervalMs ?? DEFAULT_HEALTH_CHECK_INTERVAL_MS;
 
-  upsertSearchAttributes([
+  const identifying = [
     { key: ProviderKey, value: 'intercom-source' },
     { key: AmplitudeProjectKey, value: input.amplitudeProjectId },
     ...(state.workspaceId ? [{ key: IntercomWorkspaceKey, value: state.workspaceId }] : []),
-  ]);
+  ];
+  if (input.published) upsertChangedSearchAttributes(identifying);
+  else upsertSearchAttributes(identifying);
 
   const statusNow = (): { status: SourceConnectionStatus; deliveryState: 'active' | 'held' } => {
     if (state.phase === 'disconnecting') return { status: 'Disconnected', deliveryState: 'active' };

@@ -104,7 +104,9 @@ export class ConnectionRepository {
   async waitForStatus(id: string, done: (status: string) => boolean, timeoutMs: number): Promise<string | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const status = (await this.get(id))?.status;
+      // The status column alone, not the whole row: callbacks poll this while a thousand connections onboard.
+      const [row] = await queryRows<{ status: string }>(this.db, sql`SELECT status FROM connections WHERE id = ${id}`);
+      const status = row?.status;
       if ((status !== undefined && done(status)) || Date.now() >= deadline) return status;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

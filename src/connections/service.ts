@@ -158,6 +158,8 @@ export class ConnectionsService {
           amplitudeProjectId: input.amplitudeProjectId,
           settings,
           tokenCheckIntervalMs: this.services.env.SOURCE_TOKEN_CHECK_INTERVAL,
+          // The row says Authorizing/held (written above) and the start sets the search attributes below.
+          ...(reopening ? { published: { status: 'Authorizing' as const, deliveryState: 'held' as const } } : {}),
         },
       ],
       workflowIdConflictPolicy: 'USE_EXISTING',

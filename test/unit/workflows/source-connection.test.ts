@@ -29,6 +29,12 @@ import {
   type SourceInput,
   type SourceLifecycle,
 } from '../../../workflows/source-connection';
+import {
+  AmplitudeProjectKey,
+  ConnectionStatusKey,
+  IntercomWorkspaceKey,
+  ProviderKey,
+} from '../../../workflows/search-attributes';
 
 /** Within 10 s of real time: these waits are for the worker, not for workflow time. */
 const eventually = <T>(check: () => Promise<T> | T) => eventuallyWithin(check, { timeoutMs: 10_000 });
@@ -221,6 +227,42 @@ describe('sourceConnection workflow', () => {
       { status: 'Disconnected', deliveryState: 'held' },
     ]);
     expect(await status(handle)).toMatchObject({ phase: 'disconnected', disconnectReason: 'operator' });
+  });
+
+  it('a start that wrote Authorizing itself (createSource) is not published again: the first write is the next status', async () => {
+    const handle = await bed.env.client.workflow.start(sourceConnection, {
+      taskQueue: bed.taskQueue,
+      workflowId: `intercom-source-proj-${connectionId}`,
+      args: [
+        {
+          connectionId,
+          amplitudeProjectId: `proj-${connectionId}`,
+          settings: { identityMapping: 'user_id' },
+          published: { status: 'Authorizing', deliveryState: 'held' },
+        },
+      ],
+      typedSearchAttributes: [
+        { key: ProviderKey, value: 'intercom-source' },
+        { key: AmplitudeProjectKey, value: `proj-${connectionId}` },
+        { key: ConnectionStatusKey, value: 'Authorizing' },
+      ],
+    });
+    started.push(handle);
+    await until(handle, (s) => s.phase === 'authorizing', 'authorizing');
+    await handle.signal(authorizedSignal, { workspaceId: 'ws-1' });
+    await untilPublished('Listening', 'active');
+    expect(published).toEqual([{ status: 'Listening', deliveryState: 'active' }]);
+    // The start's search attributes are not set again; the workspace and the new status are.
+    const upserts = (await handle.fetchHistory()).events!.filter(
+      (e) => e.upsertWorkflowSearchAttributesEventAttributes,
+    );
+    const keys = upserts.map((e) =>
+      Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort(),
+    );
+    expect(keys).toEqual([['IntercomWorkspace'], ['ConnectionStatus']]);
+    const described = await handle.describe();
+    expect(described.typedSearchAttributes.get(IntercomWorkspaceKey)).toBe('ws-1');
+    expect(described.typedSearchAttributes.get(ConnectionStatusKey)).toBe('Listening');
   });
 
   it('holds delivery while paused or in error, resumes, and a disconnect while held drains nothing', async () => {
