@@ -23,6 +23,7 @@ import { actionsOf, historySince } from './lib/temporal-cost';
  *      per hour, and Postgres transactions per second.
  * `--small` is the CI smoke configuration (a check that it runs, not a gate on times).
  * Runs --runs times (default 3), each from a fresh stack; figures are medians with min and max.
+ * PROFILE_DIR=<dir> writes CPU profiles of the api and worker processes there (node --cpu-prof).
  */
 const { values } = parseArgs({
   options: {
@@ -152,6 +153,7 @@ function startTenantStack(): Promise<Stack> {
       RATE_LIMIT_PER_IP: '0',
       RATE_LIMIT_PER_INGEST_KEY: '0',
     },
+    ...(process.env.PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] } : {}),
   });
 }
 
@@ -341,7 +343,9 @@ async function sweep(counts: number[]) {
     const perRun = await repeat(runs, async () => {
       const stack = await startTenantStack();
       try {
+        const onboardFrom = Date.now();
         const sources = await onboardSources(stack, 0, connections);
+        const onboardingPerSecond = connections / ((Date.now() - onboardFrom) / 1000);
         const appIds = sources.map((s) => s.appId);
         await sendAndDeliver(stack, appIds, 'warm', 'paced');
         await waitForConnected(
@@ -354,6 +358,7 @@ async function sweep(counts: number[]) {
         const { from: burstFrom, result: bursts } = await sendAndDeliver(stack, appIds, 'bursts', 'bursts');
         const burstLatencies = sourceLatencies(stack, burstFrom).map((l) => l.ms);
         return {
+          onboardingPerSecond,
           e2eP50Ms: percentile(latencies, 50),
           e2eP99Ms: percentile(latencies, 99),
           burstE2eP50Ms: percentile(burstLatencies, 50),
@@ -369,7 +374,7 @@ async function sweep(counts: number[]) {
     const s = summarise(perRun);
     process.stdout.write(
       `${connections} connections: e2e p50/p99 ${fmt(s.e2eP50Ms)} / ${fmt(s.e2eP99Ms)} ms paced, ` +
-        `${fmt(s.burstE2eP50Ms)} / ${fmt(s.burstE2eP99Ms)} ms in bursts\n`,
+        `${fmt(s.burstE2eP50Ms)} / ${fmt(s.burstE2eP99Ms)} ms in bursts; onboarded ${fmt(s.onboardingPerSecond)}/s\n`,
     );
   }
   const rows: [string, string | number, string?][] = points.flatMap((p) => {
