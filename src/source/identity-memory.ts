@@ -368,7 +368,18 @@ export interface MemoryEntry {
  * one-event batches a second, one write per batch was the busiest statement of the whole stack.
  */
 export function createMemoryWriter(db: Db): GroupCommit<MemoryEntry> {
-  return new GroupCommit((entries) => rememberMany(db, entries), 2_000);
+  return new GroupCommit(async (entries) => {
+    try {
+      await rememberMany(db, entries);
+    } catch (err) {
+      // One entry Postgres refuses must not fail the other connections' batches written with it: one by one, and
+      // only if none can be written (Postgres down) do they all fail. A refused entry is not remembered; memory
+      // is a cache in front of a contact lookup, so that costs at most a lookup later.
+      if (entries.length === 1) throw err;
+      const results = await Promise.allSettled(entries.map((entry) => rememberMany(db, [entry])));
+      if (results.every((result) => result.status === 'rejected')) throw err;
+    }
+  }, 2_000);
 }
 
 /**

@@ -149,6 +149,22 @@ describe('identity memory (Postgres)', () => {
     expect((await resolveIdentities([later], 'email', d)).get(later.id)).toMatchObject({ how: 'memory' });
   });
 
+  it('an entry Postgres refuses fails neither the batches written with it nor, alone among others, its own', async () => {
+    const ws = workspace();
+    const writer = createMemoryWriter(database.db);
+    const d = { ...deps(ws).deps, writer };
+    // Postgres text cannot hold NUL: this contact's write is refused.
+    const poisoned = contact('bad\u0000id', 'Poison@Example.com');
+    const results = await Promise.allSettled([
+      resolveIdentities([contact('c10', 'First@Example.com')], 'email', d),
+      resolveIdentities([poisoned], 'email', d),
+      resolveIdentities([contact('c11', 'Other@Example.com')], 'email', d),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled', 'fulfilled']);
+    expect((await stored(ws, 'c10'))?.user_id).toBe('First@Example.com');
+    expect((await stored(ws, 'c11'))?.user_id).toBe('Other@Example.com');
+  });
+
   it('forgets expired entries, and the least recently resolved beyond the per-workspace cap', async () => {
     const ws = workspace();
     await database.db.execute(sql`
