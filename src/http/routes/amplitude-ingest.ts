@@ -61,6 +61,29 @@ const STREAMING_WEBHOOK_MAX_BODY_BYTES = 1_000_000;
 /** Events turned into rows between turns of the event loop, for a large Batch. */
 const ROW_SLICE = 10;
 const ROWS_PER_STATEMENT = 200;
+/**
+ * A Postgres that does not answer (down, or the driver waiting out its reconnect backoff) must not hold an SDK past
+ * its own timeout: 503 after this long, like the webhook receiver. A write that still commits later is not doubled
+ * when the SDK retries (insert_id dedupe), and its shard is rung by the doorbell's safety ring.
+ */
+const STORE_TIMEOUT_MS = 4_000;
+
+function withinStoreDeadline<T>(work: Promise<T>): Promise<T> {
+  work.catch(() => {}); // a late failure was already answered as the timeout
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not stored within ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err);
+      },
+    );
+  });
+}
 const STATEMENT_BYTES = 256_000;
 export const WEBHOOK_STREAMING_PATH = '/amplitude/webhook';
 /** The pause a sync over its storage quota asks of senders: delivery usually frees room within it. */
@@ -162,7 +185,7 @@ export function amplitudeIngestRoutes(deps: SyncIngestDeps): Router {
     answer: () => void,
   ) {
     try {
-      const { inserted, shards } = await insertRows(rows, payloadBytes);
+      const { inserted, shards } = await withinStoreDeadline(insertRows(rows, payloadBytes));
       metrics.ingest.inc({ endpoint, outcome: 'accepted' }, inserted);
       if (rows.length > inserted) metrics.ingest.inc({ endpoint, outcome: 'duplicate' }, rows.length - inserted);
       for (const s of shards) doorbell.stored('intercom', s.shard, s.claimable);
