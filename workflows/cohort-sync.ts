@@ -22,6 +22,8 @@ export interface CohortSyncInput {
   connectionId: string;
   workspaceId: string;
   settings: CohortSettings;
+  /** The history form the run records (HISTORY_FORM, workflows/connection-lifecycle.ts); absent: form 1. */
+  historyForm?: number;
   carried?: CohortSyncState;
 }
 
@@ -55,7 +57,11 @@ const resync = proxyActivities<ReturnType<typeof createCohortActivities>>({
 });
 
 export async function cohortSync(input: CohortSyncInput): Promise<{ status: 'Disconnected' }> {
-  const state: CohortSyncState = input.carried ?? { ...newControlState(), settings: input.settings, resyncs: [] };
+  const state: CohortSyncState = input.carried ?? {
+    ...newControlState(input.historyForm),
+    settings: input.settings,
+    resyncs: [],
+  };
   const { connectionId } = input;
 
   const lifecycle = (): CohortLifecycle => ({

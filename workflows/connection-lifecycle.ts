@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -37,6 +38,8 @@ export interface ControlState {
   lastError?: { message: string; at: number };
   /** The status and delivery state last written to Postgres. */
   published?: { status: string; deliveryState: DeliveryState };
+  /** HISTORY_FORM of this run: from its starter, or set on continue-as-new. Absent: form 1. */
+  historyForm?: number;
 }
 
 export const control = proxyActivities<Activities>({
@@ -44,9 +47,28 @@ export const control = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 });
 
-export function newControlState(): ControlState {
-  return { paused: false };
+/**
+ * The commands a run records, for runs that outlive a deployment: a history must replay with the code that reads
+ * it. Form 2 writes the status with a local activity (in the workflow task that decides it: no activity task and no
+ * second workflow task on the Temporal server) and sets a search attribute learnt while authorizing (the Intercom
+ * workspace) in the same upsert as the status it leads to. Runs without it (started before form 2) record form 1
+ * until they continue as new. It travels in the input rather than through `patched`, which would cost each run a
+ * marker and an upsert of its own (TemporalChangeVersion). Histories of both forms: test/unit/workflows/replay.test.ts.
+ */
+export const HISTORY_FORM = 2;
+
+const statusWrite = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+/** A fresh run's control state; `historyForm` is what its starter asked for (its input is in the history). */
+export function newControlState(historyForm?: number): ControlState {
+  return { paused: false, ...(historyForm ? { historyForm } : {}) };
 }
+
+/** Whether this run records form 2 or later (see HISTORY_FORM). */
+export const recordsForm2 = (state: ControlState) => (state.historyForm ?? 1) >= 2;
 
 /**
  * Installs the shared handlers. `onDelivered` runs when a shard reports the connection's first delivered
@@ -113,18 +135,22 @@ export function handleSettingsUpdate<S, P>(
 /**
  * Shows the status (search attribute `ConnectionStatus`, current details) and, when the status or the
  * delivery state changed, writes both to Postgres, where the webhook receiver and the shards read them.
+ * `attributes` are search attributes to set with the status where they changed (one upsert, one visibility write).
  */
 export async function publish(
   connectionId: string,
   state: ControlState,
   next: { status: string; deliveryState: DeliveryState },
   details: string,
+  attributes: { key: SearchAttributeKey<'KEYWORD'>; value: string }[] = [],
 ): Promise<void> {
   setCurrentDetails(details);
-  if (state.published?.status !== next.status)
-    upsertSearchAttributes([{ key: ConnectionStatusKey, value: next.status }]);
-  if (state.published?.status === next.status && state.published.deliveryState === next.deliveryState) return;
-  await control.publishConnectionState({ connectionId, ...next });
+  const current = workflowInfo().typedSearchAttributes;
+  const changed = attributes.filter((pair) => current.get(pair.key) !== pair.value);
+  if (state.published?.status !== next.status) changed.push({ key: ConnectionStatusKey, value: next.status });
+  if (changed.length > 0) upsertSearchAttributes(changed);
+  if (isPublished(state, next)) return;
+  await (recordsForm2(state) ? statusWrite : control).publishConnectionState({ connectionId, ...next });
   state.published = next;
 }
 
@@ -157,13 +183,17 @@ export async function untilPublished(
 /** Temporal's suggestion to continue as new (signals alone grow the history of a waiting connection). */
 export const continueAsNewSuggested = () => workflowInfo().continueAsNewSuggested;
 
-/** Continues as new with the carried state, once every handler has finished. */
-export async function continueAsNewIfSuggested<F extends (...args: any[]) => any>(
-  ...args: Parameters<F>
+/**
+ * Continues as new with the carried state, once every handler has finished. The new run has no history to replay:
+ * it records the current form.
+ */
+export async function continueAsNewIfSuggested<F extends (input: any) => Promise<unknown>>(
+  input: Parameters<F>[0] & { carried: ControlState },
 ): Promise<void> {
   if (!continueAsNewSuggested()) return;
   await condition(allHandlersFinished);
-  await continueAsNew<F>(...args);
+  const next = { ...input, carried: { ...input.carried, historyForm: HISTORY_FORM } };
+  await continueAsNew<F>(...([next] as Parameters<F>));
 }
 
 /** A lifecycle's error and last error, as the status query and the details show them (ISO times). */

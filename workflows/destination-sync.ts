@@ -21,6 +21,8 @@ export interface DestinationInput {
   settings: DestinationSettings;
   /** Where a run that was moved to this model starts (src/temporal/upgrade.ts). */
   resume?: { paused?: boolean };
+  /** The history form the run records (HISTORY_FORM, workflows/connection-lifecycle.ts); absent: form 1. */
+  historyForm?: number;
   carried?: DestinationState;
 }
 
@@ -56,7 +58,7 @@ export function replayRequestProblem(request: unknown): string | undefined {
 
 export async function destinationSync(input: DestinationInput): Promise<{ status: 'Disconnected' }> {
   const state: DestinationState = input.carried ?? {
-    ...newControlState(),
+    ...newControlState(input.historyForm),
     paused: input.resume?.paused ?? false,
     settings: input.settings,
     replays: [],

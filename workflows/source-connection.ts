@@ -38,6 +38,7 @@ import {
   iso,
   newControlState,
   publish,
+  recordsForm2,
   upsertChangedSearchAttributes,
   type ControlState,
 } from './connection-lifecycle';
@@ -71,6 +72,8 @@ export interface SourceInput {
    * one visibility write less. Runs started without it (older starts, upgrade.ts) publish everything themselves.
    */
   published?: { status: 'Authorizing'; deliveryState: 'held' };
+  /** The history form the run records (HISTORY_FORM, workflows/connection-lifecycle.ts); absent: form 1. */
+  historyForm?: number;
   /** Carried across continue-as-new. */
   carried?: SourceState;
 }
@@ -141,7 +144,7 @@ const DISCONNECT_DRAIN_MS = 60_000;
 
 export async function sourceConnection(input: SourceInput): Promise<SourceResult> {
   const state: SourceState = input.carried ?? {
-    ...newControlState(),
+    ...newControlState(input.historyForm),
     ...(input.published ? { published: input.published } : {}),
     phase: input.resume?.workspaceId ? (input.settings?.identityMapping ? 'listening' : 'configuring') : 'authorizing',
     settings: input.settings ?? {},
@@ -187,7 +190,14 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
     backfillsQueued: state.backfillQueue.length,
     disconnectReason: state.disconnect,
   });
-  const show = () => publish(connectionId, state, statusNow(), detailsOf(lifecycle()));
+  const show = () =>
+    publish(
+      connectionId,
+      state,
+      statusNow(),
+      detailsOf(lifecycle()),
+      state.workspaceId ? [{ key: IntercomWorkspaceKey, value: state.workspaceId }] : [],
+    );
 
   handleControls(state, {
     onDelivered: () => {
@@ -200,7 +210,9 @@ export async function sourceConnection(input: SourceInput): Promise<SourceResult
   setHandler(authorizedSignal, ({ workspaceId }) => {
     if (state.disconnect || state.phase === 'disconnecting' || state.phase === 'disconnected') return;
     state.workspaceId = workspaceId;
-    upsertSearchAttributes([{ key: IntercomWorkspaceKey, value: workspaceId }]);
+    // Form 2, while authorizing: the status this leads to is published next and carries the workspace in its upsert.
+    if (!recordsForm2(state) || state.phase !== 'authorizing')
+      upsertSearchAttributes([{ key: IntercomWorkspaceKey, value: workspaceId }]);
   });
   setHandler(uninstallReportedSignal, () => {
     state.uninstallReported = true;

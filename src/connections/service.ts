@@ -54,9 +54,14 @@ import {
 } from '../destination/settings';
 import { listEventTypes, releaseEventTypes } from '../destination/event-types';
 import { randomToken, sha256Hex } from '../crypto/secrets';
-import { IntercomWorkspaceKey } from '../../workflows/search-attributes';
+import { HISTORY_FORM } from '../../workflows/connection-lifecycle';
 import { backfillRequestProblem, backfillSignal, type BackfillRequest } from '../../workflows/backfill-messages';
-import { AmplitudeProjectKey, ConnectionStatusKey, ProviderKey } from '../../workflows/search-attributes';
+import {
+  AmplitudeProjectKey,
+  ConnectionStatusKey,
+  IntercomWorkspaceKey,
+  ProviderKey,
+} from '../../workflows/search-attributes';
 
 /** A problem the caller can fix; the HTTP layer turns it into a 4xx with this message. */
 export class UserError extends Error {
@@ -158,6 +163,7 @@ export class ConnectionsService {
           amplitudeProjectId: input.amplitudeProjectId,
           settings,
           tokenCheckIntervalMs: this.services.env.SOURCE_TOKEN_CHECK_INTERVAL,
+          historyForm: HISTORY_FORM,
           // The row says Authorizing/held (written above) and the start sets the search attributes below.
           ...(reopening ? { published: { status: 'Authorizing' as const, deliveryState: 'held' as const } } : {}),
         },
@@ -440,7 +446,12 @@ export class ConnectionsService {
    */
   private async createIntercomSync<S extends DestinationSettings | CohortSettings>(
     kind: 'intercom_destination' | 'intercom_cohort',
-    workflow: (input: { connectionId: string; workspaceId: string; settings: S }) => Promise<unknown>,
+    workflow: (input: {
+      connectionId: string;
+      workspaceId: string;
+      settings: S;
+      historyForm?: number;
+    }) => Promise<unknown>,
     input: CreateIntercomSyncInput,
     settings: S,
     summary: string,
@@ -468,7 +479,7 @@ export class ConnectionsService {
     await this.temporal.workflow.start(workflow, {
       workflowId,
       taskQueue: this.taskQueue,
-      args: [{ connectionId: id, workspaceId: me.data.app.id_code, settings }],
+      args: [{ connectionId: id, workspaceId: me.data.app.id_code, settings, historyForm: HISTORY_FORM }],
       workflowIdConflictPolicy: 'FAIL',
       memo: connectionMemo(connection),
       typedSearchAttributes: [

@@ -4,6 +4,7 @@ import { connectionMemo } from '../connections/service';
 import type { Services } from '../runtime/services';
 import type { SourceSettings } from '../source/connection-settings';
 import type { DestinationSettings } from '../destination/settings';
+import { HISTORY_FORM } from '../../workflows/connection-lifecycle';
 import { sourceConnection } from '../../workflows/source-connection';
 import { destinationSync } from '../../workflows/destination-sync';
 
@@ -49,6 +50,7 @@ export async function upgradeLegacyConnectionWorkflows(
             amplitudeProjectId: connection.amplitudeProjectId ?? connectionId.replace(/^source-/, ''),
             settings: connection.settings as SourceSettings,
             tokenCheckIntervalMs: tokenCheckIntervalMs,
+            historyForm: HISTORY_FORM,
             resume: {
               workspaceId: connection.intercomWorkspaceId ?? undefined,
               connected: connection.status === 'Connected',
@@ -66,6 +68,7 @@ export async function upgradeLegacyConnectionWorkflows(
             workspaceId: connection.intercomWorkspaceId ?? '',
             settings: connection.settings as DestinationSettings,
             resume: { paused: connection.status === 'Paused' },
+            historyForm: HISTORY_FORM,
           },
         ],
       });

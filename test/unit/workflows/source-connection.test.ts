@@ -11,6 +11,7 @@ import {
   type WorkflowTestBed,
   queryUntil,
 } from '../../../testkit/workflow-test-bed';
+import { HISTORY_FORM } from '../../../workflows/connection-lifecycle';
 import { backfillSignal } from '../../../workflows/backfill-messages';
 import { backfillProgressQuery } from '../../../workflows/intercom-source-backfill';
 import {
@@ -229,7 +230,7 @@ describe('sourceConnection workflow', () => {
     expect(await status(handle)).toMatchObject({ phase: 'disconnected', disconnectReason: 'operator' });
   });
 
-  it('a start that wrote Authorizing itself (createSource) is not published again: the first write is the next status', async () => {
+  it('a start as createSource makes (Authorizing written, form 2): one status write, as a local activity, with the workspace in the same upsert', async () => {
     const handle = await bed.env.client.workflow.start(sourceConnection, {
       taskQueue: bed.taskQueue,
       workflowId: `intercom-source-proj-${connectionId}`,
@@ -239,6 +240,7 @@ describe('sourceConnection workflow', () => {
           amplitudeProjectId: `proj-${connectionId}`,
           settings: { identityMapping: 'user_id' },
           published: { status: 'Authorizing', deliveryState: 'held' },
+          historyForm: HISTORY_FORM,
         },
       ],
       typedSearchAttributes: [
@@ -252,14 +254,17 @@ describe('sourceConnection workflow', () => {
     await handle.signal(authorizedSignal, { workspaceId: 'ws-1' });
     await untilPublished('Listening', 'active');
     expect(published).toEqual([{ status: 'Listening', deliveryState: 'active' }]);
-    // The start's search attributes are not set again; the workspace and the new status are.
-    const upserts = (await handle.fetchHistory()).events!.filter(
-      (e) => e.upsertWorkflowSearchAttributesEventAttributes,
-    );
-    const keys = upserts.map((e) =>
-      Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort(),
-    );
-    expect(keys).toEqual([['IntercomWorkspace'], ['ConnectionStatus']]);
+    // The start's search attributes are not set again; the workspace and the new status are, in one upsert.
+    const events = (await handle.fetchHistory()).events!;
+    const keys = events
+      .filter((e) => e.upsertWorkflowSearchAttributesEventAttributes)
+      .map((e) =>
+        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes!.searchAttributes!.indexedFields!).sort(),
+      );
+    expect(keys).toEqual([['ConnectionStatus', 'IntercomWorkspace']]);
+    // The status write ran as a local activity (a marker), not as an activity task of its own.
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toEqual([]);
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
     const described = await handle.describe();
     expect(described.typedSearchAttributes.get(IntercomWorkspaceKey)).toBe('ws-1');
     expect(described.typedSearchAttributes.get(ConnectionStatusKey)).toBe('Listening');
@@ -504,6 +509,11 @@ describe('sourceConnection workflow', () => {
     // The daily check keeps its time: due a day after listening began, not a day after the new run.
     await handle.signal(resumeSignal);
     await untilPublished('Connected', 'active');
+    // The first run was started in form 1 (status writes as activity tasks); the new run records form 2.
+    const history = (await handle.fetchHistory()).events!;
+    const scheduled = history.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name);
+    expect(scheduled).not.toContain('publishConnectionState');
+    expect(history.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toBe(true);
     const dueAt = Date.parse(before.nextHealthCheckAt!);
     await bed.env.sleep(dueAt - (await bed.env.currentTimeMs()) - 60_000);
     expect(checks).toEqual([]);
