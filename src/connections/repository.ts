@@ -104,11 +104,12 @@ export class ConnectionRepository {
   async waitForStatus(id: string, done: (status: string) => boolean, timeoutMs: number): Promise<string | undefined> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
+      // The callers have just signalled the workflow, which needs a workflow task to publish: look after a pause.
+      await new Promise((resolve) => setTimeout(resolve, 50));
       // The status column alone, not the whole row: callbacks poll this while a thousand connections onboard.
       const [row] = await queryRows<{ status: string }>(this.db, sql`SELECT status FROM connections WHERE id = ${id}`);
       const status = row?.status;
       if ((status !== undefined && done(status)) || Date.now() >= deadline) return status;
-      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
 

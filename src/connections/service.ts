@@ -177,12 +177,15 @@ export class ConnectionsService {
       ],
       staticSummary: `Intercom → Amplitude project ${input.amplitudeProjectId}`,
     });
-    return { connection, workflowId, authorizeUrl: await this.authorizeUrl(id) };
+    return { connection, workflowId, authorizeUrl: await this.authorizeUrl(id, connection) };
   }
 
-  /** A fresh Intercom authorization URL for a source connection (new single-use state each time). */
-  async authorizeUrl(connectionId: string): Promise<string> {
-    const connection = await this.requireKind(connectionId, 'intercom_source');
+  /**
+   * A fresh Intercom authorization URL for a source connection (new single-use state each time). `current` is the
+   * connection as its caller just wrote it (createSource), which saves reading it back.
+   */
+  async authorizeUrl(connectionId: string, current?: Connection): Promise<string> {
+    const connection = current ?? (await this.requireKind(connectionId, 'intercom_source'));
     if (connection.status === 'Disconnected')
       throw new UserError('the connection is disconnected; create it again to reconnect', 409);
     const clientId = this.services.env.INTERCOM_CLIENT_ID;
