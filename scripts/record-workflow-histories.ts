@@ -1,7 +1,6 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
-import { findTemporalCli } from '../src/temporal/dev-server';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { itemForTopic } from '../testkit/simulators/intercom';
 import { startStack, type Stack } from '../testkit/stack';
 import { onboardSource, waitForSource } from '../testkit/source-flow';
@@ -13,12 +12,13 @@ import { eventually } from '../testkit/eventually';
 /**
  * Records the histories that test/unit/workflows/replay.test.ts replays against the current workflow code: what
  * running connections of this version look like in Temporal. A change to workflow code that would break them (a
- * command added, removed or reordered without `patched`) fails that test. Run it again only to add the histories
+ * command added, removed or reordered for runs already recorded, without a new history form: HISTORY_FORM in
+ * workflows/connection-lifecycle.ts) fails that test. Run it again only to add the histories
  * of a new version, keeping the old ones: `npx tsx scripts/record-workflow-histories.ts <version-label>`.
  *
  * Every kind of long-running workflow is left in a state a production one can be in: sources open (Listening,
- * Connected, paused) and disconnected, a destination sync and a cohort sync that delivered and changed settings,
- * and the delivery shards that carried their rows.
+ * Connected, paused, configured) and disconnected, a destination sync that delivered, changed settings and was
+ * paused, a cohort sync that tagged and was disconnected, and the delivery shards that carried their rows.
  */
 const label = process.argv[2];
 if (!label || !/^[a-z0-9.-]+$/.test(label)) throw new Error('usage: record-workflow-histories.ts <version-label>');
@@ -117,21 +117,9 @@ async function main() {
     mkdirSync(outDir, { recursive: true });
     let count = 0;
     for await (const execution of stack.client.workflow.list()) {
-      // The CLI's JSON, which historyFromJSON reads (the SDK's historyToJSON trips over its nested protobufjs).
-      const history = execFileSync(findTemporalCli(process.env.TEMPORAL_CLI_PATH)!, [
-        'workflow',
-        'show',
-        '--address',
-        stack.temporal.address,
-        '--workflow-id',
-        execution.workflowId,
-        '--run-id',
-        execution.runId,
-        '--output',
-        'json',
-      ]);
+      const history = await stack.client.workflow.getHandle(execution.workflowId, execution.runId).fetchHistory();
       const name = `${execution.workflowId}.${execution.runId.slice(-8)}.json`.replace(/[^A-Za-z0-9._-]/g, '_');
-      writeFileSync(path.join(outDir, name), history);
+      writeFileSync(path.join(outDir, name), historyToJSON(history) + '\n');
       count += 1;
     }
     console.log(`recorded ${count} histories in ${path.relative(process.cwd(), outDir)}`);
