@@ -42,6 +42,9 @@ export interface ControlState {
   historyForm?: number;
 }
 
+/** A keyword search attribute and the value a workflow wants it to have. */
+type KeywordAttribute = { key: SearchAttributeKey<'KEYWORD'>; value: string };
+
 export const control = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
@@ -142,11 +145,10 @@ export async function publish(
   state: ControlState,
   next: { status: string; deliveryState: DeliveryState },
   details: string,
-  attributes: { key: SearchAttributeKey<'KEYWORD'>; value: string }[] = [],
+  attributes: KeywordAttribute[] = [],
 ): Promise<void> {
   setCurrentDetails(details);
-  const current = workflowInfo().typedSearchAttributes;
-  const changed = attributes.filter((pair) => current.get(pair.key) !== pair.value);
+  const changed = changedSearchAttributes(attributes);
   if (state.published?.status !== next.status) changed.push({ key: ConnectionStatusKey, value: next.status });
   if (changed.length > 0) upsertSearchAttributes(changed);
   if (isPublished(state, next)) return;
@@ -158,10 +160,15 @@ export async function publish(
  * Sets the search attributes that differ from the run's own (a start or a continue-as-new may carry them already):
  * an unchanged upsert still costs a history event and a visibility write.
  */
-export function upsertChangedSearchAttributes(pairs: { key: SearchAttributeKey<'KEYWORD'>; value: string }[]): void {
-  const current = workflowInfo().typedSearchAttributes;
-  const changed = pairs.filter((pair) => current.get(pair.key) !== pair.value);
+export function upsertChangedSearchAttributes(pairs: KeywordAttribute[]): void {
+  const changed = changedSearchAttributes(pairs);
   if (changed.length > 0) upsertSearchAttributes(changed);
+}
+
+/** The pairs whose value differs from the run's current search attributes. */
+function changedSearchAttributes(pairs: KeywordAttribute[]): KeywordAttribute[] {
+  const current = workflowInfo().typedSearchAttributes;
+  return pairs.filter((pair) => current.get(pair.key) !== pair.value);
 }
 
 /** Whether Postgres already shows `wanted` (the status and delivery state last published). */
