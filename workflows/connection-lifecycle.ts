@@ -52,11 +52,11 @@ export const control = proxyActivities<Activities>({
 
 /**
  * The commands a run records, for runs that outlive a deployment: a history must replay with the code that reads
- * it. Form 2 writes the status with a local activity (in the workflow task that decides it: no activity task and no
- * second workflow task on the Temporal server) and sets a search attribute learnt while authorizing (the Intercom
- * workspace) in the same upsert as the status it leads to. Runs without it (started before form 2) record form 1
- * until they continue as new. It travels in the input rather than through `patched`, which would cost each run a
- * marker and an upsert of its own (TemporalChangeVersion). Histories of both forms: test/unit/workflows/replay.test.ts.
+ * it. Form 2 writes the statuses of onboarding with a local activity (see `writesLocally`) and sets a search
+ * attribute learnt while authorizing (the Intercom workspace) in the same upsert as the status it leads to. Runs
+ * without it (started before form 2) record form 1 until they continue as new. It travels in the input rather than
+ * through `patched`, which would cost each run a marker and an upsert of its own (TemporalChangeVersion). Histories
+ * of both forms: test/unit/workflows/replay.test.ts.
  */
 export const HISTORY_FORM = 2;
 
@@ -72,6 +72,23 @@ export function newControlState(historyForm?: number): ControlState {
 
 /** Whether this run records form 2 or later (see HISTORY_FORM). */
 export const recordsForm2 = (state: ControlState) => (state.historyForm ?? 1) >= 2;
+
+/** Statuses a connection only moves on from: while one of them is what Postgres shows, every next status differs. */
+const ONBOARDING_STATUSES: ReadonlySet<string> = new Set(['Authorizing', 'Configuring']);
+
+/**
+ * Whether this status write may run as a local activity: inside the workflow task that decides it, with no activity
+ * task and no second workflow task. Only while nothing or an onboarding status is published. A local activity's
+ * write happens even when Temporal then refuses the task's completion (a signal came in as it continued as new, or
+ * the task timed out); the retried task may see that signal together with the one that led to the write and decide
+ * otherwise (pause and resume at once: nothing to publish), and Postgres would keep a status the workflow never
+ * recorded (a resumed source held as Paused). From an onboarding status every retry publishes a later status over
+ * it; after onboarding, statuses go back and forth, so they are written by activity tasks, which only an accepted
+ * completion schedules. test/unit/workflows/source-connection.test.ts shows the refused completion.
+ */
+function writesLocally(state: ControlState): boolean {
+  return recordsForm2(state) && (!state.published || ONBOARDING_STATUSES.has(state.published.status));
+}
 
 /**
  * Installs the shared handlers. `onDelivered` runs when a shard reports the connection's first delivered
@@ -152,7 +169,7 @@ export async function publish(
   if (state.published?.status !== next.status) changed.push({ key: ConnectionStatusKey, value: next.status });
   if (changed.length > 0) upsertSearchAttributes(changed);
   if (isPublished(state, next)) return;
-  await (recordsForm2(state) ? statusWrite : control).publishConnectionState({ connectionId, ...next });
+  await (writesLocally(state) ? statusWrite : control).publishConnectionState({ connectionId, ...next });
   state.published = next;
 }
 
