@@ -158,6 +158,16 @@ export async function findConnection(db: Db, id: string): Promise<Connection | u
   return row;
 }
 
+/** Which of these connections deliver now: their delivery state lets a drain claim their rows (not held). */
+export async function deliveringAmong(db: Db, ids: string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .select({ id: connections.id })
+    .from(connections)
+    .where(and(inArray(connections.id, ids), ne(connections.deliveryState, 'held')));
+  return rows.map((r) => r.id);
+}
+
 /** The delivery shard of every connection (the worker's rebalance at start). */
 export function shardAssignments(db: Db): Promise<{ id: string; deliveryShard: number | null }[]> {
   return db.select({ id: connections.id, deliveryShard: connections.deliveryShard }).from(connections);

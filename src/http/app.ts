@@ -15,7 +15,7 @@ import { cohortWebhookRoutes } from './routes/cohort-webhook';
 import { setupRoutes } from './routes/setup';
 import { BodyBudget } from './request-body';
 import { StorageQuota } from '../delivery/quota';
-import { connectionsByStatus } from '../connections/repository';
+import { connectionsByStatus, deliveringAmong } from '../connections/repository';
 import { limitPerIp, publicRateLimits, trustProxySetting } from './rate-limits';
 
 export interface AppDependencies {
@@ -59,7 +59,16 @@ export function createApp(deps: AppDependencies): Api {
   // meanwhile, and the rows stored are announced once Temporal is back.
   const doorbell = new Doorbell(
     (lane, shard) => signalShard(deps.temporal, deps.taskQueue, lane, shard),
-    {},
+    {
+      claimableNow: (ids) =>
+        deliveringAmong(services.db, ids).catch((err) => {
+          services.logger.warn(
+            { err: { message: (err as Error).message?.split('\n')[0] } },
+            'could not read whether held connections deliver now; ringing their shards',
+          );
+          throw err;
+        }),
+    },
     (lane, shard, err) =>
       services.logger.warn(
         { lane, shard, err: { message: (err as Error).message } },

@@ -188,7 +188,7 @@ export function amplitudeIngestRoutes(deps: SyncIngestDeps): Router {
       const { inserted, shards } = await withinStoreDeadline(insertRows(rows, payloadBytes));
       metrics.ingest.inc({ endpoint, outcome: 'accepted' }, inserted);
       if (rows.length > inserted) metrics.ingest.inc({ endpoint, outcome: 'duplicate' }, rows.length - inserted);
-      for (const s of shards) doorbell.stored('intercom', s.shard, s.claimable);
+      for (const s of shards) doorbell.stored('intercom', s.shard, s.claimable, s.connectionId);
       answer();
     } catch (err) {
       if (isDataError(err)) return refuseUnstorable(res, endpoint, connection, rows);

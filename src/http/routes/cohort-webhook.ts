@@ -109,7 +109,7 @@ export function cohortWebhookRoutes(deps: SyncIngestDeps): Router {
       metrics.ingest.inc({ endpoint, outcome: 'accepted' }, stored.inserted);
       const duplicates = rows.length - stored.inserted;
       if (duplicates > 0) metrics.ingest.inc({ endpoint, outcome: 'duplicate' }, duplicates);
-      for (const s of stored.shards) doorbell.stored('intercom', s.shard, s.claimable);
+      for (const s of stored.shards) doorbell.stored('intercom', s.shard, s.claimable, s.connectionId);
       res.status(200).json({ code: 200, accepted: stored.inserted, duplicates, skipped: parsed.skipped.length });
     } finally {
       bodyBudget.release(body.reserved);

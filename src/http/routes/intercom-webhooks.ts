@@ -120,7 +120,7 @@ export function createWebhookReceiver(deps: { services: Services; doorbell: Door
     if (overQuota.length > 0) await countQuotaDrops(overQuota, notification.app_id);
     if (stored.length > 0) {
       metrics.webhooks.inc({ outcome: 'accepted' }, stored.length);
-      for (const row of stored) doorbell.stored('amplitude', row.shard, row.claimable);
+      for (const row of stored) doorbell.stored('amplitude', row.shard, row.claimable, row.connectionId);
     } else if (overQuota.length === 0) {
       // Rare: tell a duplicate from a workspace with no live connection, for the metric only (not awaited:
       // the answer does not depend on it).
