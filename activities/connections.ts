@@ -5,7 +5,7 @@ import { IntercomClient } from '../src/intercom/client';
 import { INTERCOM_REASONS } from '../src/intercom/errors';
 import { WorkspaceRateBudget } from '../src/intercom/rate-budget';
 import { toApplicationFailure } from '../src/outcomes';
-import { dueCount, settleAllPending } from '../src/delivery/queue';
+import { dueCount, hasPendingRows, settleAllPending } from '../src/delivery/queue';
 import { laneOf, LANE_TABLE } from '../src/delivery/shards';
 import { requeueWindow } from '../src/destination/outbox';
 import { signalShard } from '../src/temporal/shard-signal';
@@ -20,10 +20,15 @@ export function createConnectionActivities(services: Services) {
   const { db, env, logger, urls } = services;
   const connections = new ConnectionRepository(db, services.secrets);
 
-  /** Rings the connection's delivery shard (signal-with-start), so rows that became claimable go now. */
-  async function ringShard(connectionId: string): Promise<void> {
+  /**
+   * Rings the connection's delivery shard (signal-with-start), so rows that became claimable go now; with
+   * `ifPending`, only when it has rows waiting there (a connection that starts delivering usually has none).
+   */
+  async function ringShard(connectionId: string, options: { ifPending?: boolean } = {}): Promise<void> {
     const connection = await connections.require(connectionId);
     if (connection.deliveryShard === null) return; // not on a shard yet: the worker's rebalance rings none, rows wait for the first doorbell
+    const table = LANE_TABLE[laneOf(connection.kind)];
+    if (options.ifPending && !(await hasPendingRows(db, table, connection.deliveryShard, connectionId))) return;
     const activity = Context.current();
     await signalShard(activity.client, activity.info.taskQueue, laneOf(connection.kind), connection.deliveryShard);
   }
@@ -39,7 +44,8 @@ export function createConnectionActivities(services: Services) {
   return {
     /**
      * The one writer of a connection's status and delivery state (called only by its workflow). A state
-     * that lets delivery claim the rows rings the shard, so what waited goes at once.
+     * that lets delivery claim the rows rings the shard if rows wait, so they go at once. Rows whose insert read
+     * the state before this write but commit after this look are rung for by the api (src/temporal/doorbell.ts).
      */
     async publishConnectionState(input: {
       connectionId: string;
@@ -47,7 +53,7 @@ export function createConnectionActivities(services: Services) {
       deliveryState: DeliveryState;
     }): Promise<void> {
       await connections.update(input.connectionId, { status: input.status, deliveryState: input.deliveryState });
-      if (input.deliveryState !== 'held') await ringShard(input.connectionId);
+      if (input.deliveryState !== 'held') await ringShard(input.connectionId, { ifPending: true });
     },
 
     async saveConnectionSettings(input: { connectionId: string; settings: unknown }): Promise<void> {

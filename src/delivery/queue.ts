@@ -229,6 +229,16 @@ export async function dueCount(db: Db, table: QueueTable, connectionId: string):
   return row?.n ?? 0;
 }
 
+/** Whether a connection has pending rows on a shard (due or not): one probe of the shard's pending index. */
+export async function hasPendingRows(db: Db, table: QueueTable, shard: number, connectionId: string): Promise<boolean> {
+  const [row] = await queryRows<{ pending: boolean }>(
+    db,
+    sql`SELECT EXISTS (SELECT 1 FROM ${sql.identifier(table)}
+        WHERE shard = ${shard} AND connection_id = ${connectionId} AND status = 'pending') AS pending`,
+  );
+  return row?.pending ?? false;
+}
+
 /** Settles every pending row of a connection with one final status and reason (disconnect). Returns the count. */
 export async function settleAllPending(
   db: Db,

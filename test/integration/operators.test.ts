@@ -14,6 +14,7 @@ import path from 'node:path';
 import { findTemporalCli, freePort } from '../../src/temporal/dev-server';
 import { DEV_FILES, writeJsonFile } from '../../src/runtime/dev-state';
 import { ConnectionStatusKey } from '../../workflows/search-attributes';
+import { shardWorkflowId } from '../../src/delivery/shards';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
 import { onboardSource, waitForSource } from '../../testkit/source-flow';
 import { amplitudeEvent, createSync, ingest, updateSettings, waitForSync } from '../../testkit/destination-flow';
@@ -78,6 +79,26 @@ describe('operator tools', () => {
       expect(status.code).toBe(0);
       expect(JSON.parse(status.stdout)).toMatchObject({ status: 'Connected', delivered: 2 });
     });
+
+    // With nothing queued, a resume rings no delivery shard: its drain would find nothing to claim.
+    const [{ shard } = { shard: -1 }] = await queryRows<{ shard: number }>(
+      h.database.db,
+      sql`SELECT delivery_shard AS shard FROM connections WHERE id = ${connectionId}`,
+    );
+    const shardHandle = h.client.workflow.getHandle(shardWorkflowId(h.taskQueue, 'amplitude', shard));
+    const rings = async () =>
+      (await shardHandle.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    const ringsBefore = await rings();
+    expect(ringsBefore).toBeGreaterThan(0);
+    expect((await h.admin('POST', `/api/connections/${connectionId}/pause`)).status).toBe(202);
+    await waitForSource(h, connectionId, (s) => s.status === 'Paused');
+    expect((await h.admin('POST', `/api/connections/${connectionId}/resume`)).status).toBe(202);
+    await waitForSource(h, connectionId, (s) => s.status === 'Connected');
+    // The status is written before the shard would be rung: wait for the activity that writes it to end.
+    await eventually(async () =>
+      expect((await h.client.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? []).toEqual([]),
+    );
+    expect(await rings()).toBe(ringsBefore);
 
     const badBackfill = await cli(['backfill', connectionId, '--since', 'yesterday', '--until', 'now']);
     expect(badBackfill.code).toBe(2);
