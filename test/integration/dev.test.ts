@@ -23,7 +23,9 @@ class Dev {
     // dev must provide these itself, as on a fresh machine.
     for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'INTERCOM_CLIENT_ID', 'AMPLITUDE_API_URL', 'ADMIN_TOKEN'])
       delete inherited[name];
-    this.child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/entrypoints/dev.ts'], {
+    // As package.json's `dev` script runs it: node itself takes Ctrl-C (tsx's CLI wrapper kills a child that is
+    // slow to acknowledge a signal within 60 ms, which a busy start-up or shutdown is).
+    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/dev.ts'], {
       cwd: root,
       env: { ...inherited, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
