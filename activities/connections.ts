@@ -27,10 +27,11 @@ export function createConnectionActivities(services: Services) {
   async function ringShard(connectionId: string, options: { ifPending?: boolean } = {}): Promise<void> {
     const connection = await connections.require(connectionId);
     if (connection.deliveryShard === null) return; // not on a shard yet: the worker's rebalance rings none, rows wait for the first doorbell
-    const table = LANE_TABLE[laneOf(connection.kind)];
-    if (options.ifPending && !(await hasPendingRows(db, table, connection.deliveryShard, connectionId))) return;
+    const lane = laneOf(connection.kind);
+    if (options.ifPending && !(await hasPendingRows(db, LANE_TABLE[lane], connection.deliveryShard, connectionId)))
+      return;
     const activity = Context.current();
-    await signalShard(activity.client, activity.info.taskQueue, laneOf(connection.kind), connection.deliveryShard);
+    await signalShard(activity.client, activity.info.taskQueue, lane, connection.deliveryShard);
   }
 
   function intercomFor(region: 'US' | 'EU' | 'AU' | null, workspaceId: string | null) {
