@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { ConnectionRepository, addCounters } from '../src/connections/repository';
+import { ConnectionRepository, addCounters, type ShardPlacement } from '../src/connections/repository';
 import type { Services } from '../src/runtime/services';
 import { IntercomClient } from '../src/intercom/client';
 import { INTERCOM_REASONS } from '../src/intercom/errors';
@@ -24,11 +24,10 @@ export function createConnectionActivities(services: Services) {
    * Rings the connection's delivery shard (signal-with-start), so rows that became claimable go now; with
    * `ifPending`, only when it has rows waiting there (a connection that starts delivering usually has none).
    */
-  async function ringShard(connectionId: string, options: { ifPending?: boolean } = {}): Promise<void> {
-    const connection = await connections.require(connectionId);
+  async function ringShard(connection: ShardPlacement, options: { ifPending?: boolean } = {}): Promise<void> {
     if (connection.deliveryShard === null) return; // not on a shard yet: the worker's rebalance rings none, rows wait for the first doorbell
     const lane = laneOf(connection.kind);
-    if (options.ifPending && !(await hasPendingRows(db, LANE_TABLE[lane], connection.deliveryShard, connectionId)))
+    if (options.ifPending && !(await hasPendingRows(db, LANE_TABLE[lane], connection.deliveryShard, connection.id)))
       return;
     const activity = Context.current();
     await signalShard(activity.client, activity.info.taskQueue, lane, connection.deliveryShard);
@@ -53,8 +52,12 @@ export function createConnectionActivities(services: Services) {
       status: string;
       deliveryState: DeliveryState;
     }): Promise<void> {
-      await connections.update(input.connectionId, { status: input.status, deliveryState: input.deliveryState });
-      if (input.deliveryState !== 'held') await ringShard(input.connectionId, { ifPending: true });
+      // The probe for pending rows reads after this write has committed (see the doorbell's look after commit).
+      const placement = await connections.update(input.connectionId, {
+        status: input.status,
+        deliveryState: input.deliveryState,
+      });
+      if (placement && input.deliveryState !== 'held') await ringShard(placement, { ifPending: true });
     },
 
     async saveConnectionSettings(input: { connectionId: string; settings: unknown }): Promise<void> {
@@ -116,7 +119,7 @@ export function createConnectionActivities(services: Services) {
     /** Re-queues a window of ingested events (Intercom dedupes what it already has) and rings the shard. */
     async replayDestinationWindow(input: { connectionId: string; from: string; to: string }): Promise<number> {
       const requeued = await requeueWindow(db, input.connectionId, new Date(input.from), new Date(input.to));
-      if (requeued > 0) await ringShard(input.connectionId);
+      if (requeued > 0) await ringShard(await connections.require(input.connectionId));
       return requeued;
     },
 

@@ -7,6 +7,8 @@ import type { SecretBox } from '../crypto/secrets';
 export type Connection = typeof connections.$inferSelect;
 export type ConnectionKind = Connection['kind'];
 export type CredentialKind = (typeof credentials.$inferSelect)['kind'];
+/** Which lane (by kind) and shard deliver a connection's rows; no shard yet before the worker's first rebalance. */
+export type ShardPlacement = Pick<Connection, 'id' | 'kind' | 'deliveryShard'>;
 
 /** Connection statuses in which Intercom webhooks for the workspace are accepted and stored. */
 export const SOURCE_RECEIVING_STATUSES = ['Configuring', 'Listening', 'Connected', 'Paused', 'Error'] as const;
@@ -27,6 +29,8 @@ export class ConnectionNotFoundError extends Error {
  * statement on the hottest paths instead of a read and a write, so they read its columns there.
  */
 export class ConnectionRepository {
+  private statusWaits?: StatusWaits;
+
   constructor(
     private readonly db: Db,
     private readonly secrets: SecretBox,
@@ -60,11 +64,14 @@ export class ConnectionRepository {
     return saved!;
   }
 
-  async update(id: string, patch: Partial<typeof connections.$inferInsert>): Promise<void> {
-    await this.db
+  /** Writes `patch`; returns where the connection's rows are delivered (undefined: no such connection). */
+  async update(id: string, patch: Partial<typeof connections.$inferInsert>): Promise<ShardPlacement | undefined> {
+    const [row] = await this.db
       .update(connections)
       .set({ ...patch, updatedAt: sql`now()` })
-      .where(eq(connections.id, id));
+      .where(eq(connections.id, id))
+      .returning({ id: connections.id, kind: connections.kind, deliveryShard: connections.deliveryShard });
+    return row;
   }
 
   /** Source connections that currently receive webhooks for an Intercom workspace (app_id). */
@@ -100,17 +107,13 @@ export class ConnectionRepository {
     return Number(row?.n ?? 0);
   }
 
-  /** Polls the connection's status until `done` holds or `timeoutMs` passes; returns the last status seen. */
-  async waitForStatus(id: string, done: (status: string) => boolean, timeoutMs: number): Promise<string | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      // The callers have just signalled the workflow, which needs a workflow task to publish: look after a pause.
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      // The status column alone, not the whole row: callbacks poll this while a thousand connections onboard.
-      const [row] = await queryRows<{ status: string }>(this.db, sql`SELECT status FROM connections WHERE id = ${id}`);
-      const status = row?.status;
-      if ((status !== undefined && done(status)) || Date.now() >= deadline) return status;
-    }
+  /**
+   * Resolves once the connection's status satisfies `done`, or after `timeoutMs` with the last status seen. Every
+   * wait of this repository shares one poll (StatusWaits): callbacks onboarding in bulk cost one query per look.
+   */
+  waitForStatus(id: string, done: (status: string) => boolean, timeoutMs: number): Promise<string | undefined> {
+    this.statusWaits ??= new StatusWaits(this.db);
+    return this.statusWaits.wait(id, done, timeoutMs);
   }
 
   async findByIngestKeyHash(hash: string): Promise<Connection | undefined> {
@@ -267,4 +270,68 @@ export async function rememberCountersAtReconnect(db: Db, connectionId: string, 
       target: [connectionCounters.connectionId, connectionCounters.name],
       set: { value: atMs },
     });
+}
+
+interface StatusWait {
+  done: (status: string) => boolean;
+  deadline: number;
+  resolve: (status: string | undefined) => void;
+}
+
+/**
+ * Connection statuses awaited by many callers at once (OAuth callbacks waiting for their workflow to publish the
+ * next status), read with one query per look for all of them. A failed look is not an answer: the waits go on
+ * until their deadline, which callers treat as "answer anyway".
+ */
+export class StatusWaits {
+  private readonly waits = new Map<string, StatusWait[]>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly db: Db,
+    /** The first look comes one interval after a wait begins: its caller has just signalled a workflow. */
+    private readonly intervalMs = 50,
+  ) {}
+
+  wait(id: string, done: (status: string) => boolean, timeoutMs: number): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      const waits = this.waits.get(id) ?? [];
+      waits.push({ done, deadline: Date.now() + timeoutMs, resolve });
+      this.waits.set(id, waits);
+      this.scheduleLook();
+    });
+  }
+
+  private scheduleLook(): void {
+    if (this.timer || this.waits.size === 0) return;
+    this.timer = setTimeout(() => void this.look(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  private async look(): Promise<void> {
+    const ids = [...this.waits.keys()];
+    let statuses: Map<string, string> | undefined;
+    try {
+      const rows = await this.db
+        .select({ id: connections.id, status: connections.status })
+        .from(connections)
+        .where(inArray(connections.id, ids));
+      statuses = new Map(rows.map((row) => [row.id, row.status]));
+    } catch {
+      statuses = undefined;
+    }
+    const now = Date.now();
+    for (const id of ids) {
+      const status = statuses?.get(id);
+      const waiting = (this.waits.get(id) ?? []).filter((wait) => {
+        const settled = (status !== undefined && wait.done(status)) || now >= wait.deadline;
+        if (settled) wait.resolve(status);
+        return !settled;
+      });
+      if (waiting.length > 0) this.waits.set(id, waiting);
+      else this.waits.delete(id);
+    }
+    this.timer = undefined;
+    this.scheduleLook();
+  }
 }

@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { openPostgres, type Database, type Db } from '../../src/db/client';
+import { StatusWaits } from '../../src/connections/repository';
+import { createTestDatabase, type TestDatabase } from '../support/database';
+
+/** OAuth callbacks wait for their workflow's next status; a thousand of them must not poll a thousand times. */
+describe('StatusWaits', () => {
+  let database: Database;
+  let testDatabase: TestDatabase;
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase();
+    database = await openPostgres(testDatabase.url, { max: 2 });
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+
+  const insert = (ids: string[]) =>
+    database.db.execute(
+      sql`INSERT INTO connections (id, kind, name, status)
+          SELECT id, 'intercom_source', id, 'Authorizing' FROM unnest(${`{${ids.join(',')}}`}::text[]) AS id`,
+    );
+  const setStatus = (ids: string[], status: string) =>
+    database.db.execute(sql`UPDATE connections SET status = ${status} WHERE id = ANY(${`{${ids.join(',')}}`}::text[])`);
+  /** The database, counting the queries StatusWaits makes. */
+  const counted = () => {
+    const counter = { queries: 0, db: undefined as unknown as Db };
+    counter.db = new Proxy(database.db, {
+      get(target, key, receiver) {
+        if (key === 'select') counter.queries++;
+        return Reflect.get(target, key, receiver);
+      },
+    });
+    return counter;
+  };
+
+  it('settles every wait when its status arrives, with one query per look for all of them', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `waits-${i}`);
+    await insert(ids);
+    const counter = counted();
+    const waits = new StatusWaits(counter.db, 20);
+    const settled = ids.map((id) => waits.wait(id, (status) => status !== 'Authorizing', 10_000));
+    await new Promise((r) => setTimeout(r, 300)); // ~15 looks while nothing changes
+    await setStatus(ids.slice(0, 20), 'Listening');
+    await new Promise((r) => setTimeout(r, 100));
+    await setStatus(ids.slice(20), 'Configuring');
+    expect(await Promise.all(settled)).toEqual([...Array(20).fill('Listening'), ...Array(20).fill('Configuring')]);
+    // One query per look (~20 looks in 400 ms), where a poll per wait would have made ~800.
+    expect(counter.queries).toBeGreaterThan(5);
+    expect(counter.queries).toBeLessThan(60);
+  });
+
+  it('answers with the last status seen once the wait times out', async () => {
+    await insert(['waits-slow']);
+    const waits = new StatusWaits(database.db, 20);
+    const started = Date.now();
+    expect(await waits.wait('waits-slow', (status) => status === 'Connected', 200)).toBe('Authorizing');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(200);
+  });
+
+  it('keeps waiting through failed looks and answers at the deadline instead of failing its caller', async () => {
+    let looks = 0;
+    const failing = {
+      select: () => ({
+        from: () => ({
+          where: () => {
+            looks++;
+            return Promise.reject(new Error('connection refused'));
+          },
+        }),
+      }),
+    } as unknown as Db;
+    const waits = new StatusWaits(failing, 20);
+    await expect(waits.wait('any', () => true, 150)).resolves.toBeUndefined();
+    expect(looks).toBeGreaterThan(2);
+  });
+});
