@@ -1,5 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { ConnectionRepository, addCounters, type ShardPlacement } from '../src/connections/repository';
+import {
+  ConnectionRepository,
+  addCounters,
+  type DeliveryState,
+  type ShardPlacement,
+} from '../src/connections/repository';
 import type { Services } from '../src/runtime/services';
 import { IntercomClient } from '../src/intercom/client';
 import { INTERCOM_REASONS } from '../src/intercom/errors';
@@ -10,7 +15,7 @@ import { laneOf, LANE_TABLE } from '../src/delivery/shards';
 import { requeueWindow } from '../src/destination/outbox';
 import { signalShard } from '../src/temporal/shard-signal';
 
-export type DeliveryState = 'active' | 'held' | 'discard';
+export type { DeliveryState } from '../src/connections/repository';
 
 /**
  * What the connection workflows do besides waiting: publish their status, save settings, check and

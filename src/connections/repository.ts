@@ -1,4 +1,4 @@
-import { and, eq, inArray, ne, notInArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, ne, notInArray, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import { connectionCounters, connections, credentials } from '../db/schema';
@@ -7,6 +7,19 @@ import type { SecretBox } from '../crypto/secrets';
 export type Connection = typeof connections.$inferSelect;
 export type ConnectionKind = Connection['kind'];
 export type CredentialKind = (typeof credentials.$inferSelect)['kind'];
+/** What delivery does with a connection's queued rows (src/db/schema.ts says what each state means). */
+export type DeliveryState = Connection['deliveryState'];
+/** The states in which delivery claims a connection's rows: `active` delivers them, `discard` settles them as skipped. */
+export const CLAIMABLE_DELIVERY_STATES = ['active', 'discard'] as const satisfies readonly DeliveryState[];
+
+/**
+ * SQL: the delivery state in `column` (a `connections.delivery_state` of the caller's query) lets delivery claim the
+ * connection's rows. The one spelling of it, for the claim, the doorbell and the inserts that report claimable rows.
+ */
+export function isClaimable(column: SQL): SQL {
+  return sql`${column} IN ('active', 'discard')`;
+}
+
 /** Which lane (by kind) and shard deliver a connection's rows; no shard yet before the worker's first rebalance. */
 export type ShardPlacement = Pick<Connection, 'id' | 'kind' | 'deliveryShard'>;
 
@@ -167,7 +180,7 @@ export async function deliveringAmong(db: Db, ids: string[]): Promise<string[]> 
   const rows = await db
     .select({ id: connections.id })
     .from(connections)
-    .where(and(inArray(connections.id, ids), ne(connections.deliveryState, 'held')));
+    .where(and(inArray(connections.id, ids), inArray(connections.deliveryState, [...CLAIMABLE_DELIVERY_STATES])));
   return rows.map((r) => r.id);
 }
 

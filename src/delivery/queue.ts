@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm';
+import { isClaimable } from '../connections/repository';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
 import type { RowOutcome } from '../outcomes';
@@ -91,7 +92,7 @@ export async function claimShardRows(db: Db, table: QueueTable, request: ClaimRe
         picked AS (
           SELECT r.id, c.delivery_state, c.status AS connection_status,
                  (extract(epoch FROM c.updated_at) * 1000000)::bigint::text AS connection_version FROM conns
-          JOIN connections c ON c.id = conns.connection_id AND c.delivery_state IN ('active', 'discard')
+          JOIN connections c ON c.id = conns.connection_id AND ${isClaimable(sql`c.delivery_state`)}
             AND NOT (c.id = ANY(${exclude}))
           CROSS JOIN LATERAL (
             SELECT id FROM ${t} r
@@ -174,7 +175,7 @@ export async function nextDueAt(db: Db, table: QueueTable, shard: number): Promi
     db,
     sql`SELECT min(greatest(q.next_attempt_at, coalesce(q.lease_until, q.next_attempt_at))) AS at
         FROM ${sql.identifier(table)} q JOIN connections c ON c.id = q.connection_id
-        WHERE q.shard = ${shard} AND q.status = 'pending' AND c.delivery_state <> 'held'`,
+        WHERE q.shard = ${shard} AND q.status = 'pending' AND ${isClaimable(sql`c.delivery_state`)}`,
   );
   return row?.at ? new Date(row.at).getTime() : undefined;
 }

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
+import { isClaimable } from '../connections/repository';
 
 /**
  * The destination outbox in Postgres: Amplitude events and identifies accepted for a sync, delivered to
@@ -58,7 +59,7 @@ export async function insertOutboxRows(db: Db, rows: NewOutboxRow[]): Promise<In
           ORDER BY v.i
           ON CONFLICT (connection_id, insert_id) DO NOTHING
           RETURNING connection_id, shard)
-        SELECT i.connection_id, i.shard, c.delivery_state <> 'held' AS claimable, count(*)::int AS n
+        SELECT i.connection_id, i.shard, ${isClaimable(sql`c.delivery_state`)} AS claimable, count(*)::int AS n
         FROM inserted i JOIN connections c ON c.id = i.connection_id
         GROUP BY i.connection_id, i.shard, c.delivery_state`,
   );

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Db } from '../db/client';
 import { queryRows } from '../db/client';
-import { SOURCE_RECEIVING_STATUSES } from '../connections/repository';
+import { isClaimable, SOURCE_RECEIVING_STATUSES } from '../connections/repository';
 
 /**
  * Stores accepted webhooks with group commit: requests that arrive while a write is in flight are
@@ -136,7 +136,7 @@ export class InboxWriter {
             ORDER BY v.i
             ON CONFLICT (connection_id, dedupe_key) DO NOTHING
             RETURNING connection_id, dedupe_key, shard)
-          SELECT i.connection_id, i.dedupe_key, i.shard, c.delivery_state = 'active' AS claimable
+          SELECT i.connection_id, i.dedupe_key, i.shard, ${isClaimable(sql`c.delivery_state`)} AS claimable
           FROM inserted i JOIN connections c ON c.id = i.connection_id`,
     );
     const byKey = new Map<string, StoredRow[]>();

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openPostgres, type Database, type Db } from '../../src/db/client';
-import { StatusWaits } from '../../src/connections/repository';
+import { openPostgres, queryRows, type Database, type Db } from '../../src/db/client';
+import { CLAIMABLE_DELIVERY_STATES, isClaimable, StatusWaits } from '../../src/connections/repository';
+import { connections } from '../../src/db/schema';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 
-/** OAuth callbacks wait for their workflow's next status; a thousand of them must not poll a thousand times. */
-describe('StatusWaits', () => {
+describe('connection repository', () => {
   let database: Database;
   let testDatabase: TestDatabase;
   beforeAll(async () => {
@@ -36,6 +36,7 @@ describe('StatusWaits', () => {
     return counter;
   };
 
+  // OAuth callbacks wait for their workflow's next status; a thousand of them must not poll a thousand times.
   it('settles every wait when its status arrives, with one query per look for all of them', async () => {
     const ids = Array.from({ length: 40 }, (_, i) => `waits-${i}`);
     await insert(ids);
@@ -75,5 +76,15 @@ describe('StatusWaits', () => {
     const waits = new StatusWaits(failing, 20);
     await expect(waits.wait('any', () => true, 150)).resolves.toBeUndefined();
     expect(looks).toBeGreaterThan(2);
+  });
+
+  it('spells "claimable" once: the SQL test and the list agree on every delivery state', async () => {
+    const states = connections.deliveryState.enumValues;
+    const rows = await queryRows<{ state: string; claimable: boolean }>(
+      database.db,
+      sql`SELECT state, ${isClaimable(sql`state`)} AS claimable FROM unnest(${`{${states.join(',')}}`}::text[]) AS state`,
+    );
+    expect(rows.filter((r) => r.claimable).map((r) => r.state)).toEqual([...CLAIMABLE_DELIVERY_STATES]);
+    expect(CLAIMABLE_DELIVERY_STATES).not.toContain('held');
   });
 });
