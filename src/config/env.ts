@@ -175,6 +175,11 @@ const envSchema = z.object({
   WEBHOOK_MAX_AGE: duration.optional(),
   /** The webhook path answers 503 if the notification is not stored by then (Intercom waits 5 s). */
   WEBHOOK_STORE_TIMEOUT: duration.default(4_000),
+  /**
+   * Ingestion (Amplitude's HTTP V2, Batch, Identify, webhook streaming) answers 503 if the events are not stored by
+   * then: an SDK retries a 503, and rows that commit later are not doubled (insert_id dedupe).
+   */
+  INGEST_STORE_TIMEOUT: duration.default(4_000),
   /** Webhooks waiting for the inbox writer at once; past it, 503 at once. */
   WEBHOOK_QUEUE_LIMIT: positiveInt.default(5_000),
 

@@ -12,7 +12,7 @@ import { itemForTopic } from '../../testkit/simulators/intercom';
 import { createTestDatabase, type TestDatabase } from '../support/database';
 import { startHarness, uniqueId, type Harness } from '../support/harness';
 import { onboardSource, waitForSource } from '../../testkit/source-flow';
-import { createSync } from '../../testkit/destination-flow';
+import { createSync, ingest } from '../../testkit/destination-flow';
 import { eventually } from '../../testkit/eventually';
 import { ServiceProcess } from '../../testkit/service-process';
 import { TcpProxy } from '../../testkit/tcp-proxy';
@@ -506,7 +506,12 @@ describe('outages answer fast', () => {
     const viaProxy = new URL(direct);
     viaProxy.port = String(postgres.port);
     h = await startHarness({
-      env: { DATABASE_URL: viaProxy.toString(), WEBHOOK_QUEUE_LIMIT: '3', RATE_LIMIT_PER_IP: '0' },
+      env: {
+        DATABASE_URL: viaProxy.toString(),
+        WEBHOOK_QUEUE_LIMIT: '3',
+        INGEST_STORE_TIMEOUT: '1500ms',
+        RATE_LIMIT_PER_IP: '0',
+      },
     });
   });
   afterAll(async () => {
@@ -538,13 +543,13 @@ describe('outages answer fast', () => {
       expect(deliveries.filter((d) => d.durationMs < 1_000).length).toBeGreaterThanOrEqual(3);
 
       const started = Date.now();
-      const ingest = await fetch(`${h.apiUrl}/2/httpapi`, {
+      const refused = await fetch(`${h.apiUrl}/2/httpapi`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ api_key: 'a-key-never-cached', events: [{ event_type: 'e', user_id: 'user-1' }] }),
       });
-      expect(ingest.status).toBe(503);
-      expect(await ingest.json()).toMatchObject({ code: 503 });
+      expect(refused.status).toBe(503);
+      expect(await refused.json()).toMatchObject({ code: 503 });
       expect(Date.now() - started).toBeLessThan(15_000);
     } finally {
       postgres.resume();
@@ -558,6 +563,35 @@ describe('outages answer fast', () => {
     });
     expect(retried.status).toBe(200);
     await eventually(async () => expect(await inboxRows(h, connectionId)).toBeGreaterThanOrEqual(1));
+  });
+  it('answers an ingest of a known key 503 at INGEST_STORE_TIMEOUT while Postgres hangs, and stores the retry once', async () => {
+    const sync = await createSync(h);
+    const event = { event_type: 'During the outage', user_id: 'user-1', insert_id: uniqueId('outage') };
+    // A first upload while Postgres answers: the api knows the key from now on, so only the store can hang.
+    expect((await ingest(h, sync.ingestKey, [{ ...event, insert_id: uniqueId('before') }])).status).toBe(200);
+    postgres.hang();
+    try {
+      const started = Date.now();
+      const answer = await ingest(h, sync.ingestKey, [event]);
+      const tookMs = Date.now() - started;
+      expect(answer.status).toBe(503);
+      expect(answer.body).toMatchObject({ code: 503 });
+      expect(tookMs).toBeGreaterThanOrEqual(1_400);
+      expect(tookMs).toBeLessThan(4_000);
+    } finally {
+      postgres.resume();
+    }
+    await eventually(async () => expect((await fetch(`${h.apiUrl}/readyz`)).status).toBe(200), { timeoutMs: 40_000 });
+    // The SDK's retry is stored; had the hung write committed after all, the retry would not double it.
+    await eventually(async () => expect((await ingest(h, sync.ingestKey, [event])).status).toBe(200), {
+      timeoutMs: 20_000,
+    });
+    const [row] = await queryRows<{ n: number }>(
+      h.database.db,
+      sql`SELECT count(*)::int AS n FROM destination_outbox WHERE connection_id = ${sync.connectionId}
+          AND insert_id = ${event.insert_id}`,
+    );
+    expect(row!.n).toBe(1);
   });
 });
 

@@ -63,15 +63,13 @@ const ROW_SLICE = 10;
 const ROWS_PER_STATEMENT = 200;
 /**
  * A Postgres that does not answer (down, or the driver waiting out its reconnect backoff) must not hold an SDK past
- * its own timeout: 503 after this long, like the webhook receiver. A write that still commits later is not doubled
- * when the SDK retries (insert_id dedupe), and its shard is rung by the doorbell's safety ring.
+ * its own timeout: 503 after INGEST_STORE_TIMEOUT, like the webhook receiver. A write that still commits later is not
+ * doubled when the SDK retries (insert_id dedupe), and its shard is rung by the doorbell's safety ring.
  */
-const STORE_TIMEOUT_MS = 4_000;
-
-function withinStoreDeadline<T>(work: Promise<T>): Promise<T> {
+function withinStoreDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   work.catch(() => {}); // a late failure was already answered as the timeout
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`not stored within ${STORE_TIMEOUT_MS} ms`)), STORE_TIMEOUT_MS);
+    const timer = setTimeout(() => reject(new Error(`not stored within ${timeoutMs} ms`)), timeoutMs);
     work.then(
       (value) => {
         clearTimeout(timer);
@@ -185,7 +183,10 @@ export function amplitudeIngestRoutes(deps: SyncIngestDeps): Router {
     answer: () => void,
   ) {
     try {
-      const { inserted, shards } = await withinStoreDeadline(insertRows(rows, payloadBytes));
+      const { inserted, shards } = await withinStoreDeadline(
+        insertRows(rows, payloadBytes),
+        services.env.INGEST_STORE_TIMEOUT,
+      );
       metrics.ingest.inc({ endpoint, outcome: 'accepted' }, inserted);
       if (rows.length > inserted) metrics.ingest.inc({ endpoint, outcome: 'duplicate' }, rows.length - inserted);
       for (const s of shards) doorbell.stored('intercom', s.shard, s.claimable, s.connectionId);
