@@ -17,6 +17,10 @@ import { BodyBudget } from './request-body';
 import { StorageQuota } from '../delivery/quota';
 import { connectionsByStatus, deliveringAmong } from '../connections/repository';
 import { limitPerIp, publicRateLimits, trustProxySetting } from './rate-limits';
+import { sharedRead } from '../util/shared-read';
+
+/** How long an answer of /readyz, or the connection counts of /metrics, serves everyone who asks. */
+const PUBLIC_READ_MAX_AGE_MS = 1_000;
 
 export interface AppDependencies {
   services: Services;
@@ -83,8 +87,11 @@ export function createApp(deps: AppDependencies): Api {
     onError: (err) =>
       services.logger.warn({ err: { message: (err as Error).message?.split('\n')[0] } }, 'could not count quotas'),
   });
-  // Connections by kind and status (an Error is an alert), counted from Postgres when /metrics is read.
-  services.metrics.countConnectionsWith(() => connectionsByStatus(services.db));
+  // Connections by kind and status (an Error is an alert), counted from Postgres when /metrics is read: at most
+  // once per PUBLIC_READ_MAX_AGE_MS, however often /metrics is asked for (it is open to whoever reaches the api).
+  services.metrics.countConnectionsWith(
+    sharedRead(() => connectionsByStatus(services.db), { maxAgeMs: PUBLIC_READ_MAX_AGE_MS }),
+  );
   const app = express();
   app.disable('x-powered-by');
   // Who may tell us the client's address (per-IP limits): nobody unless TRUST_PROXY says so.
@@ -100,26 +107,35 @@ export function createApp(deps: AppDependencies): Api {
     res.json({ ok: true });
   });
 
+  // Probes and scrapes are open to anyone and come before the per-IP budget (a crowd behind one proxy must not make
+  // the api look unready): what they read is shared, so a flood costs Postgres and Temporal one read per interval.
+  const readiness = sharedRead(
+    async () => {
+      const checks: Record<string, string> = {};
+      try {
+        await services.db.execute(sql`SELECT 1`);
+        checks.database = 'ok';
+      } catch {
+        checks.database = 'unavailable';
+      }
+      try {
+        await deps.temporal.workflowService.getSystemInfo({});
+        checks.temporal = 'ok';
+      } catch {
+        checks.temporal = 'unavailable';
+      }
+      return { ok: Object.values(checks).every((v) => v === 'ok'), checks };
+    },
+    { maxAgeMs: PUBLIC_READ_MAX_AGE_MS },
+  );
   app.get('/readyz', async (_req, res) => {
-    const checks: Record<string, string> = {};
-    try {
-      await services.db.execute(sql`SELECT 1`);
-      checks.database = 'ok';
-    } catch {
-      checks.database = 'unavailable';
-    }
-    try {
-      await deps.temporal.workflowService.getSystemInfo({});
-      checks.temporal = 'ok';
-    } catch {
-      checks.temporal = 'unavailable';
-    }
-    const ok = Object.values(checks).every((v) => v === 'ok');
+    const { ok, checks } = await readiness();
     res.status(ok ? 200 : 503).json({ ok, checks });
   });
 
+  const metricsPage = sharedRead(() => renderMetrics(services.metrics, deps.extraMetrics), { maxAgeMs: 0 });
   app.get('/metrics', async (_req, res) => {
-    res.type(services.metrics.registry.contentType).send(await renderMetrics(services.metrics, deps.extraMetrics));
+    res.type(services.metrics.registry.contentType).send(await metricsPage());
   });
 
   // Ingestion answers its own 429s in Amplitude's format; every other public route shares this per-IP budget.

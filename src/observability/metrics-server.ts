@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { Metrics } from './metrics';
+import { sharedRead } from '../util/shared-read';
 
 /** Our registry followed by the Temporal SDK's own metrics, as one Prometheus text page. */
 export async function renderMetrics(metrics: Metrics, extra?: () => Promise<string>): Promise<string> {
@@ -10,12 +11,14 @@ export async function renderMetrics(metrics: Metrics, extra?: () => Promise<stri
 
 /** The worker has no API: it serves /metrics on its own port. */
 export function startMetricsServer(port: number, metrics: Metrics, extra?: () => Promise<string>): http.Server {
+  // Scrapes that arrive together share one rendering.
+  const page = sharedRead(() => renderMetrics(metrics, extra), { maxAgeMs: 0 });
   const server = http.createServer((req, res) => {
     if (req.url !== '/metrics') {
       res.writeHead(404).end();
       return;
     }
-    renderMetrics(metrics, extra).then(
+    page().then(
       (text) => res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text),
       () => res.writeHead(500).end(),
     );

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connect } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -476,6 +476,19 @@ describe('rate limits', () => {
     // Intercom's webhooks: no per-IP budget (a 429 would throttle every workspace); unsigned is 401.
     const webhooks = await burst(30, () => fetch(`${h.apiUrl}/intercom/webhooks`, { method: 'POST', body: '{}' }));
     expect(new Set(webhooks.map((a) => a.status))).toEqual(new Set([401]));
+  });
+
+  it('never limits probes, and a flood of them reads Temporal and Postgres about once a second', async () => {
+    const systemInfo = vi.spyOn(h.client.workflowService, 'getSystemInfo');
+    const started = Date.now();
+    const answers = await burst(200, () => fetch(`${h.apiUrl}/readyz`));
+    const more = await burst(50, () => fetch(`${h.apiUrl}/readyz`));
+    const seconds = (Date.now() - started) / 1000;
+    // Past the per-IP budget of 5/s, yet every probe answered: a crowd behind one address cannot make us unready.
+    expect([...answers, ...more].map((a) => a.status)).toEqual(Array(250).fill(200));
+    expect(JSON.parse(answers[0]!.body)).toEqual({ ok: true, checks: { database: 'ok', temporal: 'ok' } });
+    expect(systemInfo.mock.calls.length).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+    systemInfo.mockRestore();
   });
 
   it('limits each ingest key on its own', async () => {
