@@ -84,6 +84,12 @@ async function stop(): Promise<void> {
 async function main() {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  // `npm run dev` runs us under `sh -c`, and a SIGTERM to npm ends that shell without passing the signal on: when
+  // our parent goes, stop as on Ctrl-C rather than run on as an orphan holding the ports and Temporal.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void stop();
+  }, 500).unref();
   const base = loadEnvOrExit('dev');
   const dataDir = path.resolve(base.DATA_DIR);
   const log = createLogger(base.LOG_LEVEL, { process: 'dev' });

@@ -18,14 +18,17 @@ class Dev {
   stderr = '';
   readonly exited: Promise<number | null>;
 
-  constructor(env: Record<string, string>) {
+  /** `viaShell`: under `sh -c`, as npm runs a script (a SIGTERM to npm reaches the shell, not us). */
+  constructor(env: Record<string, string>, options: { viaShell?: boolean } = {}) {
     const inherited = { ...process.env };
     // dev must provide these itself, as on a fresh machine.
     for (const name of ['TEMPORAL_ADDRESS', 'DATABASE_URL', 'INTERCOM_CLIENT_ID', 'AMPLITUDE_API_URL', 'ADMIN_TOKEN'])
       delete inherited[name];
     // As package.json's `dev` script runs it: node itself takes Ctrl-C (tsx's CLI wrapper kills a child that is
     // slow to acknowledge a signal within 60 ms, which a busy start-up or shutdown is).
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/dev.ts'], {
+    const command = [process.execPath, '--import', 'tsx', 'src/entrypoints/dev.ts'];
+    const [file, ...args] = options.viaShell ? ['sh', '-c', command.map((part) => `'${part}'`).join(' ')] : command;
+    this.child = spawn(file!, args, {
       cwd: root,
       env: { ...inherited, LOG_LEVEL: 'warn', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -58,8 +61,31 @@ class Dev {
     return this.exited;
   }
 
+  /**
+   * What a SIGTERM to `npm run dev` does: npm passes it to its shell, which ends without passing it on. Resolves
+   * true once no process of the group is left (dev, Temporal), false if any still runs after `timeoutMs`.
+   */
+  async terminateParentShell(timeoutMs = 30_000): Promise<boolean> {
+    process.kill(this.child.pid!, 'SIGTERM');
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      try {
+        process.kill(-this.child.pid!, 0);
+      } catch {
+        return true; // ESRCH: the group is empty
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return false;
+  }
+
+  /** Whatever of the group is left (the shell may be gone while dev runs on). */
   kill(): void {
-    if (this.child.exitCode === null) process.kill(-this.child.pid!, 'SIGKILL');
+    try {
+      process.kill(-this.child.pid!, 'SIGKILL');
+    } catch {
+      // ESRCH: nothing left
+    }
   }
 }
 
@@ -82,7 +108,7 @@ describe('npm run dev', () => {
   }
 
   it(
-    'keeps its state across a restart: the same source keeps streaming with the printed curl; Ctrl-C is quiet',
+    'keeps its state across a restart: the same source keeps streaming with the printed curl; Ctrl-C, or npm stopped, stops it all',
     { timeout: 400_000 },
     async () => {
       const env = { ...(await ports()), DATA_DIR: dataDir };
@@ -140,7 +166,7 @@ describe('npm run dev', () => {
       expect(first.stderr).not.toMatch(/Error|\bat .*\(/);
       expect(await portIsFree(Number(env.TEMPORAL_DEV_PORT))).toBe(true);
 
-      const second = new Dev(env);
+      const second = new Dev(env, { viaShell: true });
       running.push(second);
       await second.ready();
       // Same workspace, same private-app token, same admin token: the printed curl is the same and still works.
@@ -167,8 +193,12 @@ describe('npm run dev', () => {
       expect(contacts.contacts.map((c: { external_id: string }) => c.external_id).sort()).toEqual(
         [ada.external_id, bob.external_id].sort(),
       );
-      expect(await second.interrupt()).toBe(0);
+      // Stopped the way a SIGTERM to npm stops it: the shell goes, dev sees its parent gone and stops everything.
+      expect(await second.terminateParentShell()).toBe(true);
+      expect(second.stdout).toContain('Stopping…');
       expect(second.stderr).not.toMatch(/Error|\bat .*\(/);
+      for (const port of [env.PORT, env.TEMPORAL_DEV_PORT])
+        expect(await portIsFree(Number(port)), `port ${port}`).toBe(true);
     },
   );
 
