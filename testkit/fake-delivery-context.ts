@@ -222,6 +222,12 @@ export function withCohort(world: FakeWorld, settings: CohortSettingsInput = {})
         cohort.applied.set(member(cohortId, userId), { member: false, contactId, changedAt });
         return cohort.members.delete(member(cohortId, userId));
       },
+      // Cohorts share a tag when a test gives them the same tag id in `tags`.
+      tagHeldByOtherCohort: async (tag, userId) =>
+        [...cohort.tags].some(
+          ([cohortId, tagId]) =>
+            cohortId !== tag.cohortId && tagId === tag.tagId && cohort.members.has(member(cohortId, userId)),
+        ),
     },
     cancelWaitingAdditions: async ({ cohortId, userId }) => {
       const n = cohort.waitingAdditions.get(member(cohortId, userId)) ?? 0;

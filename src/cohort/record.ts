@@ -54,6 +54,27 @@ export class CohortRecord {
     );
   }
 
+  /**
+   * Whether another cohort still gives this member the tag. Cohorts share a tag when a sync names one for all its
+   * cohorts, or when two cohorts of one name reach syncs of the same workspace: leaving one of them must not take
+   * away the tag the others gave. Members of other syncs are matched by their Amplitude user id.
+   */
+  async tagHeldByOtherCohort(tag: CohortTag, userId: string): Promise<boolean> {
+    // Reads `connections` (owned by src/connections/repository.ts) for the workspace, inside this one statement.
+    const [row] = await queryRows<{ held: boolean }>(
+      this.db,
+      sql`SELECT EXISTS (
+            SELECT 1 FROM cohort_tags t
+            JOIN connections mine ON mine.id = ${this.connectionId}
+            JOIN connections c ON c.id = t.connection_id AND c.intercom_workspace_id = mine.intercom_workspace_id
+            JOIN cohort_members m ON m.connection_id = t.connection_id AND m.cohort_id = t.cohort_id
+              AND m.user_id = ${userId} AND m.member
+            WHERE t.tag_id = ${tag.tagId} AND NOT (t.connection_id = ${this.connectionId} AND t.cohort_id = ${tag.cohortId})
+          ) AS held`,
+    );
+    return row?.held ?? false;
+  }
+
   /** The contact we tagged for this member, while they carry the tag. */
   async contactOf(cohortId: string, userId: string): Promise<string | undefined> {
     const state = await this.state(cohortId, userId);

@@ -31,7 +31,7 @@ export type CohortMapping = z.infer<typeof cohortMappingSchema>;
 const tagNameMeta = {
   title: 'Intercom tag name',
   description:
-    'The tag members get. Empty: “Amplitude: <cohort name>”, one tag per cohort. A name given here is used for every cohort sent to this sync. It names tags when they are created: to rename a tag that exists, rename it in Intercom (the sync keeps using it).',
+    'The tag members get. Empty: “Amplitude: <cohort name>”, one tag per cohort. A name given here is used for every cohort sent to this sync (a member keeps it while any of them has them). It names tags when they are created: to rename a tag that exists, rename it in Intercom (the sync keeps using it).',
 };
 const tagNameSchema = z
   .string()

@@ -109,6 +109,36 @@ describe('cohort sync', () => {
     expect(status.tagSize).toBe(1);
   });
 
+  it('cohorts sharing a tag: a member leaving one keeps the tag while another still has them', async () => {
+    const sync = await createCohortSync(h, { settings: { status: 'enabled', tagName: 'Customers' } });
+    h.intercom.seedContacts(
+      sync.appId,
+      ['u1', 'u2'].map((externalId) => ({ externalId })),
+    );
+    const trial = { cohortId: 'trial', cohortName: 'Trial' };
+    const paying = { cohortId: 'paying', cohortName: 'Paying' };
+    await postCohort(h, sync.ingestKey, cohortBatch(true, ['u1', 'u2'], trial));
+    await waitForCohortSync(h, sync.connectionId, (s) => s.added === 2);
+    await postCohort(h, sync.ingestKey, cohortBatch(true, ['u1'], paying));
+    await waitForCohortSync(h, sync.connectionId, (s) => s.added === 3);
+    expect(h.intercom.tags(sync.appId).map((t) => t.name)).toEqual(['Customers']);
+
+    // u1 leaves the trial but still pays: the tag stays. u2 leaves the trial, the only cohort that gave it.
+    await postCohort(h, sync.ingestKey, cohortBatch(false, ['u1', 'u2'], trial));
+    const status = await waitForCohortSync(
+      h,
+      sync.connectionId,
+      (s) => s.removed === 1 && s.skipped.tag_held_by_other_cohort === 1,
+    );
+    expect(members(sync.appId, 'Customers')).toEqual(['u1']);
+    expect(status.pending).toBe(0);
+
+    // Leaving the last cohort that gave it removes the tag.
+    await postCohort(h, sync.ingestKey, cohortBatch(false, ['u1'], paying));
+    await waitForCohortSync(h, sync.connectionId, (s) => s.removed === 2);
+    expect(members(sync.appId, 'Customers')).toEqual([]);
+  });
+
   it("accepts the property-based shape of Amplitude's cohort partner contract", async () => {
     const sync = await createCohortSync(h);
     h.intercom.seedContacts(sync.appId, [{ externalId: 'pb-1' }, { externalId: 'pb-2' }]);

@@ -38,7 +38,7 @@ export type IntercomApi = Pick<
 export interface CohortContext {
   settings: CohortSettings;
   tags: Pick<CohortTags, 'ensure' | 'forget'>;
-  record: Pick<CohortRecord, 'tag' | 'contactOf' | 'state' | 'tagged' | 'untagged'>;
+  record: Pick<CohortRecord, 'tag' | 'contactOf' | 'state' | 'tagged' | 'untagged' | 'tagHeldByOtherCohort'>;
   /** Settles waiting additions a removal overtakes (src/destination/outbox.ts `cancelWaitingAdditions`). */
   cancelWaitingAdditions(change: {
     userKey: string;

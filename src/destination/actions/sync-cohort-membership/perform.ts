@@ -11,6 +11,8 @@ import { failedRow, parkRow, sentRow, skippedRow } from '../row-results';
 export const NOT_TAGGED_REASON = 'not_tagged';
 /** Reason of a change Amplitude computed before the one already applied for the member (it arrived late). */
 export const SUPERSEDED_REASON = 'superseded';
+/** Reason of a removal that leaves the tag in place: another cohort sharing the tag still has the member. */
+export const TAG_HELD_REASON = 'tag_held_by_other_cohort';
 
 /**
  * Applies one membership change to the cohort's Intercom tag.
@@ -19,7 +21,8 @@ export const SUPERSEDED_REASON = 'superseded';
  *   the user through a destination releases it; past the maximum age it expires as `contact_not_found`).
  * - Leaving: first cancel the user's additions still waiting (so a late contact never gets a tag the user already
  *   lost), then untag the contact we tagged (or the one the mapping finds) and forget the member. Untagging a
- *   contact that no longer carries the tag counts as done: the change is idempotent.
+ *   contact that no longer carries the tag counts as done: the change is idempotent. A tag that another cohort
+ *   still gives the member (cohorts sharing one tag) stays: skipped as `tag_held_by_other_cohort`.
  */
 export async function performCohortMembership(ctx: DeliveryContext, row: OutboxRow): Promise<RowResult> {
   const cohort = ctx.cohort;
@@ -107,6 +110,15 @@ async function removeMember({ ctx, cohort, row, change, user, changedAt }: Membe
     await cohort.record.untagged(change.cohortId, change.userId, contactId, changedAt);
     return { ...skippedRow(row, NOT_TAGGED_REASON), counters };
   }
+  // wasMember of a removal recorded before the untag call (a tag other cohorts share), else recorded after it.
+  let recordedFirst: boolean | undefined;
+  if (await cohort.record.tagHeldByOtherCohort(tag, change.userId)) {
+    // The tag stays while another cohort gives it. This removal is recorded before looking again, so two removals
+    // at once cannot each leave the tag to the other: the later look sees the earlier record.
+    recordedFirst = await cohort.record.untagged(change.cohortId, change.userId, contactId, changedAt);
+    if (await cohort.record.tagHeldByOtherCohort(tag, change.userId))
+      return { ...skippedRow(row, TAG_HELD_REASON), counters };
+  }
   const untagged = await ctx.intercom.untagContact(ctx.token, contactId, tag.tagId);
   if (!untagged.ok && untagged.failure.kind !== 'not_found') {
     const failed = failedRow(ctx, row, untagged.failure);
@@ -114,7 +126,8 @@ async function removeMember({ ctx, cohort, row, change, user, changedAt }: Membe
   }
   // Not found: the contact is gone, or no longer carries the tag (or the tag is gone): nothing left to remove.
   if (!untagged.ok && isUserNotFound(untagged.error)) await ctx.identities.forget(user.field, user.value);
-  const wasMember = await cohort.record.untagged(change.cohortId, change.userId, contactId, changedAt);
+  const wasMember =
+    recordedFirst ?? (await cohort.record.untagged(change.cohortId, change.userId, contactId, changedAt));
   if (untagged.ok || wasMember) return sentRow(row, { ...counters, members_removed: 1 });
   return { ...skippedRow(row, NOT_TAGGED_REASON), counters };
 }

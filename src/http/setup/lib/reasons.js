@@ -174,6 +174,10 @@ export const REASON_WORDING = {
     label: 'Overtaken by a later change',
     help: 'Amplitude computed this change before the one already applied for the member (it arrived late), so it was not applied.',
   },
+  tag_held_by_other_cohort: {
+    label: 'Tag kept for another cohort',
+    help: 'The member left this cohort, but another cohort sharing the same Intercom tag still has them, so the tag stays.',
+  },
   cancelled_by_removal: {
     label: 'Left the cohort before being tagged',
     help: 'The member was waiting for their Intercom contact when Amplitude removed them from the cohort, so they were never tagged.',

@@ -124,6 +124,30 @@ describe('sync cohort membership', () => {
     expect(cohort.cancelled).toEqual(['coh1/user-42']);
   });
 
+  it('a removal leaves a tag another cohort still gives the member; the last one to remove them untags', async () => {
+    const world = fakeDeliveryWorld();
+    const cohort = withCohort(world, { tagName: 'VIP' });
+    // One tag for both cohorts (the sync names it for all of them); the member is in both.
+    cohort.tags.set('coh1', 'tag-1');
+    cohort.tags.set('coh2', 'tag-1');
+    cohort.members.set('coh1/user-42', 'c9');
+    cohort.members.set('coh2/user-42', 'c9');
+    const kept = await performCohortMembership(world.ctx, outboxRow('membership', change(false)));
+    expect(kept.outcome).toMatchObject({ kind: 'skipped', reason: 'tag_held_by_other_cohort' });
+    expect(world.calls.filter((c) => c.method === 'untagContact')).toHaveLength(0);
+    expect(cohort.applied.get('coh1/user-42')).toMatchObject({ member: false }); // out of coh1 all the same
+
+    world.answer('untagContact', tag);
+    const removed = await performCohortMembership(
+      world.ctx,
+      outboxRow('membership', change(false, 'user-42', { cohortId: 'coh2' })),
+    );
+    expect(removed.outcome.kind).toBe('delivered');
+    expect(removed.counters).toEqual({ members_removed: 1 });
+    expect(world.calls.map((c) => [c.method, ...c.args.slice(1)])).toEqual([['untagContact', 'c9', 'tag-1']]);
+    expect(cohort.members.size).toBe(0);
+  });
+
   it('a removal of a contact that no longer carries the tag counts as done when we had tagged it', async () => {
     const world = fakeDeliveryWorld();
     const cohort = withCohort(world);
