@@ -140,6 +140,8 @@ export async function drainShard<Row extends BaseRow>(
   const backlogged = new Set<string>();
   /** Connections that hit a fatal rejection in this run: not claimed again until their workflow decides. */
   const halted = new Set<string>();
+  /** Listening connections told of a delivery in this run: once is all their workflow needs to go Connected. */
+  const toldDelivered = new Set<string>();
   const settler = new Settler(driver, deps);
   let cursor = '';
   let processed = 0;
@@ -196,10 +198,14 @@ export async function drainShard<Row extends BaseRow>(
     processed += rows.length;
     const sent = result.outcomes.filter((o) => o.kind === 'delivered').length;
     delivered += sent;
-    // Lifecycle news for the connection's workflow, after the commit. The status comes fresh with the claim:
-    // only a connection still listening hears of its deliveries (a few groups may race; the workflow ignores repeats).
+    // Lifecycle news for the connection's workflow, after the commit. The status comes fresh with the claim: only a
+    // connection still listening hears of its deliveries, once per drain (drains of other shards or later runs may
+    // still repeat it before the workflow has published Connected; the workflow ignores repeats).
     if (result.fatal) await deps.notify(connectionId, { kind: 'fatal', ...result.fatal });
-    else if (sent > 0 && status === 'Listening') await deps.notify(connectionId, { kind: 'delivered' });
+    else if (sent > 0 && status === 'Listening' && !toldDelivered.has(connectionId)) {
+      toldDelivered.add(connectionId);
+      await deps.notify(connectionId, { kind: 'delivered' });
+    }
   };
 
   const claim = async (after: string, exclude: string[], limit: number) =>

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { openPostgres, queryRows, type Database } from '../../src/db/client';
-import { drainShard, type BaseRow, type GroupResult, type LaneDriver } from '../../src/delivery/drain';
+import { drainShard, type BaseRow, type DrainDeps, type GroupResult, type LaneDriver } from '../../src/delivery/drain';
 import { nextDueAt, type ClaimedRaw } from '../../src/delivery/queue';
 import { insertOutboxRows } from '../../src/destination/outbox';
 import { createLogger } from '../../src/observability/logger';
@@ -118,10 +118,10 @@ describe('drainShard', () => {
     }
   }
 
-  const drain = (lane: LaneDriver<Row>) =>
+  const drain = (lane: LaneDriver<Row>, notify: DrainDeps['notify'] = async () => {}) =>
     drainShard(
       lane,
-      { db: database.db, logger, metrics, notify: async () => {} },
+      { db: database.db, logger, metrics, notify },
       {
         shard: 0,
         owner: `test/${randomBytes(2).toString('hex')}`,
@@ -159,6 +159,17 @@ describe('drainShard', () => {
     // Held connections' rows wait for their connection, not for time.
     await database.db.execute(sql`UPDATE connections SET delivery_state = 'held' WHERE id = ${id}`);
     expect(await nextDueAt(database.db, 'destination_outbox', 0)).toBeUndefined();
+  });
+
+  it('tells a listening connection’s workflow of its first deliveries once per drain, not once per group', async () => {
+    await clearShard();
+    const id = await connectionWith({ u1: 100, u2: 100 });
+    await database.db.execute(sql`UPDATE connections SET status = 'Listening' WHERE id = ${id}`);
+    const { lane, deliveries } = recordingLane({ perConnection: 25, perConnectionInFlight: 3, deliverMs: 5 });
+    const told: string[] = [];
+    await drain(lane, async (connectionId, event) => void told.push(`${connectionId} ${event.kind}`));
+    expect(deliveries.length).toBeGreaterThanOrEqual(8);
+    expect(told).toEqual([`${id} delivered`]);
   });
 
   it('overlaps a busy connection’s groups up to its limit, and delivers every row exactly once', async () => {
