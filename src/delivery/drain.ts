@@ -140,7 +140,10 @@ export async function drainShard<Row extends BaseRow>(
   const backlogged = new Set<string>();
   /** Connections that hit a fatal rejection in this run: not claimed again until their workflow decides. */
   const halted = new Set<string>();
-  /** Listening connections told of a delivery in this run: once is all their workflow needs to go Connected. */
+  /**
+   * Listening connections told of a delivery in this run, by `<id>@<row version>`: once per published state is all
+   * their workflow needs to go Connected (a reconnect publishes Listening again: a new version, told again).
+   */
   const toldDelivered = new Set<string>();
   const settler = new Settler(driver, deps);
   let cursor = '';
@@ -202,8 +205,8 @@ export async function drainShard<Row extends BaseRow>(
     // connection still listening hears of its deliveries, once per drain (drains of other shards or later runs may
     // still repeat it before the workflow has published Connected; the workflow ignores repeats).
     if (result.fatal) await deps.notify(connectionId, { kind: 'fatal', ...result.fatal });
-    else if (sent > 0 && status === 'Listening' && !toldDelivered.has(connectionId)) {
-      toldDelivered.add(connectionId);
+    else if (sent > 0 && status === 'Listening' && !toldDelivered.has(`${connectionId}@${version}`)) {
+      toldDelivered.add(`${connectionId}@${version}`);
       await deps.notify(connectionId, { kind: 'delivered' });
     }
   };

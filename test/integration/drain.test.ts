@@ -161,15 +161,27 @@ describe('drainShard', () => {
     expect(await nextDueAt(database.db, 'destination_outbox', 0)).toBeUndefined();
   });
 
-  it('tells a listening connection’s workflow of its first deliveries once per drain, not once per group', async () => {
+  it('tells a listening connection’s workflow of its first deliveries once per published state, not once per group', async () => {
     await clearShard();
-    const id = await connectionWith({ u1: 100, u2: 100 });
+    let id = '';
+    const { lane, deliveries } = recordingLane({
+      perConnection: 25,
+      perConnectionInFlight: 1,
+      deliverMs: 5,
+      // Mid-drain the workflow publishes Listening again (a reconnect): its row's version changes.
+      onDeliver: async (call) => {
+        if (call === 4)
+          await database.db.execute(
+            sql`UPDATE connections SET updated_at = now() + interval '1 second' WHERE id = ${id}`,
+          );
+      },
+    });
+    id = await connectionWith({ u1: 100, u2: 100 });
     await database.db.execute(sql`UPDATE connections SET status = 'Listening' WHERE id = ${id}`);
-    const { lane, deliveries } = recordingLane({ perConnection: 25, perConnectionInFlight: 3, deliverMs: 5 });
     const told: string[] = [];
     await drain(lane, async (connectionId, event) => void told.push(`${connectionId} ${event.kind}`));
     expect(deliveries.length).toBeGreaterThanOrEqual(8);
-    expect(told).toEqual([`${id} delivered`]);
+    expect(told).toEqual([`${id} delivered`, `${id} delivered`]);
   });
 
   it('overlaps a busy connection’s groups up to its limit, and delivers every row exactly once', async () => {
