@@ -84,6 +84,7 @@ async function stop(): Promise<void> {
 async function main() {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop); // the terminal closed: Temporal, in its own process group, does not hear it
   // `npm run dev` runs us under `sh -c`, and a SIGTERM to npm ends that shell without passing the signal on: when
   // our parent goes, stop as on Ctrl-C rather than run on as an orphan holding the ports and Temporal.
   const parent = process.ppid;
@@ -147,6 +148,8 @@ async function main() {
         port: base.TEMPORAL_DEV_PORT,
         uiPort: base.TEMPORAL_UI_PORT,
         dbFile: path.join(dataDir, 'temporal.db'),
+        // Ctrl-C reaches only us: the worker finishes its activities before Temporal is stopped (last).
+        ownProcessGroup: true,
         log: (line) => log.debug({ temporal: line.trim() }, 'temporal dev server'),
       });
       started.push({ name: 'Temporal dev server', stop: () => devServer.stop() });

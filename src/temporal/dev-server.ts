@@ -111,6 +111,11 @@ export interface DevServerOptions {
   /** SQLite file that keeps workflows across restarts; omit for in-memory. */
   dbFile?: string;
   namespace?: string;
+  /**
+   * Its own process group, out of reach of a terminal's Ctrl-C (sent to the whole foreground group): the caller stops
+   * it last, after its worker has finished what it was doing (npm run dev).
+   */
+  ownProcessGroup?: boolean;
   /** Extra `--dynamic-config-value KEY=JSON` settings (tests lower the continue-as-new threshold). */
   dynamicConfig?: Record<string, unknown>;
   log?: (line: string) => void;
@@ -200,7 +205,10 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
 
-  const child = spawn(options.cliPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(options.cliPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.ownProcessGroup ?? false,
+  });
   endWithThisProcess(child);
   const log = options.log ?? (() => {});
   child.stdout?.on('data', (d: Buffer) => log(d.toString()));
