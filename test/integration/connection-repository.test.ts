@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
-import { openPostgres, queryRows, type Database, type Db } from '../../src/db/client';
+import { queryRows, type Db } from '../../src/db/client';
 import { CLAIMABLE_DELIVERY_STATES, isClaimable, StatusWaits } from '../../src/connections/repository';
 import { connections } from '../../src/db/schema';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { usePrivateDatabase } from '../support/database';
 
 describe('connection repository', () => {
-  let database: Database;
-  let testDatabase: TestDatabase;
-  beforeAll(async () => {
-    testDatabase = await createTestDatabase();
-    database = await openPostgres(testDatabase.url, { max: 2 });
-  });
-  afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
-  });
+  const database = usePrivateDatabase({ max: 2 });
 
   const insert = (ids: string[]) =>
     database.db.execute(

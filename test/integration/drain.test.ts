@@ -1,13 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { openPostgres, queryRows, type Database } from '../../src/db/client';
+import { queryRows } from '../../src/db/client';
 import { drainShard, type BaseRow, type DrainDeps, type GroupResult, type LaneDriver } from '../../src/delivery/drain';
 import { nextDueAt, type ClaimedRaw } from '../../src/delivery/queue';
 import { insertOutboxRows } from '../../src/destination/outbox';
 import { createLogger } from '../../src/observability/logger';
 import { Metrics } from '../../src/observability/metrics';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { usePrivateDatabase } from '../support/database';
 
 /**
  * The one drain routine on real Postgres, with a recording lane in place of Intercom: what it promises every lane
@@ -77,19 +77,9 @@ function mostAtOnce(deliveries: Delivery[], match: (d: Delivery) => boolean): nu
 }
 
 describe('drainShard', () => {
-  let testDatabase: TestDatabase;
-  let database: Database;
+  const database = usePrivateDatabase({ max: 4 });
   const metrics = new Metrics();
   const logger = createLogger('silent');
-
-  beforeAll(async () => {
-    testDatabase = await createTestDatabase();
-    database = await openPostgres(testDatabase.url, { max: 4 });
-  });
-  afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
-  });
 
   async function connectionWith(rowsPerUser: Record<string, number>): Promise<string> {
     const id = `sync-${randomBytes(4).toString('hex')}`;

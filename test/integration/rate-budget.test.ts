@@ -1,23 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { openPostgres, type Database, type Db } from '../../src/db/client';
+import type { Db } from '../../src/db/client';
 import { WorkspaceRateBudget } from '../../src/intercom/rate-budget';
 import { Metrics } from '../../src/observability/metrics';
-import { createTestDatabase, type TestDatabase } from '../support/database';
+import { usePrivateDatabase } from '../support/database';
 
 /** The per-workspace Intercom budget shared by every worker through Postgres. */
 describe('WorkspaceRateBudget', () => {
-  let database: Database;
-  let testDatabase: TestDatabase;
-  beforeAll(async () => {
-    testDatabase = await createTestDatabase();
-    database = await openPostgres(testDatabase.url, { max: 2 });
-  });
-  afterAll(async () => {
-    await database?.close();
-    await testDatabase?.drop();
-  });
+  const database = usePrivateDatabase({ max: 2 });
 
   const workspace = () => `ws-${randomBytes(4).toString('hex')}`;
   const sleeper = () => {

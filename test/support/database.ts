@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { inject } from 'vitest';
-import { openPostgres, type Database } from '../../src/db/client';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { openPostgres, type Database, type Db } from '../../src/db/client';
 
 /**
  * A database of its own for one test file, copied from the run's migrated template (test/global-setup.ts).
@@ -46,6 +46,29 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       } finally {
         await cleanup.close();
       }
+    },
+  };
+}
+
+/**
+ * For a test file that talks to Postgres directly: its own database, opened before its tests and dropped after.
+ * `db` is usable inside tests (and hooks registered after this call).
+ */
+export function usePrivateDatabase(options: { max: number }): { readonly db: Db } {
+  let testDatabase: TestDatabase | undefined;
+  let database: Database | undefined;
+  beforeAll(async () => {
+    testDatabase = await createTestDatabase();
+    database = await openPostgres(testDatabase.url, { max: options.max });
+  });
+  afterAll(async () => {
+    await database?.close();
+    await testDatabase?.drop();
+  });
+  return {
+    get db() {
+      if (!database) throw new Error('the private database opens in beforeAll');
+      return database.db;
     },
   };
 }
