@@ -17,6 +17,7 @@ export const SECRET_VARIABLES = [
   'INTERCOM_CLIENT_SECRET',
   'TEMPORAL_API_KEY',
   'ADMIN_TOKEN',
+  'METRICS_TOKEN',
   'ENCRYPTION_KEYS',
 ] as const;
 
@@ -161,6 +162,11 @@ const envSchema = z.object({
 
   /** Bearer token for the admin API; the admin API is off when unset. */
   ADMIN_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
+  /**
+   * When set, /metrics (the api's and the worker's) answers only `Authorization: Bearer <token>` (Prometheus:
+   * `authorization: { credentials: … }`); unset, it is open to whoever reaches it.
+   */
+  METRICS_TOKEN: z.string().min(16, 'expected at least 16 characters').optional(),
 
   /** Days delivered rows are kept before the retention workflow prunes them. */
   RETENTION_DAYS: positiveInt.default(14),

@@ -18,7 +18,10 @@ async function main() {
   const database = await openPostgres(env.DATABASE_URL!, postgresOptionsFromEnv(env));
   const services = buildServices(env, database, logger);
   const metricsServer = env.METRICS_PORT
-    ? startMetricsServer(env.METRICS_PORT, services.metrics, sdkMetrics(sdkMetricsAddress))
+    ? startMetricsServer(env.METRICS_PORT, services.metrics, {
+        extra: sdkMetrics(sdkMetricsAddress),
+        token: env.METRICS_TOKEN,
+      })
     : undefined;
   const target = temporalTargetFromEnv(env);
   const client = await connectClient(target);

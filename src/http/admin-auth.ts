@@ -8,12 +8,16 @@ export function requireAdminToken(token: string | undefined): RequestHandler {
       res.status(503).json({ error: 'the admin API is disabled: set ADMIN_TOKEN' });
       return;
     }
-    const header = req.get('authorization') ?? '';
-    const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    if (!given || !safeEqual(given, token)) {
+    if (!bearerMatches(req.get('authorization'), token)) {
       res.status(401).set('www-authenticate', 'Bearer').json({ error: 'missing or invalid bearer token' });
       return;
     }
     next();
   };
+}
+
+/** Whether an Authorization header carries `Bearer <token>`, compared in constant time. */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const given = header?.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
+  return given !== '' && safeEqual(given, token);
 }

@@ -18,6 +18,7 @@ import { StorageQuota } from '../delivery/quota';
 import { connectionsByStatus, deliveringAmong } from '../connections/repository';
 import { limitPerIp, publicRateLimits, trustProxySetting } from './rate-limits';
 import { sharedRead } from '../util/shared-read';
+import { bearerMatches } from './admin-auth';
 
 /** How long an answer of /readyz, or the connection counts of /metrics, serves everyone who asks. */
 const PUBLIC_READ_MAX_AGE_MS = 1_000;
@@ -134,7 +135,12 @@ export function createApp(deps: AppDependencies): Api {
   });
 
   const metricsPage = sharedRead(() => renderMetrics(services.metrics, deps.extraMetrics), { maxAgeMs: 0 });
-  app.get('/metrics', async (_req, res) => {
+  app.get('/metrics', async (req, res) => {
+    const token = services.env.METRICS_TOKEN;
+    if (token && !bearerMatches(req.get('authorization'), token)) {
+      res.status(401).set('www-authenticate', 'Bearer').json({ error: 'missing or invalid bearer token' });
+      return;
+    }
     res.type(services.metrics.registry.contentType).send(await metricsPage());
   });
 

@@ -441,7 +441,7 @@ describe('rate limits', () => {
   beforeAll(async () => {
     h = await startHarness({
       noInProcessWorker: true,
-      env: { RATE_LIMIT_PER_IP: '5', RATE_LIMIT_PER_INGEST_KEY: '3' },
+      env: { RATE_LIMIT_PER_IP: '5', RATE_LIMIT_PER_INGEST_KEY: '3', METRICS_TOKEN: 'metrics-token-0123456789' },
     });
   });
   afterAll(async () => {
@@ -489,6 +489,15 @@ describe('rate limits', () => {
     expect(JSON.parse(answers[0]!.body)).toEqual({ ok: true, checks: { database: 'ok', temporal: 'ok' } });
     expect(systemInfo.mock.calls.length).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
     systemInfo.mockRestore();
+  });
+
+  it('with METRICS_TOKEN, /metrics answers only its bearer', async () => {
+    expect((await fetch(`${h.apiUrl}/metrics`)).status).toBe(401);
+    const scrape = await fetch(`${h.apiUrl}/metrics`, {
+      headers: { authorization: 'Bearer metrics-token-0123456789' },
+    });
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toMatch(/^# HELP connector_connections/m);
   });
 
   it('limits each ingest key on its own', async () => {
