@@ -202,11 +202,12 @@ export async function drainShard<Row extends BaseRow>(
     const sent = result.outcomes.filter((o) => o.kind === 'delivered').length;
     delivered += sent;
     // Lifecycle news for the connection's workflow, after the commit. The status comes fresh with the claim: only a
-    // connection still listening hears of its deliveries, once per drain (drains of other shards or later runs may
+    // connection still listening hears of its deliveries, once per published state in this drain (other drains may
     // still repeat it before the workflow has published Connected; the workflow ignores repeats).
+    const told = `${connectionId}@${version}`;
     if (result.fatal) await deps.notify(connectionId, { kind: 'fatal', ...result.fatal });
-    else if (sent > 0 && status === 'Listening' && !toldDelivered.has(`${connectionId}@${version}`)) {
-      toldDelivered.add(`${connectionId}@${version}`);
+    else if (sent > 0 && status === 'Listening' && !toldDelivered.has(told)) {
+      toldDelivered.add(told);
       await deps.notify(connectionId, { kind: 'delivered' });
     }
   };
