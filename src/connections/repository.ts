@@ -17,7 +17,8 @@ export const CLAIMABLE_DELIVERY_STATES = ['active', 'discard'] as const satisfie
  * connection's rows. The one spelling of it, for the claim, the doorbell and the inserts that report claimable rows.
  */
 export function isClaimable(column: SQL): SQL {
-  return sql`${column} IN ('active', 'discard')`;
+  const states = CLAIMABLE_DELIVERY_STATES.map((state) => sql.raw(`'${state}'`));
+  return sql`${column} IN (${sql.join(states, sql`, `)})`;
 }
 
 /** Which lane (by kind) and shard deliver a connection's rows; no shard yet before the worker's first rebalance. */
@@ -174,8 +175,8 @@ export async function findConnection(db: Db, id: string): Promise<Connection | u
   return row;
 }
 
-/** Which of these connections deliver now: their delivery state lets a drain claim their rows (not held). */
-export async function deliveringAmong(db: Db, ids: string[]): Promise<string[]> {
+/** Which of these connections a drain may claim rows of now (isClaimable): the doorbell's look after commit. */
+export async function claimableAmong(db: Db, ids: string[]): Promise<string[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .select({ id: connections.id })

@@ -15,7 +15,7 @@ import { cohortWebhookRoutes } from './routes/cohort-webhook';
 import { setupRoutes } from './routes/setup';
 import { BodyBudget } from './request-body';
 import { StorageQuota } from '../delivery/quota';
-import { connectionsByStatus, deliveringAmong } from '../connections/repository';
+import { connectionsByStatus, claimableAmong } from '../connections/repository';
 import { limitPerIp, publicRateLimits, trustProxySetting } from './rate-limits';
 import { sharedRead } from '../util/shared-read';
 import { bearerMatches } from './admin-auth';
@@ -66,7 +66,7 @@ export function createApp(deps: AppDependencies): Api {
     (lane, shard) => signalShard(deps.temporal, deps.taskQueue, lane, shard),
     {
       claimableNow: (ids) =>
-        deliveringAmong(services.db, ids).catch((err) => {
+        claimableAmong(services.db, ids).catch((err) => {
           services.logger.warn(
             { err: { message: (err as Error).message?.split('\n')[0] } },
             'could not read whether held connections deliver now; ringing their shards',
