@@ -18,7 +18,7 @@ import { StorageQuota } from '../delivery/quota';
 import { connectionsByStatus, claimableAmong } from '../connections/repository';
 import { limitPerIp, publicRateLimits, trustProxySetting } from './rate-limits';
 import { sharedRead } from '../util/shared-read';
-import { bearerMatches } from './admin-auth';
+import { requireMetricsToken } from './admin-auth';
 
 /** How long an answer of /readyz, or the connection counts of /metrics, serves everyone who asks. */
 const PUBLIC_READ_MAX_AGE_MS = 1_000;
@@ -135,12 +135,7 @@ export function createApp(deps: AppDependencies): Api {
   });
 
   const metricsPage = sharedRead(() => renderMetrics(services.metrics, deps.extraMetrics), { maxAgeMs: 0 });
-  app.get('/metrics', async (req, res) => {
-    const token = services.env.METRICS_TOKEN;
-    if (token && !bearerMatches(req.get('authorization'), token)) {
-      res.status(401).set('www-authenticate', 'Bearer').json({ error: 'missing or invalid bearer token' });
-      return;
-    }
+  app.get('/metrics', requireMetricsToken(services.env.METRICS_TOKEN), async (_req, res) => {
     res.type(services.metrics.registry.contentType).send(await metricsPage());
   });
 
