@@ -288,18 +288,22 @@ export async function rememberCountersAtReconnect(db: Db, connectionId: string, 
 
 interface StatusWait {
   done: (status: string) => boolean;
-  deadline: number;
-  resolve: (status: string | undefined) => void;
+  /** Settles the wait once, with the status it ends on, whichever comes first: an answer or the deadline. */
+  settle: (status: string | undefined) => void;
 }
 
 /**
  * Connection statuses awaited by many callers at once (OAuth callbacks waiting for their workflow to publish the
  * next status), read with one query per look for all of them. A failed look is not an answer: the waits go on
- * until their deadline, which callers treat as "answer anyway".
+ * until their deadline, which callers treat as "answer anyway". Each deadline is a timer of its own, so a look
+ * that hangs (Postgres stalled) cannot hold a caller past it.
  */
 export class StatusWaits {
-  private readonly waits = new Map<string, StatusWait[]>();
+  private readonly waits = new Map<string, Set<StatusWait>>();
+  /** The status each awaited connection had at the last look: what a wait ends on at its deadline. */
+  private readonly lastSeen = new Map<string, string>();
   private timer?: NodeJS.Timeout;
+  private looking = false;
 
   constructor(
     private readonly db: Db,
@@ -309,43 +313,52 @@ export class StatusWaits {
 
   wait(id: string, done: (status: string) => boolean, timeoutMs: number): Promise<string | undefined> {
     return new Promise((resolve) => {
-      const waits = this.waits.get(id) ?? [];
-      waits.push({ done, deadline: Date.now() + timeoutMs, resolve });
+      const waits = this.waits.get(id) ?? new Set<StatusWait>();
       this.waits.set(id, waits);
+      const deadline = setTimeout(() => wait.settle(this.lastSeen.get(id)), timeoutMs);
+      const wait: StatusWait = {
+        done,
+        settle: (status) => {
+          if (!waits.delete(wait)) return;
+          clearTimeout(deadline);
+          if (waits.size === 0 && this.waits.get(id) === waits) {
+            this.waits.delete(id);
+            this.lastSeen.delete(id);
+          }
+          resolve(status);
+        },
+      };
+      waits.add(wait);
       this.scheduleLook();
     });
   }
 
   private scheduleLook(): void {
-    if (this.timer || this.waits.size === 0) return;
+    if (this.timer || this.looking || this.waits.size === 0) return;
     this.timer = setTimeout(() => void this.look(), this.intervalMs);
     this.timer.unref();
   }
 
   private async look(): Promise<void> {
+    this.timer = undefined;
+    this.looking = true;
     const ids = [...this.waits.keys()];
-    let statuses: Map<string, string> | undefined;
     try {
       const rows = await this.db
         .select({ id: connections.id, status: connections.status })
         .from(connections)
         .where(inArray(connections.id, ids));
-      statuses = new Map(rows.map((row) => [row.id, row.status]));
+      for (const row of rows) {
+        const waits = this.waits.get(row.id);
+        if (!waits) continue; // every wait for it ended while we looked
+        this.lastSeen.set(row.id, row.status);
+        for (const wait of [...waits]) if (wait.done(row.status)) wait.settle(row.status);
+      }
     } catch {
-      statuses = undefined;
+      // not an answer: the waits go on until their deadlines
+    } finally {
+      this.looking = false;
+      this.scheduleLook();
     }
-    const now = Date.now();
-    for (const id of ids) {
-      const status = statuses?.get(id);
-      const waiting = (this.waits.get(id) ?? []).filter((wait) => {
-        const settled = (status !== undefined && wait.done(status)) || now >= wait.deadline;
-        if (settled) wait.resolve(status);
-        return !settled;
-      });
-      if (waiting.length > 0) this.waits.set(id, waiting);
-      else this.waits.delete(id);
-    }
-    this.timer = undefined;
-    this.scheduleLook();
   }
 }

@@ -69,6 +69,26 @@ describe('connection repository', () => {
     expect(looks).toBeGreaterThan(2);
   });
 
+  it('answers at its deadline while a look hangs on a stalled Postgres, and looks again once it returns', async () => {
+    await insert(['waits-stalled']);
+    const waits = new StatusWaits(database.db, 20);
+    // Another session holds the table: the look's SELECT waits for the lock, as on a stalled server.
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = database.db.transaction(async (tx) => {
+      await tx.execute(sql`LOCK TABLE connections IN ACCESS EXCLUSIVE MODE`);
+      locked();
+      await new Promise((r) => setTimeout(r, 2_000));
+    });
+    await isLocked;
+    const started = Date.now();
+    expect(await waits.wait('waits-stalled', (status) => status === 'Connected', 300)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(1_000); // not the 2 s the look hung
+    await holder;
+    await setStatus(['waits-stalled'], 'Connected');
+    expect(await waits.wait('waits-stalled', (status) => status === 'Connected', 2_000)).toBe('Connected');
+  });
+
   it('spells "claimable" once: the SQL test and the list agree on every delivery state', async () => {
     const states = connections.deliveryState.enumValues;
     const rows = await queryRows<{ state: string; claimable: boolean }>(
