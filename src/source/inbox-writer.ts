@@ -59,18 +59,17 @@ export class InboxWriter {
     private readonly options: {
       maxBatch?: number;
       maxConcurrentWrites?: number;
-      /** Notifications waiting for a write at once; more are refused with InboxBusyError. */
-      maxQueued?: number;
-      /** Time to store one notification before the caller hears InboxBusyError (it still may be stored). */
-      timeoutMs?: number;
-    } = {},
+      /** Notifications waiting for a write at once; more are refused with InboxBusyError (WEBHOOK_QUEUE_LIMIT). */
+      maxQueued: number;
+      /** Time to store one notification before the caller hears InboxBusyError; it still may be stored (WEBHOOK_STORE_TIMEOUT). */
+      timeoutMs: number;
+    },
   ) {}
 
   store(notification: IncomingNotification): Promise<StoredResult> {
-    if (this.queue.length >= (this.options.maxQueued ?? 5_000)) return Promise.reject(new InboxBusyError('queue_full'));
-    const timeoutMs = this.options.timeoutMs ?? 4_000;
+    if (this.queue.length >= this.options.maxQueued) return Promise.reject(new InboxBusyError('queue_full'));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new InboxBusyError('timeout')), timeoutMs);
+      const timer = setTimeout(() => reject(new InboxBusyError('timeout')), this.options.timeoutMs);
       const settle =
         <T>(fn: (value: T) => void) =>
         (value: T) => {
@@ -81,7 +80,7 @@ export class InboxWriter {
         notification,
         resolve: settle(resolve),
         reject: settle(reject),
-        deadline: Date.now() + timeoutMs,
+        deadline: Date.now() + this.options.timeoutMs,
       });
       this.pump();
     });
