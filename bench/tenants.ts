@@ -8,6 +8,7 @@ import { runIngestLoadProcess, runLoadProcess, runPacedLoadProcess } from './lib
 import { percentile, report } from './lib/report';
 import { fmt, repeat, RUNS_OPTION, runCount, summarise } from './lib/runs';
 import { actionsOf, historySince } from './lib/temporal-cost';
+import { cpuByRole, cpuSnapshot } from './lib/cpu';
 
 /**
  * Many tenants on one stack: what delivery costs when connections, not events, multiply.
@@ -84,6 +85,38 @@ async function onboardSources(stack: Stack, from: number, count: number) {
       return { appId, connectionId };
     },
   );
+}
+
+/** The machine's CPU time by role, in ms per connection onboarded (what bounds onboarding on 2 cores). */
+const ONBOARDING_CPU_ROLES = {
+  temporal: 'temporal server',
+  worker: 'worker',
+  api: 'api',
+  postgres: 'postgres',
+  bench: 'bench process (simulators)',
+} as const;
+
+/** Onboards `count` sources and measures it: connections per second, and CPU per connection by role. */
+async function onboardMeasured(stack: Stack, from: number, count: number) {
+  const cpuBefore = cpuSnapshot();
+  const startedAt = Date.now();
+  const sources = await onboardSources(stack, from, count);
+  const perSecond = count / ((Date.now() - startedAt) / 1000);
+  const cpu = cpuByRole(cpuBefore, cpuSnapshot());
+  const cpuMsPerConnection = Object.fromEntries(
+    Object.entries(ONBOARDING_CPU_ROLES).map(([name, role]) => [`onboardingCpuMs.${name}`, (cpu[role] ?? 0) / count]),
+  );
+  return { sources, perSecond, cpuMsPerConnection };
+}
+
+/** The onboarding CPU row of a report: ms per connection by role. */
+function onboardingCpuRow(s: (name: string, digits?: number) => string): [string, string] {
+  return [
+    `onboarding CPU per connection (ms): ${Object.keys(ONBOARDING_CPU_ROLES).join(' / ')}`,
+    Object.keys(ONBOARDING_CPU_ROLES)
+      .map((name) => s(`onboardingCpuMs.${name}`, 1))
+      .join(' / '),
+  ];
 }
 
 /** Latencies (ms) of the Amplitude events received from `since`, by Intercom workspace (`intercom_app_id`). */
@@ -198,9 +231,8 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
   try {
     const taskQueue = stack.env.TEMPORAL_TASK_QUEUE!;
     // 1. Onboarding.
-    const t0 = Date.now();
-    const sources = await onboardSources(stack, 0, config.sources);
-    const onboardingPerSecond = config.sources / ((Date.now() - t0) / 1000);
+    const onboarding = await onboardMeasured(stack, 0, config.sources);
+    const { sources } = onboarding;
     await Promise.all(
       sources.slice(0, 3).map((s) => waitForSource(stack, s.connectionId, (x) => x.status === 'Listening')),
     );
@@ -298,7 +330,8 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
     const metrics: Record<string, number> = {
       tenants: config.sources,
       rate: config.rate,
-      onboardingPerSecond,
+      onboardingPerSecond: onboarding.perSecond,
+      ...onboarding.cpuMsPerConnection,
       idleOnboardingPerSecond,
       e2eP50Ms: percentile(evenLatencies, 50),
       e2eP99Ms: percentile(evenLatencies, 99),
@@ -343,9 +376,8 @@ async function sweep(counts: number[]) {
     const perRun = await repeat(runs, async () => {
       const stack = await startTenantStack();
       try {
-        const onboardFrom = Date.now();
-        const sources = await onboardSources(stack, 0, connections);
-        const onboardingPerSecond = connections / ((Date.now() - onboardFrom) / 1000);
+        const onboarding = await onboardMeasured(stack, 0, connections);
+        const { sources } = onboarding;
         const appIds = sources.map((s) => s.appId);
         await sendAndDeliver(stack, appIds, 'warm', 'paced');
         await waitForConnected(
@@ -358,7 +390,8 @@ async function sweep(counts: number[]) {
         const { from: burstFrom, result: bursts } = await sendAndDeliver(stack, appIds, 'bursts', 'bursts');
         const burstLatencies = sourceLatencies(stack, burstFrom).map((l) => l.ms);
         return {
-          onboardingPerSecond,
+          onboardingPerSecond: onboarding.perSecond,
+          ...onboarding.cpuMsPerConnection,
           e2eP50Ms: percentile(latencies, 50),
           e2eP99Ms: percentile(latencies, 99),
           burstE2eP50Ms: percentile(burstLatencies, 50),
@@ -388,6 +421,8 @@ async function sweep(counts: number[]) {
         `${p.connections} connections at ${config.rate}/s in bursts: e2e p50 / p99 (ms)`,
         `${fmt(s.burstE2eP50Ms)} / ${fmt(s.burstE2eP99Ms)}`,
       ],
+      [`${p.connections} connections: onboarding (connections/s)`, fmt(s.onboardingPerSecond, 1)],
+      onboardingCpuRow((name, digits) => fmt(s[name], digits)),
     ] as [string, string][];
   });
   report('tenants-sweep', rows, {
@@ -408,6 +443,7 @@ async function main() {
     ['runs (median, min–max)', runs],
     ['source connections / webhooks per second', `${config.sources} / ${config.rate}`],
     ['onboarding (connections/s)', s('onboardingPerSecond', 1), 'target ≥ 50'],
+    onboardingCpuRow(s),
     ['e2e p50 / p99 (ms), even load, paced', `${s('e2eP50Ms')} / ${s('e2eP99Ms')}`, 'p99 ≤ 1,000'],
     ['e2e p50 / p99 (ms), even load, top-of-second bursts', `${s('burstE2eP50Ms')} / ${s('burstE2eP99Ms')}`],
     ['history events per delivered event', s('historyEventsPerEvent', 4), '≤ 0.01'],
