@@ -1,14 +1,14 @@
 import { parseArgs } from 'node:util';
 import { sql, type SQL } from 'drizzle-orm';
 import { queryRows } from '../src/db/client';
-import { startStack, type Stack } from '../testkit/stack';
-import { onboardSource, waitForSource } from '../testkit/source-flow';
+import type { Stack } from '../testkit/stack';
+import { waitForSource } from '../testkit/source-flow';
 import { createSync } from '../testkit/destination-flow';
 import { runIngestLoadProcess, runLoadProcess, runPacedLoadProcess } from './lib/run-load';
 import { percentile, report } from './lib/report';
 import { fmt, repeat, RUNS_OPTION, runCount, summarise } from './lib/runs';
 import { actionsOf, historySince } from './lib/temporal-cost';
-import { cpuByRole, cpuSnapshot } from './lib/cpu';
+import { onboardingCpuRow, onboardMeasured, onboardSources, pool, startTenantStack } from './lib/onboarding';
 
 /**
  * Many tenants on one stack: what delivery costs when connections, not events, multiply.
@@ -57,67 +57,6 @@ const config = {
 };
 const runs = small ? 1 : runCount(values.runs);
 const USERS_PER_SYNC = 5;
-
-/** Runs `task` over `items` with at most `limit` at once. */
-async function pool<T, R>(items: readonly T[], limit: number, task: (item: T, index: number) => Promise<R>) {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await task(items[i]!, i);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-async function onboardSources(stack: Stack, from: number, count: number) {
-  return pool(
-    Array.from({ length: count }, (_, i) => from + i),
-    config.concurrency,
-    async (n) => {
-      const { appId } = stack.intercom.addWorkspace({ name: `Tenant ${n}` });
-      const { connectionId, callbackStatus } = await onboardSource(stack, {
-        projectId: `t${n}`,
-        appId,
-        identityMapping: 'user_id',
-        amplitudeApiKey: `amp-key-tenant-${n}`,
-      });
-      if (callbackStatus !== 200) throw new Error(`onboarding tenant ${n}: callback answered ${callbackStatus}`);
-      return { appId, connectionId };
-    },
-  );
-}
-
-/** The machine's CPU time by role, in ms per connection onboarded (what bounds onboarding on 2 cores). */
-const ONBOARDING_CPU_ROLES = {
-  temporal: 'temporal server',
-  worker: 'worker',
-  api: 'api',
-  postgres: 'postgres',
-  bench: 'bench process (simulators)',
-} as const;
-
-/** Onboards `count` sources and measures it: connections per second, and CPU per connection by role. */
-async function onboardMeasured(stack: Stack, from: number, count: number) {
-  const cpuBefore = cpuSnapshot();
-  const startedAt = Date.now();
-  const sources = await onboardSources(stack, from, count);
-  const perSecond = count / ((Date.now() - startedAt) / 1000);
-  const cpu = cpuByRole(cpuBefore, cpuSnapshot());
-  const cpuMsPerConnection = Object.fromEntries(
-    Object.entries(ONBOARDING_CPU_ROLES).map(([name, role]) => [`onboardingCpuMs.${name}`, (cpu[role] ?? 0) / count]),
-  );
-  return { sources, perSecond, cpuMsPerConnection };
-}
-
-/** The onboarding CPU row of a report: ms per connection by role. */
-function onboardingCpuRow(s: (name: string, digits?: number) => string): [string, string] {
-  return [
-    `onboarding CPU per connection (ms): ${Object.keys(ONBOARDING_CPU_ROLES).join(' / ')}`,
-    Object.keys(ONBOARDING_CPU_ROLES)
-      .map((name) => s(`onboardingCpuMs.${name}`, 1))
-      .join(' / '),
-  ];
-}
 
 /** Latencies (ms) of the Amplitude events received from `since`, by Intercom workspace (`intercom_app_id`). */
 function sourceLatencies(stack: Stack, since: number): { appId: string; ms: number }[] {
@@ -177,19 +116,6 @@ async function postgresTransactions(stack: Stack): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
-function startTenantStack(): Promise<Stack> {
-  return startStack({
-    env: {
-      DELIVERY_SHARDS: String(config.shards),
-      DATABASE_POOL_MAX: '20',
-      // One load generator on one address: per-IP and per-key limits are not what this measures.
-      RATE_LIMIT_PER_IP: '0',
-      RATE_LIMIT_PER_INGEST_KEY: '0',
-    },
-    ...(process.env.PROFILE_DIR ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${process.env.PROFILE_DIR}`] } : {}),
-  });
-}
-
 /**
  * How a rate is sent: `paced`, request i due at start + i/rate and its latency counted from then (the headline
  * figures); `bursts`, as autocannon sends a rate: each second's requests at once at its top (earlier figures).
@@ -227,11 +153,11 @@ async function sendAndDeliver(stack: Stack, appIds: string[], runId: string, pac
 }
 
 async function measureOnce(): Promise<{ metrics: Record<string, number>; detail: Record<string, unknown> }> {
-  const stack = await startTenantStack();
+  const stack = await startTenantStack(config.shards);
   try {
     const taskQueue = stack.env.TEMPORAL_TASK_QUEUE!;
     // 1. Onboarding.
-    const onboarding = await onboardMeasured(stack, 0, config.sources);
+    const onboarding = await onboardMeasured(stack, 0, config.sources, config.concurrency);
     const { sources } = onboarding;
     await Promise.all(
       sources.slice(0, 3).map((s) => waitForSource(stack, s.connectionId, (x) => x.status === 'Listening')),
@@ -315,7 +241,7 @@ async function measureOnce(): Promise<{ metrics: Record<string, number>; detail:
     // 5. Idle: up to --idle connections, then nothing happens.
     const more = Math.max(0, config.idle - config.sources - config.destinations);
     const idleOnboardFrom = Date.now();
-    await onboardSources(stack, config.sources, more);
+    await onboardSources(stack, config.sources, more, config.concurrency);
     const idleOnboardingPerSecond = more > 0 ? more / ((Date.now() - idleOnboardFrom) / 1000) : NaN;
     await new Promise((r) => setTimeout(r, 5_000)); // onboarding's own work settles
     const idleFrom = Date.now();
@@ -374,9 +300,9 @@ async function sweep(counts: number[]) {
   const points: { connections: number; runs: Record<string, number>[] }[] = [];
   for (const connections of counts) {
     const perRun = await repeat(runs, async () => {
-      const stack = await startTenantStack();
+      const stack = await startTenantStack(config.shards);
       try {
-        const onboarding = await onboardMeasured(stack, 0, connections);
+        const onboarding = await onboardMeasured(stack, 0, connections, config.concurrency);
         const { sources } = onboarding;
         const appIds = sources.map((s) => s.appId);
         await sendAndDeliver(stack, appIds, 'warm', 'paced');
