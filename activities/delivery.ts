@@ -2,11 +2,11 @@ import { Context } from '@temporalio/activity';
 import { drainShard, type DrainReport, type LifecycleEvent } from '../src/delivery/drain';
 import { createAmplitudeLane } from '../src/delivery/lanes/amplitude';
 import { createIntercomLane } from '../src/delivery/lanes/intercom';
-import type { Lane } from '../src/delivery/shards';
 import { workflowIdFor } from '../src/connections/ids';
 import type { Services } from '../src/runtime/services';
 import { signalShard } from '../src/temporal/shard-signal';
 import { deliveryEventSignal } from '../workflows/connection-signals';
+import type { DeliveryActivities, DeliveryShardInput } from '../workflows/delivery-shard';
 
 /** Hand back to the shard workflow after this long (keeps activities and histories short). */
 const DRAIN_BUDGET_MS = 20_000;
@@ -14,11 +14,11 @@ const DRAIN_BUDGET_MS = 20_000;
 const LINGER_MS = 1_000;
 const POLL_MS = 25;
 
-export function createDeliveryActivities(services: Services) {
+export function createDeliveryActivities(services: Services): DeliveryActivities {
   const { env, logger } = services;
   return {
     /** Drains one shard of one lane (see src/delivery/drain.ts). Idempotent: rows are leased, insert_ids stable. */
-    async drainShard(input: { lane: Lane; shard: number }): Promise<DrainReport> {
+    async drainShard(input: DeliveryShardInput): Promise<DrainReport> {
       const activity = Context.current();
       const info = activity.info;
       const lane =

@@ -1,6 +1,5 @@
 import { condition, continueAsNew, log, proxyActivities, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
-// The drain's own factory, not the whole activity set: activities that ring shards import this workflow.
-import type { createDeliveryActivities } from '../activities/delivery';
+import type { DrainReport } from '../src/delivery/drain';
 import type { Lane } from '../src/delivery/shards';
 import { eventsAvailableSignal } from './connection-signals';
 
@@ -16,7 +15,13 @@ export interface DeliveryShardInput {
   shard: number;
 }
 
-const drain = proxyActivities<ReturnType<typeof createDeliveryActivities>>({
+/** What a shard asks of its worker: activities/delivery.ts implements it (and rings shards, so it imports this file). */
+export interface DeliveryActivities {
+  /** Drains one shard of one lane. Idempotent: rows are leased, insert_ids stable. */
+  drainShard(input: DeliveryShardInput): Promise<DrainReport>;
+}
+
+const drain = proxyActivities<DeliveryActivities>({
   startToCloseTimeout: '2 minutes',
   // Short: a crashed worker's drain is retried within seconds.
   heartbeatTimeout: '10 seconds',
