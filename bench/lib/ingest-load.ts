@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { readLoadOptions } from './run-load';
+import { readLoadOptions } from './load-options';
 
 /**
  * Load generator for the Amplitude-compatible ingestion (/2/httpapi), run as its own process: one event per

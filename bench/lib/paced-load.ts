@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { readLoadOptions } from './run-load';
+import { readLoadOptions } from './load-options';
 import { notificationBody, type LoadOptions } from './webhook-load';
 
 /**

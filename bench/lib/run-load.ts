@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -37,10 +37,4 @@ async function runGenerator<Result>(file: string, options: unknown): Promise<Res
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** A generator's options: the file runGenerator wrote (or, typed by hand, the JSON itself). */
-export function readLoadOptions<T>(arg: string | undefined): T {
-  if (!arg) throw new Error('usage: <options.json file or JSON>');
-  return JSON.parse(arg.trimStart().startsWith('{') ? arg : readFileSync(arg, 'utf8')) as T;
 }

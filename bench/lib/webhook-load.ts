@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import autocannon from 'autocannon';
-import { readLoadOptions } from './run-load';
+import { readLoadOptions } from './load-options';
 
 /**
  * Load generator, run as its own process so it does not share an event loop with what it measures:
