@@ -17,7 +17,7 @@ const POLL_MS = 25;
 export function createDeliveryActivities(services: Services): DeliveryActivities {
   const { env, logger } = services;
   return {
-    /** Drains one shard of one lane (see src/delivery/drain.ts). Idempotent: rows are leased, insert_ids stable. */
+    /** The shard's drain (src/delivery/drain.ts) with this worker's clients, lease owner and pacing. */
     async drainShard(input: DeliveryShardInput): Promise<DrainReport> {
       const activity = Context.current();
       const info = activity.info;
